@@ -1,0 +1,33 @@
+package dev.fleetsim.device;
+
+import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.jobs.RejectedErrorCode;
+
+/**
+ * The seam through which devices report what happens to them (okhttp's {@code EventListener} shape): paired events,
+ * called on the device's event loop. Implementations must be fast, thread-safe across devices and must never throw.
+ * Times are {@link System#nanoTime()} values.
+ */
+public interface DeviceListener {
+    DeviceListener NONE = new DeviceListener() {};
+
+    default void connectStart(String thingName, long nanoTime) {}
+
+    default void connectEnd(String thingName, long nanoTime) {}
+
+    default void connectFailed(String thingName, long nanoTime, Throwable cause) {}
+
+    /** Subscribed, and the first ask for pending work was answered: the device can take jobs. */
+    default void ready(String thingName, long nanoTime) {}
+
+    /** A new execution reached the device (by notify-next or by an answer), after de-duplication. */
+    default void jobReceived(String thingName, String jobId, long executionNumber, long nanoTime) {}
+
+    /** The service accepted a status update. */
+    default void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {}
+
+    /** The service rejected a request. */
+    default void requestRejected(
+            String thingName, JobsTopic.Operation operation, RejectedErrorCode code, long nanoTime) {}
+}

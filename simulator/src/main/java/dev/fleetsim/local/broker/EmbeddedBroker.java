@@ -1,0 +1,244 @@
+package dev.fleetsim.local.broker;
+
+import com.hivemq.embedded.EmbeddedExtension;
+import com.hivemq.embedded.EmbeddedHiveMQ;
+import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
+import com.hivemq.extension.sdk.api.packets.general.Qos;
+import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
+import com.hivemq.extension.sdk.api.parameter.ExtensionStopOutput;
+import com.hivemq.extension.sdk.api.services.Services;
+import com.hivemq.extension.sdk.api.services.builder.Builders;
+import com.hivemq.extension.sdk.api.services.publish.Publish;
+import com.hivemq.extension.sdk.api.services.publish.PublishService;
+import com.hivemq.extension.sdk.api.services.publish.PublishToClientResult;
+import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
+import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.local.jobs.JobsOutbound;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * HiveMQ CE embedded, bound to loopback, in-memory persistence, with an embedded extension that
+ *
+ * <ul>
+ *   <li>takes every client publish to a {@code $} topic out of normal delivery (HiveMQ CE would disconnect the client)
+ *       and hands {@code $aws/things/+/jobs/...} requests to a {@link JobsRequestSink};
+ *   <li>delivers the Jobs service's answers to the requesting client only, as AWS does, even when that client never
+ *       subscribed to the answer topic (the extension then subscribes it to the answer family of that operation, so
+ *       later answers need no second step);
+ *   <li>publishes notifications to subscribers.
+ * </ul>
+ *
+ * <p>Its configuration and data folders live under {@link BrokerConfig#stateDir()}.
+ */
+public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
+
+    private final BrokerConfig config;
+    private final int port;
+    private final EmbeddedHiveMQ hivemq;
+    private volatile PublishService publishService;
+    private volatile SubscriptionStore subscriptionStore;
+
+    private EmbeddedBroker(BrokerConfig config, int port, JobsRequestSink sink) {
+        this.config = config;
+        this.port = port;
+        Path conf = config.stateDir().resolve("broker/conf");
+        Path data = config.stateDir().resolve("broker/data");
+        Path extensions = config.stateDir().resolve("broker/extensions");
+        try {
+            Files.createDirectories(conf);
+            Files.createDirectories(data);
+            Files.createDirectories(extensions);
+            Files.writeString(conf.resolve("config.xml"), configXml(config.bindAddress(), port, config.maxPacketSize()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the broker folders under " + config.stateDir(), e);
+        }
+        EmbeddedExtension extension = EmbeddedExtension.builder()
+                .withId("fleetsim-jobs")
+                .withName("fleetsim local IoT Jobs")
+                .withVersion("1")
+                .withPriority(1000)
+                .withStartPriority(1000)
+                .withExtensionMain(new JobsExtension(sink))
+                .build();
+        this.hivemq = EmbeddedHiveMQ.builder()
+                .withConfigurationFolder(conf)
+                .withDataFolder(data)
+                .withExtensionsFolder(extensions)
+                .withEmbeddedExtension(extension)
+                .withoutLoggingBootstrap()
+                .build();
+    }
+
+    /**
+     * Starts a broker; the future completes once it accepts connections.
+     *
+     * @throws PortInUseException (synchronously) when the requested port is taken
+     */
+    public static CompletableFuture<EmbeddedBroker> start(BrokerConfig config, JobsRequestSink sink) {
+        int port = Ports.claim("MQTT", config.bindAddress(), config.port());
+        EmbeddedBroker broker = new EmbeddedBroker(config, port, sink);
+        return broker.hivemq.start().thenApply(v -> broker);
+    }
+
+    /** The MQTT port actually bound. */
+    public int port() {
+        return port;
+    }
+
+    /** {@code tcp://address:port}. */
+    public String endpoint() {
+        return "tcp://" + config.bindAddress() + ":" + port;
+    }
+
+    @Override
+    public void toClient(String clientId, String topic, byte[] payload) {
+        PublishService service = publishService;
+        if (service == null) {
+            return;
+        }
+        Publish publish = message(topic, payload);
+        service.publishToClient(publish, clientId).whenComplete((result, error) -> {
+            if (error != null) {
+                log.debug("answer to {} on {} failed", clientId, topic, error);
+            } else if (result == PublishToClientResult.NOT_SUBSCRIBED) {
+                subscribeToAnswers(clientId, topic)
+                        .thenCompose(v -> service.publishToClient(publish, clientId))
+                        .whenComplete((r, e) -> {
+                            if (e != null || r != PublishToClientResult.SUCCESSFUL) {
+                                log.debug("answer to {} on {} not delivered: {}", clientId, topic, e != null ? e : r);
+                            }
+                        });
+            }
+        });
+    }
+
+    @Override
+    public void publish(String topic, byte[] payload) {
+        PublishService service = publishService;
+        if (service != null) {
+            service.publish(message(topic, payload));
+        }
+    }
+
+    /**
+     * AWS delivers answers without a subscription; HiveMQ's publish-to-client needs one. Subscribe the client to the
+     * answer family of the operation ({@code P/get/+}, {@code P/start-next/+}, {@code P/+/get/+},
+     * {@code P/+/update/+}), or to the exact topic for an {@code InvalidTopic} answer.
+     */
+    private CompletableFuture<Void> subscribeToAnswers(String clientId, String answerTopic) {
+        String filter = answerTopic;
+        Optional<JobsTopic> parsed = JobsTopic.parse(answerTopic);
+        if (parsed.isPresent() && parsed.get().suffix() != JobsTopic.Suffix.REQUEST) {
+            String p = JobsTopic.prefix(parsed.get().thingName());
+            filter = switch (parsed.get().operation()) {
+                case GET_PENDING -> p + "/get/+";
+                case START_NEXT -> p + "/start-next/+";
+                case DESCRIBE -> p + "/+/get/+";
+                case UPDATE -> p + "/+/update/+";
+                case NOTIFY, NOTIFY_NEXT, INVALID -> answerTopic;
+            };
+        }
+        return subscriptionStore.addSubscription(
+                clientId,
+                Builders.topicSubscription().topicFilter(filter).qos(Qos.AT_LEAST_ONCE).build());
+    }
+
+    private static Publish message(String topic, byte[] payload) {
+        return Builders.publish()
+                .topic(topic)
+                .qos(Qos.AT_LEAST_ONCE)
+                .payload(ByteBuffer.wrap(payload))
+                .build();
+    }
+
+    /** Stops the broker and waits for it; never call from a HiveMQ thread. */
+    @Override
+    public void close() {
+        try {
+            hivemq.close();
+        } catch (Exception e) {
+            log.warn("broker did not close cleanly", e);
+        }
+    }
+
+    private final class JobsExtension implements ExtensionMain {
+        private final JobsRequestSink sink;
+
+        JobsExtension(JobsRequestSink sink) {
+            this.sink = sink;
+        }
+
+        @Override
+        public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
+            publishService = Services.publishService();
+            subscriptionStore = Services.subscriptionStore();
+            PublishInboundInterceptor interceptor = (in, out) -> {
+                PublishPacket packet = in.getPublishPacket();
+                String topic = packet.getTopic();
+                if (topic.isEmpty() || topic.charAt(0) != '$') {
+                    return;
+                }
+                out.preventPublishDelivery();
+                if (JobsTopic.parse(topic).isPresent()) {
+                    sink.onDeviceRequest(in.getClientInformation().getClientId(), topic, bytes(packet.getPayload()));
+                } else if (log.isDebugEnabled()) {
+                    log.debug("dropped publish to unsupported reserved topic {}", topic);
+                }
+            };
+            Services.initializerRegistry()
+                    .setClientInitializer((initializerInput, clientContext) ->
+                            clientContext.addPublishInboundInterceptor(interceptor));
+        }
+
+        @Override
+        public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
+            publishService = null;
+        }
+    }
+
+    private static byte[] bytes(Optional<ByteBuffer> payload) {
+        if (payload.isEmpty()) {
+            return new byte[0];
+        }
+        ByteBuffer buffer = payload.get().asReadOnlyBuffer();
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+        return bytes;
+    }
+
+    static String configXml(String bindAddress, int port, int maxPacketSize) {
+        String xml = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <hivemq>
+                  <listeners>
+                    <tcp-listener>
+                      <port>%d</port>
+                      <bind-address>%s</bind-address>
+                    </tcp-listener>
+                  </listeners>
+                  <mqtt>
+                    <packets><max-packet-size>%d</max-packet-size></packets>
+                    <queued-messages><max-queue-size>1000</max-queue-size></queued-messages>
+                  </mqtt>
+                  <restrictions><max-connections>-1</max-connections></restrictions>
+                  <persistence><mode>in-memory</mode></persistence>
+                  <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
+                </hivemq>
+                """;
+        return String.format(xml, port, bindAddress, maxPacketSize);
+    }
+
+}

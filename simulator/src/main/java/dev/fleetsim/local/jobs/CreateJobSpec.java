@@ -1,0 +1,38 @@
+package dev.fleetsim.local.jobs;
+
+import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.jobs.JobsTopic;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What {@link JobsService#createJob} needs, named after AWS's CreateJob request fields (spec §4.2). The control-plane
+ * issue widens this to every CreateJob field.
+ *
+ * @param jobId 1–64 of {@code [a-zA-Z0-9_-]}
+ * @param targets thing names (this skeleton targets things only; groups come with the control plane)
+ * @param document the job document, JSON text of at most 32,768 characters
+ * @param description optional
+ */
+public record CreateJobSpec(String jobId, List<String> targets, String document, String description) {
+
+    /** Largest job document (spec §6.1). */
+    public static final int MAX_DOCUMENT_CHARS = 32_768;
+
+    public CreateJobSpec {
+        Objects.requireNonNull(targets, "targets");
+        targets = List.copyOf(targets);
+        if (!JobsTopic.isValidJobId(jobId)) {
+            throw new IllegalArgumentException("jobId must be 1-64 characters of [a-zA-Z0-9_-]: " + jobId);
+        }
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("targets must name at least one thing");
+        }
+        if (document == null || document.length() > MAX_DOCUMENT_CHARS) {
+            throw new IllegalArgumentException("document is required and at most " + MAX_DOCUMENT_CHARS + " chars");
+        }
+        if (!JobsJson.readTree(document).isObject()) {
+            throw new IllegalArgumentException("document must be a JSON object");
+        }
+    }
+}
