@@ -1,0 +1,35 @@
+package dev.fleetsim.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code fleetsim}: the entry point. */
+@Command(
+        name = "fleetsim",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Simulates fleets of IoT devices running AWS IoT Jobs and load-tests the systems that roll"
+                + " software out to them.",
+        subcommands = {RunCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+public final class FleetsimCommand implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing command: try 'fleetsim run FILE'");
+    }
+
+    /** A configured command line; tests execute it in-process. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new FleetsimCommand()).setExecutionExceptionHandler(new UserErrorHandler());
+    }
+
+    public static void main(String[] args) {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "fleetsim-logback.xml");
+        }
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,30 @@
+package dev.fleetsim.cli;
+
+import dev.fleetsim.local.broker.PortInUseException;
+import dev.fleetsim.scenario.ScenarioException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import picocli.CommandLine;
+
+/** User mistakes print one clear message and exit 2; anything else is a bug and keeps its stack trace. */
+final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult)
+            throws Exception {
+        Throwable cause = unwrap(e);
+        if (cause instanceof ScenarioException || cause instanceof PortInUseException) {
+            cmd.getErr().println("fleetsim: " + cause.getMessage());
+            return ExitCodes.BAD_INPUT;
+        }
+        throw e;
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        Throwable current = t;
+        while ((current instanceof ExecutionException || current instanceof CompletionException)
+                && current.getCause() != null) {
+            current = current.getCause();
+        }
+        return current;
+    }
+}
