@@ -51,12 +51,16 @@ final class RunCommand implements Callable<Integer> {
         }
         Scenario scenario = ScenarioLoader.load(file);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("fleetsim run %s: scenario '%s', %d devices, %d job%s%n",
-                file, scenario.name(), scenario.fleet().count(), scenario.jobs().size(),
+        out.printf(
+                "fleetsim run %s: scenario '%s', %d devices, %d job%s%n",
+                file,
+                scenario.name(),
+                scenario.fleet().count(),
+                scenario.jobs().size(),
                 scenario.jobs().size() == 1 ? "" : "s");
         out.flush();
-        ScenarioRunner runner = new ScenarioRunner(
-                new LocalStackConfig(bindAddress, mqttPort, null, Clock.systemUTC()), line -> {
+        ScenarioRunner runner =
+                new ScenarioRunner(new LocalStackConfig(bindAddress, mqttPort, null, Clock.systemUTC()), line -> {
                     out.println("  " + line);
                     out.flush();
                 });
@@ -68,14 +72,19 @@ final class RunCommand implements Callable<Integer> {
     static void printSummary(PrintWriter out, RunResult result) {
         out.println();
         out.println("summary");
-        out.printf("  devices ready      %d/%d%n", result.devicesReady(), result.scenario().fleet().count());
+        out.printf(
+                "  devices ready      %d/%d%n",
+                result.devicesReady(), result.scenario().fleet().count());
         for (RunResult.JobResult job : result.jobs()) {
             out.printf("  job %s: %s%n", job.job().jobId(), job.job().status());
             StringBuilder counts = new StringBuilder();
-            for (Map.Entry<JobExecutionStatus, Integer> e : job.job().executionCounts().entrySet()) {
+            for (Map.Entry<JobExecutionStatus, Integer> e :
+                    job.job().executionCounts().entrySet()) {
                 counts.append(String.format("%s %d  ", e.getKey(), e.getValue()));
             }
-            out.printf("    executions       %s(of %d targets)%n", counts, job.job().targetCount());
+            out.printf(
+                    "    executions       %s(of %d targets)%n",
+                    counts, job.job().targetCount());
             RunResult.LatencySummary l = job.createdToSucceededMillis();
             out.printf(
                     "    created -> SUCCEEDED  p50 %.0f ms  p99 %.0f ms  max %.0f ms  (%d samples)%n",
@@ -83,10 +92,12 @@ final class RunCommand implements Callable<Integer> {
         }
         out.printf("  wall time          %.1f s%n", result.wallTime().toMillis() / 1000.0);
         if (result.timedOut()) {
-            out.printf("  result             FAIL: not every execution was terminal within %s%n",
+            out.printf(
+                    "  result             FAIL: not every execution was terminal within %s%n",
                     result.scenario().timeout());
         } else {
-            out.printf("  result             %s%n",
+            out.printf(
+                    "  result             %s%n",
                     result.passed() ? "PASS: every execution SUCCEEDED" : "FAIL: not every execution SUCCEEDED");
         }
         out.flush();

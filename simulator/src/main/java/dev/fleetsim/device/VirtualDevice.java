@@ -70,6 +70,7 @@ public final class VirtualDevice {
     private long tokens;
     /** The latest head announced while busy; taken up when the device is idle again. */
     private JobExecution parked;
+
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
     public VirtualDevice(
@@ -163,19 +164,20 @@ public final class VirtualDevice {
                 .qos(MqttQos.AT_LEAST_ONCE)
                 .applySubscription()
                 .build();
-        client.subscribe(subscribe).whenCompleteAsync(
-                (subAck, error) -> {
-                    if (error != null) {
-                        state = State.FAILED;
-                        ready.completeExceptionally(error);
-                        return;
-                    }
-                    state = State.ASKING;
-                    send(
-                            JobsTopic.describe(thingName, JobsTopic.NEXT),
-                            new DescribeJobExecutionRequest(null, true, nextToken()));
-                },
-                loop);
+        client.subscribe(subscribe)
+                .whenCompleteAsync(
+                        (subAck, error) -> {
+                            if (error != null) {
+                                state = State.FAILED;
+                                ready.completeExceptionally(error);
+                                return;
+                            }
+                            state = State.ASKING;
+                            send(
+                                    JobsTopic.describe(thingName, JobsTopic.NEXT),
+                                    new DescribeJobExecutionRequest(null, true, nextToken()));
+                        },
+                        loop);
     }
 
     private void onPublish(Mqtt5Publish publish) {
@@ -193,7 +195,8 @@ public final class VirtualDevice {
             case ACCEPTED -> onAccepted(topic, payload);
             case REQUEST -> {
                 if (topic.operation() == JobsTopic.Operation.NOTIFY_NEXT) {
-                    JobExecution next = JobsJson.read(payload, NextJobExecutionChangedEvent.class).execution();
+                    JobExecution next = JobsJson.read(payload, NextJobExecutionChangedEvent.class)
+                            .execution();
                     if (state == State.IDLE) {
                         onExecution(next);
                     } else {
@@ -207,7 +210,8 @@ public final class VirtualDevice {
     private void onAccepted(JobsTopic topic, byte[] payload) {
         switch (topic.operation()) {
             case DESCRIBE -> {
-                JobExecution execution = JobsJson.read(payload, DescribeJobExecutionResponse.class).execution();
+                JobExecution execution = JobsJson.read(payload, DescribeJobExecutionResponse.class)
+                        .execution();
                 if (state == State.ASKING) {
                     listener.ready(thingName, System.nanoTime());
                     ready.complete(null);
@@ -223,7 +227,9 @@ public final class VirtualDevice {
     }
 
     private void onExecution(JobExecution execution) {
-        if (execution == null || execution.status() == null || !execution.status().isPending()) {
+        if (execution == null
+                || execution.status() == null
+                || !execution.status().isPending()) {
             return;
         }
         if (execution.jobId().equals(currentJobId) && execution.executionNumber() == currentExecutionNumber) {
@@ -277,7 +283,9 @@ public final class VirtualDevice {
         if (topic.operation() == JobsTopic.Operation.UPDATE && topic.jobId().equals(currentJobId)) {
             // The skeleton agent gives up on the execution and asks what is next; issue 4 refines per code.
             state = State.ASKING;
-            send(JobsTopic.describe(thingName, JobsTopic.NEXT), new DescribeJobExecutionRequest(null, true, nextToken()));
+            send(
+                    JobsTopic.describe(thingName, JobsTopic.NEXT),
+                    new DescribeJobExecutionRequest(null, true, nextToken()));
         } else if (state == State.ASKING) {
             ready.complete(null);
             becomeIdle();

@@ -59,8 +59,8 @@ public final class Fleet implements AutoCloseable {
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture.allOf(stops)
                 .orTimeout(10, TimeUnit.SECONDS)
-                .whenComplete((v, e) -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS)
-                        .addListener(f -> done.complete(null)));
+                .whenComplete((v, e) ->
+                        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> done.complete(null)));
         return done;
     }
 

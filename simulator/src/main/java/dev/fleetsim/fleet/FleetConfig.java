@@ -39,8 +39,8 @@ public record FleetConfig(
         try {
             String.format(thingNamePattern, startIndex);
         } catch (IllegalFormatException e) {
-            throw new IllegalArgumentException("thingNamePattern is not a valid format for one integer: "
-                    + thingNamePattern);
+            throw new IllegalArgumentException(
+                    "thingNamePattern is not a valid format for one integer: " + thingNamePattern);
         }
     }
 

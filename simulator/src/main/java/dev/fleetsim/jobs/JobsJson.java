@@ -62,7 +62,8 @@ public final class JobsJson {
         try {
             return MAPPER.writeValueAsBytes(message);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("cannot serialize " + message.getClass().getSimpleName(), e);
+            throw new IllegalArgumentException(
+                    "cannot serialize " + message.getClass().getSimpleName(), e);
         }
     }
 

@@ -208,16 +208,15 @@ public record JobsTopic(String thingName, Operation operation, String jobId, Suf
     /** The topic text. */
     @Override
     public String toString() {
-        String base =
-                switch (operation) {
-                    case GET_PENDING -> prefix(thingName) + "/get";
-                    case START_NEXT -> prefix(thingName) + "/start-next";
-                    case DESCRIBE -> prefix(thingName) + "/" + jobId + "/get";
-                    case UPDATE -> prefix(thingName) + "/" + jobId + "/update";
-                    case NOTIFY -> prefix(thingName) + "/notify";
-                    case NOTIFY_NEXT -> prefix(thingName) + "/notify-next";
-                    case INVALID -> raw;
-                };
+        String base = switch (operation) {
+            case GET_PENDING -> prefix(thingName) + "/get";
+            case START_NEXT -> prefix(thingName) + "/start-next";
+            case DESCRIBE -> prefix(thingName) + "/" + jobId + "/get";
+            case UPDATE -> prefix(thingName) + "/" + jobId + "/update";
+            case NOTIFY -> prefix(thingName) + "/notify";
+            case NOTIFY_NEXT -> prefix(thingName) + "/notify-next";
+            case INVALID -> raw;
+        };
         return base + suffix.text();
     }
 }

@@ -32,8 +32,7 @@ public record RunResult(
      */
     public record JobResult(JobView job, LatencySummary createdToSucceededMillis) {
         public boolean allSucceeded() {
-            return job.status() == JobStatus.COMPLETED
-                    && job.count(JobExecutionStatus.SUCCEEDED) == job.targetCount();
+            return job.status() == JobStatus.COMPLETED && job.count(JobExecutionStatus.SUCCEEDED) == job.targetCount();
         }
     }
 

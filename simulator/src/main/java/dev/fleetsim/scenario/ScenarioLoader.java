@@ -56,16 +56,17 @@ public final class ScenarioLoader {
         if (text.isBlank()) {
             throw new ScenarioException(file + ": the scenario file is empty");
         }
+        YamlLocations locations = YamlLocations.index(text);
         ScenarioFile raw;
         try {
             raw = YAML.readValue(text, ScenarioFile.class);
         } catch (JsonProcessingException e) {
-            throw new ScenarioException(describe(file, e));
+            throw new ScenarioException(describe(file, locations, e));
         }
-        return validate(file, raw);
+        return validate(file, locations, raw);
     }
 
-    private static Scenario validate(Path file, ScenarioFile raw) throws ScenarioException {
+    private static Scenario validate(Path file, YamlLocations locations, ScenarioFile raw) throws ScenarioException {
         List<String> errors = new ArrayList<>();
         if (raw.name() == null || raw.name().isBlank()) {
             errors.add("name: must not be empty");
@@ -115,15 +116,11 @@ public final class ScenarioLoader {
         }
         if (!errors.isEmpty()) {
             throw new ScenarioException(errors.stream()
-                    .map(e -> file + ": " + e)
+                    .map(e -> at(file, locations, e.substring(0, Math.max(0, e.indexOf(": ")))) + ": " + e)
                     .collect(Collectors.joining(System.lineSeparator())));
         }
         return new Scenario(
-                file,
-                raw.name(),
-                timeout,
-                new Scenario.FleetSpec(count, pattern, connectRate, installTime),
-                jobs);
+                file, raw.name(), timeout, new Scenario.FleetSpec(count, pattern, connectRate, installTime), jobs);
     }
 
     private static Scenario.JobSpec job(
@@ -174,8 +171,8 @@ public final class ScenarioLoader {
             return "{}";
         }
         if (text.length() > CreateJobSpec.MAX_DOCUMENT_CHARS) {
-            errors.add(at + ": " + text.length() + " characters; AWS allows at most "
-                    + CreateJobSpec.MAX_DOCUMENT_CHARS);
+            errors.add(
+                    at + ": " + text.length() + " characters; AWS allows at most " + CreateJobSpec.MAX_DOCUMENT_CHARS);
         }
         return text;
     }
@@ -192,17 +189,28 @@ public final class ScenarioLoader {
         }
     }
 
+    /** {@code file:line:column} of a key path, or {@code file} when the path is not in the document. */
+    private static String at(Path file, YamlLocations locations, String path) {
+        YamlLocations.Location location = locations.find(path);
+        return location == null ? file.toString() : file + ":" + location;
+    }
+
     /** One line: {@code file:line:column: what is wrong}. */
-    private static String describe(Path file, JsonProcessingException e) {
-        JsonLocation location = e.getLocation();
-        String where = file + (location == null || location.getLineNr() < 0
-                ? ""
-                : ":" + location.getLineNr() + ":" + location.getColumnNr());
+    private static String describe(Path file, YamlLocations locations, JsonProcessingException e) {
         String path = e instanceof JsonMappingException m ? path(m) : "";
+        JsonLocation location = e.getLocation();
+        String where = !path.isEmpty() && locations.find(path) != null
+                ? at(file, locations, path)
+                : file
+                        + (location == null || location.getLineNr() < 0
+                                ? ""
+                                : ":" + location.getLineNr() + ":" + location.getColumnNr());
         String what;
         if (e instanceof UnrecognizedPropertyException u) {
-            String known = u.getKnownPropertyIds().stream().map(Object::toString).sorted().collect(
-                    Collectors.joining(", "));
+            String known = u.getKnownPropertyIds().stream()
+                    .map(Object::toString)
+                    .sorted()
+                    .collect(Collectors.joining(", "));
             String parent = path.contains(".") ? path.substring(0, path.lastIndexOf('.')) : "the top level";
             what = "unknown key '" + u.getPropertyName() + "' in " + parent + "; known keys: " + known;
         } else if (e instanceof MismatchedInputException mi && mi.getMessage().startsWith("Missing required")) {

@@ -116,7 +116,10 @@ public final class ScenarioRunner {
             throws InterruptedException, ExecutionException, TimeoutException {
         List<JobView> views = new ArrayList<>();
         for (Scenario.JobSpec job : scenario.jobs()) {
-            views.add(stack.jobs().describeJob(job.jobId()).get(30, TimeUnit.SECONDS).orElseThrow());
+            views.add(stack.jobs()
+                    .describeJob(job.jobId())
+                    .get(30, TimeUnit.SECONDS)
+                    .orElseThrow());
         }
         return views;
     }

@@ -23,15 +23,14 @@ public final class Units {
                     "'" + text + "' is not a duration; write a number and a unit: ms, s, m, h or d (e.g. 500ms, 30s)");
         }
         double value = Double.parseDouble(m.group(1));
-        double millis =
-                switch (m.group(2)) {
-                    case "ms" -> value;
-                    case "s" -> value * 1_000;
-                    case "m", "min" -> value * 60_000;
-                    case "h" -> value * 3_600_000;
-                    case "d" -> value * 86_400_000;
-                    default -> throw new IllegalStateException(m.group(2));
-                };
+        double millis = switch (m.group(2)) {
+            case "ms" -> value;
+            case "s" -> value * 1_000;
+            case "m", "min" -> value * 60_000;
+            case "h" -> value * 3_600_000;
+            case "d" -> value * 86_400_000;
+            default -> throw new IllegalStateException(m.group(2));
+        };
         return Duration.ofNanos(Math.round(millis * 1_000_000));
     }
 }

@@ -62,7 +62,8 @@ class LocalRolloutIT {
     private static JobView awaitCompleted(LocalStack stack, String jobId) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
-            JobView view = stack.jobs().describeJob(jobId).get(5, TimeUnit.SECONDS).orElseThrow();
+            JobView view =
+                    stack.jobs().describeJob(jobId).get(5, TimeUnit.SECONDS).orElseThrow();
             if (view.status() != JobStatus.IN_PROGRESS || System.nanoTime() > deadline) {
                 return view;
             }

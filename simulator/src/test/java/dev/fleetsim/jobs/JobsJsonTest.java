@@ -25,10 +25,9 @@ class JobsJsonTest {
 
     @Test
     void versionMismatchRejectionMatchesTheSpecExample() {
-        JobExecutionState state =
-                new JobExecutionState(JobExecutionStatus.IN_PROGRESS, Map.of("step", "download"), 3);
-        JobsRequestException e = new JobsRequestException(
-                RejectedErrorCode.VersionMismatch, "expected version 1", "ct-7", state);
+        JobExecutionState state = new JobExecutionState(JobExecutionStatus.IN_PROGRESS, Map.of("step", "download"), 3);
+        JobsRequestException e =
+                new JobsRequestException(RejectedErrorCode.VersionMismatch, "expected version 1", "ct-7", state);
 
         JsonNode json = tree(JobsJson.write(e.toRejectedError(1700000000L)));
 
@@ -53,8 +52,8 @@ class JobsJsonTest {
 
     @Test
     void rejectionWithoutTokenOmitsTheField() {
-        JsonNode json = tree(JobsJson.write(new JobsRequestException(RejectedErrorCode.InvalidJson, "bad", null)
-                .toRejectedError(5)));
+        JsonNode json = tree(JobsJson.write(
+                new JobsRequestException(RejectedErrorCode.InvalidJson, "bad", null).toRejectedError(5)));
 
         assertThat(json.has("clientToken")).isFalse();
         assertThat(json.get("code").textValue()).isEqualTo("InvalidJson");
@@ -66,7 +65,8 @@ class JobsJsonTest {
 
         assertThat(new String(json, StandardCharsets.UTF_8)).isEqualTo("{\"timestamp\":1700000000}");
         // The live capture of issue #1808: a `$next/get/accepted` with nothing pending is exactly 24 bytes.
-        assertThat(JobsJson.write(new DescribeJobExecutionResponse(null, 1700000000L, null))).hasSize(24);
+        assertThat(JobsJson.write(new DescribeJobExecutionResponse(null, 1700000000L, null)))
+                .hasSize(24);
     }
 
     @Test
@@ -84,10 +84,11 @@ class JobsJsonTest {
 
         String json = new String(JobsJson.write(new JobExecutionsChangedEvent(jobs, 13L)), StandardCharsets.UTF_8);
 
-        assertThat(json).isEqualTo("{\"jobs\":{\"IN_PROGRESS\":[{\"jobId\":\"job1\",\"queuedAt\":10,\"startedAt\":11,"
-                + "\"lastUpdatedAt\":11,\"versionNumber\":2,\"executionNumber\":1}],\"QUEUED\":[{\"jobId\":\"job2\","
-                + "\"queuedAt\":12,\"lastUpdatedAt\":12,\"versionNumber\":1,\"executionNumber\":1}]},"
-                + "\"timestamp\":13}");
+        assertThat(json)
+                .isEqualTo("{\"jobs\":{\"IN_PROGRESS\":[{\"jobId\":\"job1\",\"queuedAt\":10,\"startedAt\":11,"
+                        + "\"lastUpdatedAt\":11,\"versionNumber\":2,\"executionNumber\":1}],\"QUEUED\":[{\"jobId\":\"job2\","
+                        + "\"queuedAt\":12,\"lastUpdatedAt\":12,\"versionNumber\":1,\"executionNumber\":1}]},"
+                        + "\"timestamp\":13}");
     }
 
     @Test
@@ -109,13 +110,11 @@ class JobsJsonTest {
 
     @Test
     void readsTheLiveStartNextAcceptedCapture() {
-        StartNextJobExecutionResponse response = JobsJson.read(
-                utf8("""
+        StartNextJobExecutionResponse response = JobsJson.read(utf8("""
                 {"clientToken":"a167","execution":{"jobId":"Job1","jobDocument":{"Todo":"Reboot"},
                  "status":"IN_PROGRESS","queuedAt":1700000000,"startedAt":1700000005,"lastUpdatedAt":1700000005,
                  "versionNumber":2,"executionNumber":1},"timestamp":1700000006}
-                """),
-                StartNextJobExecutionResponse.class);
+                """), StartNextJobExecutionResponse.class);
 
         JobExecution execution = response.execution();
         assertThat(execution.jobId()).isEqualTo("Job1");
@@ -151,9 +150,9 @@ class JobsJsonTest {
 
     @Test
     void emptyPayloadIsAnEmptyRequest() throws Exception {
-        assertThat(JobsJson.parseDescribe(new byte[0]))
-                .isEqualTo(new DescribeJobExecutionRequest(null, null, null));
-        assertThat(JobsJson.parseDescribe(new byte[0]).includeJobDocumentOrDefault()).isTrue();
+        assertThat(JobsJson.parseDescribe(new byte[0])).isEqualTo(new DescribeJobExecutionRequest(null, null, null));
+        assertThat(JobsJson.parseDescribe(new byte[0]).includeJobDocumentOrDefault())
+                .isTrue();
         assertThat(JobsJson.parseStartNext(utf8("{}")))
                 .isEqualTo(new StartNextPendingJobExecutionRequest(null, null, null));
         assertThat(JobsJson.parseGetPending(utf8("  "))).isEqualTo(new GetPendingJobExecutionsRequest(null));
@@ -164,9 +163,8 @@ class JobsJsonTest {
         UpdateJobExecutionRequest fromString = JobsJson.parseUpdate(
                 utf8("{\"status\":\"IN_PROGRESS\",\"expectedVersion\":\"1\",\"executionNumber\":\"2\","
                         + "\"clientToken\":\"c\"}"));
-        UpdateJobExecutionRequest fromNumber =
-                JobsJson.parseUpdate(utf8("{\"status\":\"IN_PROGRESS\",\"expectedVersion\":1,\"executionNumber\":2,"
-                        + "\"clientToken\":\"c\"}"));
+        UpdateJobExecutionRequest fromNumber = JobsJson.parseUpdate(utf8(
+                "{\"status\":\"IN_PROGRESS\",\"expectedVersion\":1,\"executionNumber\":2," + "\"clientToken\":\"c\"}"));
 
         assertThat(fromString).isEqualTo(fromNumber);
         assertThat(fromString.expectedVersion()).isEqualTo(1);
@@ -181,7 +179,8 @@ class JobsJsonTest {
                  "clientToken":"ct-1"}"""));
 
         assertThat(request.status()).isEqualTo(JobExecutionStatus.SUCCEEDED);
-        assertThat(request.statusDetails()).containsExactly(Map.entry("progress", "100%"), Map.entry("step:final", "done"));
+        assertThat(request.statusDetails())
+                .containsExactly(Map.entry("progress", "100%"), Map.entry("step:final", "done"));
         assertThat(request.includeJobExecutionState()).isTrue();
         assertThat(request.includeJobDocument()).isFalse();
         assertThat(request.stepTimeoutInMinutes()).isEqualTo(-1L);
@@ -200,7 +199,8 @@ class JobsJsonTest {
 
     @Test
     void badFieldsAreInvalidRequestWithTheTokenEchoed() {
-        assertCode(() -> JobsJson.parseUpdate(utf8("{\"clientToken\":\"t1\"}")), RejectedErrorCode.InvalidRequest, "t1");
+        assertCode(
+                () -> JobsJson.parseUpdate(utf8("{\"clientToken\":\"t1\"}")), RejectedErrorCode.InvalidRequest, "t1");
         assertCode(
                 () -> JobsJson.parseUpdate(utf8("{\"status\":\"DONE\",\"clientToken\":\"t2\"}")),
                 RejectedErrorCode.InvalidRequest,
@@ -210,7 +210,8 @@ class JobsJsonTest {
                 RejectedErrorCode.InvalidRequest,
                 "t3");
         assertCode(
-                () -> JobsJson.parseUpdate(utf8("{\"status\":\"FAILED\",\"expectedVersion\":\"one\",\"clientToken\":\"t4\"}")),
+                () -> JobsJson.parseUpdate(
+                        utf8("{\"status\":\"FAILED\",\"expectedVersion\":\"one\",\"clientToken\":\"t4\"}")),
                 RejectedErrorCode.InvalidRequest,
                 "t4");
         assertCode(
@@ -225,13 +226,16 @@ class JobsJsonTest {
                 () -> JobsJson.parseUpdate(utf8("{\"status\":\"IN_PROGRESS\",\"stepTimeoutInMinutes\":10081}")),
                 RejectedErrorCode.InvalidRequest,
                 null);
-        assertCode(() -> JobsJson.parseGetPending(utf8("{\"clientToken\":42}")), RejectedErrorCode.InvalidRequest, null);
+        assertCode(
+                () -> JobsJson.parseGetPending(utf8("{\"clientToken\":42}")), RejectedErrorCode.InvalidRequest, null);
     }
 
     @Test
     void clientTokenIsLimitedTo64Bytes() throws Exception {
         String ok = "t".repeat(64);
-        assertThat(JobsJson.parseGetPending(utf8("{\"clientToken\":\"" + ok + "\"}")).clientToken()).isEqualTo(ok);
+        assertThat(JobsJson.parseGetPending(utf8("{\"clientToken\":\"" + ok + "\"}"))
+                        .clientToken())
+                .isEqualTo(ok);
         String tooLong = "é".repeat(33); // 66 bytes in UTF-8
         assertCode(
                 () -> JobsJson.parseGetPending(utf8("{\"clientToken\":\"" + tooLong + "\"}")),
@@ -256,8 +260,8 @@ class JobsJsonTest {
                 "[\"a\"]",
                 eleven.toString())) {
             assertCode(
-                    () -> JobsJson.parseUpdate(utf8("{\"status\":\"IN_PROGRESS\",\"statusDetails\":" + details
-                            + ",\"clientToken\":\"sd\"}")),
+                    () -> JobsJson.parseUpdate(utf8(
+                            "{\"status\":\"IN_PROGRESS\",\"statusDetails\":" + details + ",\"clientToken\":\"sd\"}")),
                     RejectedErrorCode.InvalidRequest,
                     "sd");
         }
@@ -267,7 +271,12 @@ class JobsJsonTest {
     void statusDetailsAtTheLimitsAreAccepted() throws Exception {
         StringBuilder ten = new StringBuilder("{");
         for (int i = 0; i < 10; i++) {
-            ten.append(i == 0 ? "" : ",").append("\"k").append(i).append("\":\"").append("x".repeat(1024)).append('"');
+            ten.append(i == 0 ? "" : ",")
+                    .append("\"k")
+                    .append(i)
+                    .append("\":\"")
+                    .append("x".repeat(1024))
+                    .append('"');
         }
         ten.append('}');
 
@@ -282,10 +291,9 @@ class JobsJsonTest {
     }
 
     private static void assertCode(Parse parse, RejectedErrorCode code, String token) {
-        assertThatThrownBy(parse::run)
-                .isInstanceOfSatisfying(JobsRequestException.class, e -> {
-                    assertThat(e.code()).isEqualTo(code);
-                    assertThat(e.clientToken()).isEqualTo(token);
-                });
+        assertThatThrownBy(parse::run).isInstanceOfSatisfying(JobsRequestException.class, e -> {
+            assertThat(e.code()).isEqualTo(code);
+            assertThat(e.clientToken()).isEqualTo(token);
+        });
     }
 }

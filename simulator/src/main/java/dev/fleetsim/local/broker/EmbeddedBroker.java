@@ -61,7 +61,8 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             Files.createDirectories(conf);
             Files.createDirectories(data);
             Files.createDirectories(extensions);
-            Files.writeString(conf.resolve("config.xml"), configXml(config.bindAddress(), port, config.maxPacketSize()));
+            Files.writeString(
+                    conf.resolve("config.xml"), configXml(config.bindAddress(), port, config.maxPacketSize()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the broker folders under " + config.stateDir(), e);
         }
@@ -153,7 +154,10 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         }
         return subscriptionStore.addSubscription(
                 clientId,
-                Builders.topicSubscription().topicFilter(filter).qos(Qos.AT_LEAST_ONCE).build());
+                Builders.topicSubscription()
+                        .topicFilter(filter)
+                        .qos(Qos.AT_LEAST_ONCE)
+                        .build());
     }
 
     private static Publish message(String topic, byte[] payload) {
@@ -240,5 +244,4 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                 """;
         return String.format(xml, port, bindAddress, maxPacketSize);
     }
-
 }

@@ -5,7 +5,11 @@ public final class PortInUseException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public PortInUseException(String what, String address, int port) {
-        super(what + " port " + port + " on " + address + " is already in use; choose another port or stop the"
-                + " process that holds it", null, false, false);
+        super(
+                what + " port " + port + " on " + address + " is already in use; choose another port or stop the"
+                        + " process that holds it",
+                null,
+                false,
+                false);
     }
 }

@@ -64,7 +64,12 @@ final class Execution {
 
     JobExecutionSummary summary() {
         return new JobExecutionSummary(
-                job.jobId, seconds(queuedAt), seconds(startedAt), seconds(lastUpdatedAt), versionNumber, executionNumber);
+                job.jobId,
+                seconds(queuedAt),
+                seconds(startedAt),
+                seconds(lastUpdatedAt),
+                versionNumber,
+                executionNumber);
     }
 
     /** The device-plane shape (§2.7), with the job document as a JSON object when asked for. */

@@ -150,22 +150,22 @@ public final class JobsService implements AutoCloseable {
         JobsTopic topic = parsed.get();
         String rejectedTopic = topicText + "/rejected";
         try {
-            Object answer =
-                    switch (topic.isRequest() ? topic.operation() : JobsTopic.Operation.INVALID) {
-                        case GET_PENDING -> getPending(topic, payload);
-                        case START_NEXT -> startNext(topic, payload);
-                        case DESCRIBE -> describe(topic, payload);
-                        case UPDATE -> update(topic, payload);
-                        case NOTIFY, NOTIFY_NEXT, INVALID -> throw new JobsRequestException(
-                                InvalidTopic, "topic maps to no jobs API: " + topicText, bestEffortToken(payload));
-                    };
+            Object answer = switch (topic.isRequest() ? topic.operation() : JobsTopic.Operation.INVALID) {
+                case GET_PENDING -> getPending(topic, payload);
+                case START_NEXT -> startNext(topic, payload);
+                case DESCRIBE -> describe(topic, payload);
+                case UPDATE -> update(topic, payload);
+                case NOTIFY, NOTIFY_NEXT, INVALID ->
+                    throw new JobsRequestException(
+                            InvalidTopic, "topic maps to no jobs API: " + topicText, bestEffortToken(payload));
+            };
             outbound.toClient(clientId, topic.accepted().toString(), JobsJson.write(answer));
         } catch (JobsRequestException e) {
             outbound.toClient(clientId, rejectedTopic, JobsJson.write(e.toRejectedError(nowSeconds())));
         } catch (RuntimeException e) {
             log.error("internal error answering {}", topicText, e);
-            RejectedError error = new RejectedError(
-                    InternalError, "internal error", bestEffortToken(payload), nowSeconds(), null);
+            RejectedError error =
+                    new RejectedError(InternalError, "internal error", bestEffortToken(payload), nowSeconds(), null);
             outbound.toClient(clientId, rejectedTopic, JobsJson.write(error));
         }
         flushNotifications();

@@ -1,0 +1,158 @@
+package dev.fleetsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI in-process: exit codes, the summary, and one-line errors for user mistakes. */
+class FleetsimCommandIT {
+
+    @TempDir
+    Path dir;
+
+    record Outcome(int exitCode, String out, String err) {}
+
+    private static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = FleetsimCommand.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    private Path scenario(String name, String yaml) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void runPrintsTheSummaryAndExitsZeroWhenEverythingSucceeded() throws IOException {
+        Path file = scenario("small.yaml", """
+                name: small
+                timeout: 30s
+                fleet:
+                  count: 12
+                  thingNamePattern: "small-%02d"
+                  installTime: 20ms
+                jobs:
+                  - jobId: first
+                    document: {operation: install}
+                  - jobId: second
+                    document: '{"operation":"install","version":"2"}'
+                    targets: [small-00, "arn:aws:iot:us-east-1:123456789012:thing/small-01"]
+                """);
+
+        Outcome outcome = run("run", file.toString());
+
+        assertThat(outcome.exitCode()).as(outcome.out() + outcome.err()).isZero();
+        assertThat(outcome.out())
+                .contains("devices ready      12/12")
+                .contains("job first: COMPLETED")
+                .contains("SUCCEEDED 12  (of 12 targets)")
+                .contains("job second: COMPLETED")
+                .contains("SUCCEEDED 2  (of 2 targets)")
+                .contains("created -> SUCCEEDED  p50")
+                .contains("PASS");
+    }
+
+    @Test
+    void missingScenarioIsOneLineAndExitCode2() {
+        Outcome outcome = run("run", dir.resolve("absent.yaml").toString());
+
+        assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(outcome.err().strip())
+                .isEqualTo("fleetsim: " + dir.resolve("absent.yaml") + ": scenario file not found");
+    }
+
+    @Test
+    void malformedYamlNamesFileLineAndColumn() throws IOException {
+        Path file = scenario("broken.yaml", "name: x\nfleet:\n  count: [1\njobs: []\n");
+
+        Outcome outcome = run("run", file.toString());
+
+        assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(outcome.err())
+                .startsWith("fleetsim: " + file + ":")
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
+        assertThat(outcome.err().lines().count()).isEqualTo(1);
+    }
+
+    @Test
+    void unknownKeyListsTheKnownOnes() throws IOException {
+        Path file = scenario(
+                "typo.yaml", "name: x\nfleet:\n  count: 3\n  cout: 4\njobs:\n  - jobId: a\n    document: {}\n");
+
+        Outcome outcome = run("validate", file.toString());
+
+        assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(outcome.err())
+                .contains(file + ":4:")
+                .contains("unknown key 'cout' in fleet")
+                .contains("count");
+    }
+
+    @Test
+    void everySemanticProblemIsReportedAtOnce() throws IOException {
+        Path file = scenario("many.yaml", """
+                name: many
+                timeout: soon
+                fleet:
+                  count: 0
+                jobs:
+                  - jobId: "has space"
+                    document: "[1]"
+                  - jobId: ok
+                    document: {}
+                    targets: [not-in-fleet]
+                """);
+
+        Outcome outcome = run("validate", file.toString());
+
+        assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(outcome.err())
+                .contains("timeout: 'soon' is not a duration")
+                .contains(file + ":4:3: fleet.count: must be between 1")
+                .contains("jobs[0].jobId")
+                .contains("jobs[0].document: the JSON text must hold an object")
+                .contains("jobs[1].targets: 'not-in-fleet' is not a thing of this fleet");
+    }
+
+    @Test
+    void portInUseIsAClearMessage() throws IOException {
+        Path file = scenario("ok.yaml", "name: x\nfleet: {count: 1}\njobs: [{jobId: a, document: {}}]\n");
+        try (ServerSocket taken = new ServerSocket()) {
+            taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+
+            Outcome outcome = run("run", "--mqtt-port", Integer.toString(taken.getLocalPort()), file.toString());
+
+            assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+            assertThat(outcome.err()).contains("MQTT port " + taken.getLocalPort() + " on 127.0.0.1 is already in use");
+        }
+    }
+
+    @Test
+    void versionAndHelp() {
+        assertThat(run("--version").out()).startsWith("fleetsim ");
+        Outcome help = run("--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("run").contains("validate");
+        assertThat(run().exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
+    }
+}
