@@ -97,6 +97,15 @@ public final class ScenarioRunner {
                 views = describeAll(stack, scenario);
             }
             boolean timedOut = views.stream().anyMatch(v -> v.status() == JobStatus.IN_PROGRESS);
+            // The service counts an execution SUCCEEDED before the device reads the accepted answer; let the
+            // device-side reports catch up so every success has its latency sample.
+            long graceEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            for (JobView view : views) {
+                while (observer.succeeded(view.jobId()) < view.count(JobExecutionStatus.SUCCEEDED)
+                        && System.nanoTime() < graceEnd) {
+                    Thread.sleep(10);
+                }
+            }
             List<RunResult.JobResult> results = new ArrayList<>();
             for (JobView view : views) {
                 results.add(new RunResult.JobResult(view, observer.summary(view.jobId())));
@@ -129,6 +138,7 @@ public final class ScenarioRunner {
         final AtomicInteger ready = new AtomicInteger();
         final Map<String, Long> createdAt = new ConcurrentHashMap<>();
         final Map<String, Recorder> latencies = new ConcurrentHashMap<>();
+        final Map<String, AtomicInteger> succeeded = new ConcurrentHashMap<>();
 
         @Override
         public void ready(String thingName, long nanoTime) {
@@ -144,7 +154,13 @@ public final class ScenarioRunner {
             Recorder recorder = latencies.get(jobId);
             if (created != null && recorder != null) {
                 recorder.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(nanoTime - created)));
+                succeeded.computeIfAbsent(jobId, k -> new AtomicInteger()).incrementAndGet();
             }
+        }
+
+        int succeeded(String jobId) {
+            AtomicInteger n = succeeded.get(jobId);
+            return n == null ? 0 : n.get();
         }
 
         RunResult.LatencySummary summary(String jobId) {

@@ -68,6 +68,7 @@ class FleetsimCommandIT {
                 .contains("job second: COMPLETED")
                 .contains("SUCCEEDED 2  (of 2 targets)")
                 .contains("created -> SUCCEEDED  p50")
+                .contains("(12 samples)")
                 .contains("PASS");
     }
 
