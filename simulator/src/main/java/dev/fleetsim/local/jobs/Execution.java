@@ -1,10 +1,12 @@
 package dev.fleetsim.local.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.EpochSeconds;
 import dev.fleetsim.jobs.JobExecution;
 import dev.fleetsim.jobs.JobExecutionState;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobExecutionSummary;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,39 +16,57 @@ final class Execution {
     final Job job;
     final String thingName;
     final long executionNumber;
+    final int retryAttempt;
     /** Global queue order; ties of {@code queuedAt} seconds are broken by it. */
     final long sequence;
 
-    JobExecutionStatus status;
+    JobExecutionStatus status = JobExecutionStatus.QUEUED;
     Map<String, String> statusDetails = Map.of();
     int versionNumber = 1;
     final Instant queuedAt;
     Instant startedAt;
     Instant lastUpdatedAt;
+    boolean forceCanceled;
+    /** Absolute deadlines of the in-progress timer and the step timer (§3.5); null when not running. */
+    Instant inProgressDeadline;
 
-    Execution(Job job, String thingName, long executionNumber, long sequence, Instant now) {
+    Instant stepDeadline;
+    /** Bumped whenever a deadline changes, so stale entries of the timer queue can be recognised. */
+    long timerGeneration;
+
+    Execution(Job job, String thingName, long executionNumber, int retryAttempt, long sequence, Instant now) {
         this.job = job;
         this.thingName = thingName;
         this.executionNumber = executionNumber;
+        this.retryAttempt = retryAttempt;
         this.sequence = sequence;
         this.queuedAt = now;
         this.lastUpdatedAt = now;
-        this.status = JobExecutionStatus.QUEUED;
-        job.countMove(null, JobExecutionStatus.QUEUED);
     }
 
     String jobId() {
         return job.jobId;
     }
 
-    /** Moves to a new status and keeps the job counters in step; the caller has checked legality. */
+    boolean isLatest() {
+        return job.latest(thingName) == this;
+    }
+
+    /** Moves to a new status, keeps the job counters in step and bumps the version; legality is the caller's. */
     void moveTo(JobExecutionStatus target, Instant now) {
         if (target == JobExecutionStatus.IN_PROGRESS && startedAt == null) {
             startedAt = now;
         }
         if (target != status) {
-            job.countMove(status, target);
+            if (isLatest()) {
+                job.countMove(status, target);
+            }
             status = target;
+        }
+        if (status.isTerminal()) {
+            inProgressDeadline = null;
+            stepDeadline = null;
+            timerGeneration++;
         }
         lastUpdatedAt = now;
         versionNumber++;
@@ -56,6 +76,26 @@ final class Execution {
         if (details != null) {
             statusDetails = details.isEmpty() ? Map.of() : new LinkedHashMap<>(details);
         }
+    }
+
+    /** The earliest active deadline, or null. */
+    Instant deadline() {
+        if (inProgressDeadline == null) {
+            return stepDeadline;
+        }
+        if (stepDeadline == null) {
+            return inProgressDeadline;
+        }
+        return stepDeadline.isBefore(inProgressDeadline) ? stepDeadline : inProgressDeadline;
+    }
+
+    /** Seconds until the earliest deadline; omitted (null) in terminal states and when no timer runs. */
+    Long approximateSecondsBeforeTimedOut(Instant now) {
+        Instant deadline = deadline();
+        if (deadline == null || status.isTerminal()) {
+            return null;
+        }
+        return Math.max(0, Duration.between(now, deadline).toSeconds());
     }
 
     JobExecutionState state() {
@@ -72,12 +112,12 @@ final class Execution {
                 executionNumber);
     }
 
-    /** The device-plane shape (§2.7), with the job document as a JSON object when asked for. */
-    JobExecution toDevice(boolean includeDocument) {
+    /** The device-plane shape (§2.7), with the job document (already substituted) when given. */
+    JobExecution toDevice(JsonNode document, Instant now) {
         return new JobExecution(
                 job.jobId,
                 thingName,
-                includeDocument ? job.document : null,
+                document,
                 status,
                 detailsOrNull(),
                 seconds(queuedAt),
@@ -85,10 +125,10 @@ final class Execution {
                 seconds(lastUpdatedAt),
                 versionNumber,
                 executionNumber,
-                null);
+                approximateSecondsBeforeTimedOut(now));
     }
 
-    private Map<String, String> detailsOrNull() {
+    Map<String, String> detailsOrNull() {
         return statusDetails.isEmpty() ? null : statusDetails;
     }
 

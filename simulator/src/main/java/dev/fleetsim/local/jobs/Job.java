@@ -3,52 +3,134 @@ package dev.fleetsim.local.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** A job and its counters. Engine thread only. */
+/** A job, its configuration, rollout state and counters. Engine thread only. */
 final class Job {
     final String jobId;
-    final String description;
+    final String jobArn;
+    final String targetSelection;
+    /** Target ARNs as given; AssociateTargetsWithJob adds to them. */
+    final List<String> targets = new ArrayList<>();
+
     final String documentText;
     final JsonNode document;
-    final List<String> targets;
+    final String documentSource;
+    final String jobTemplateArn;
+    final Map<String, String> documentParameters;
+    final JobConfig.Scheduling scheduling;
     final Instant createdAt;
-    JobStatus status = JobStatus.IN_PROGRESS;
+    final Instant startTime;
+    final Instant endTime;
+
+    String description;
+    JobConfig.PresignedUrl presignedUrl;
+    JobConfig.Rollout rollout;
+    JobConfig.Abort abort;
+    JobConfig.Timeout timeout;
+    JobConfig.Retry retry;
+
+    JobStatus status;
+    boolean forceCanceled;
+    String reasonCode;
+    String comment;
     Instant lastUpdatedAt;
     Instant completedAt;
+    /** The end behaviour already applied at {@link #endTime}. */
+    boolean ended;
+
+    // rollout state (§13.1)
+    final Deque<String> pendingTargets = new ArrayDeque<>();
+    long notified;
+    Instant rolloutStart;
+    long window = -1;
+    int notifiedInWindow;
+    /** Per simulated minute of rollout: executions queued by the rollout. */
+    final List<Integer> notifiedPerMinute = new ArrayList<>();
+
+    /** thing → executions in executionNumber order. */
+    final Map<String, List<Execution>> executions = new LinkedHashMap<>();
     /** Latest execution of each thing, per status: the {@code jobProcessDetails} counters. */
     private final EnumMap<JobExecutionStatus, Integer> counts = new EnumMap<>(JobExecutionStatus.class);
 
-    Job(String jobId, String description, String documentText, JsonNode document, List<String> targets, Instant now) {
+    Job(
+            String jobId,
+            String jobArn,
+            String targetSelection,
+            List<String> targets,
+            String documentText,
+            JsonNode document,
+            String documentSource,
+            String jobTemplateArn,
+            Map<String, String> documentParameters,
+            JobConfig.Scheduling scheduling,
+            Instant startTime,
+            Instant endTime,
+            Instant now) {
         this.jobId = jobId;
-        this.description = description;
+        this.jobArn = jobArn;
+        this.targetSelection = targetSelection;
+        this.targets.addAll(targets);
         this.documentText = documentText;
         this.document = document;
-        this.targets = targets;
+        this.documentSource = documentSource;
+        this.jobTemplateArn = jobTemplateArn;
+        this.documentParameters = documentParameters;
+        this.scheduling = scheduling;
+        this.startTime = startTime;
+        this.endTime = endTime;
         this.createdAt = now;
         this.lastUpdatedAt = now;
+    }
+
+    boolean isContinuous() {
+        return "CONTINUOUS".equals(targetSelection);
+    }
+
+    /** Whether the job still creates executions (not canceled, deleted, stopped). */
+    boolean isRollingOut() {
+        return status == JobStatus.IN_PROGRESS && !pendingTargets.isEmpty();
+    }
+
+    Execution latest(String thingName) {
+        List<Execution> list = executions.get(thingName);
+        return list == null || list.isEmpty() ? null : list.get(list.size() - 1);
     }
 
     void countMove(JobExecutionStatus from, JobExecutionStatus to) {
         if (from != null) {
             counts.merge(from, -1, Integer::sum);
         }
-        counts.merge(to, 1, Integer::sum);
+        if (to != null) {
+            counts.merge(to, 1, Integer::sum);
+        }
+    }
+
+    int count(JobExecutionStatus status) {
+        return counts.getOrDefault(status, 0);
     }
 
     int pendingCount() {
-        return counts.getOrDefault(JobExecutionStatus.QUEUED, 0)
-                + counts.getOrDefault(JobExecutionStatus.IN_PROGRESS, 0);
+        return count(JobExecutionStatus.QUEUED) + count(JobExecutionStatus.IN_PROGRESS);
     }
 
-    JobView view() {
+    Map<JobExecutionStatus, Integer> counts() {
         EnumMap<JobExecutionStatus, Integer> copy = new EnumMap<>(JobExecutionStatus.class);
         counts.forEach((s, n) -> {
             if (n != 0) {
                 copy.put(s, n);
             }
         });
-        return new JobView(jobId, status, createdAt, completedAt, targets.size(), copy);
+        return copy;
+    }
+
+    JobView view() {
+        return new JobView(jobId, status, createdAt, completedAt, executions.size() + pendingTargets.size(), counts());
     }
 }

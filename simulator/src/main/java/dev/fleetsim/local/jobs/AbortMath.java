@@ -1,0 +1,48 @@
+package dev.fleetsim.local.jobs;
+
+import dev.fleetsim.jobs.JobExecutionStatus;
+import java.util.Map;
+
+/**
+ * Abort evaluation of spec §5.4: a criterion is not evaluated before {@code minNumberOfExecutedThings} executions
+ * completed (reached a terminal status); it trips when
+ * {@code matching / completed × 100 ≥ thresholdPercentage}. {@code ALL} counts FAILED, REJECTED and TIMED_OUT.
+ */
+public final class AbortMath {
+    private AbortMath() {}
+
+    /** The first criterion that trips, or null. {@code counts} are terminal executions per status. */
+    public static JobConfig.AbortCriteria tripped(JobConfig.Abort config, Map<JobExecutionStatus, Integer> counts) {
+        if (config == null) {
+            return null;
+        }
+        long completed = 0;
+        for (Map.Entry<JobExecutionStatus, Integer> e : counts.entrySet()) {
+            if (e.getKey().isTerminal()) {
+                completed += e.getValue();
+            }
+        }
+        for (JobConfig.AbortCriteria c : config.criteriaList()) {
+            if (completed < c.minNumberOfExecutedThings() || completed == 0) {
+                continue;
+            }
+            long matching = switch (c.failureType()) {
+                case "FAILED" -> get(counts, JobExecutionStatus.FAILED);
+                case "REJECTED" -> get(counts, JobExecutionStatus.REJECTED);
+                case "TIMED_OUT" -> get(counts, JobExecutionStatus.TIMED_OUT);
+                default ->
+                    get(counts, JobExecutionStatus.FAILED)
+                            + get(counts, JobExecutionStatus.REJECTED)
+                            + get(counts, JobExecutionStatus.TIMED_OUT);
+            };
+            if (matching * 100.0 / completed >= c.thresholdPercentage() - 1e-9) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static long get(Map<JobExecutionStatus, Integer> counts, JobExecutionStatus s) {
+        return counts.getOrDefault(s, 0);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.fleetsim.local.jobs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One HTTP request to the local AWS APIs, transport-neutral.
+ *
+ * @param method HTTP method
+ * @param path decoded path without the query
+ * @param query query parameters
+ * @param headers request headers, names in lower case
+ * @param body the JSON body, or an empty object
+ * @param dataPlane whether the request is for {@code iot-jobs-data} (by port or by SigV4 credential scope, §1.1)
+ */
+public record ApiRequest(
+        String method,
+        String path,
+        Map<String, List<String>> query,
+        Map<String, String> headers,
+        JsonNode body,
+        boolean dataPlane) {
+
+    public String queryParam(String name) {
+        List<String> values = query.get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    public String header(String name) {
+        return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+    }
+}

@@ -1,0 +1,865 @@
+package dev.fleetsim.local.jobs;
+
+import static dev.fleetsim.local.jobs.ApiException.invalidRequest;
+import static dev.fleetsim.local.jobs.ApiException.notFound;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.jobs.JobExecutionSummary;
+import dev.fleetsim.jobs.JobExecutionsChangedEvent;
+import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.jobs.NextJobExecutionChangedEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The job engine of the local IoT Jobs service: jobs and executions, rollout (§5.1–5.2), abort (§5.4), timers
+ * (§3.5), retries (§3.6), scheduling (§5.5), cancel and delete (§4.5), SNAPSHOT and CONTINUOUS targets (§5.3, §5.6),
+ * and the side effects of every transition (§3.7): {@code notify}, {@code notify-next} and lifecycle events.
+ *
+ * <p>Engine thread only: {@link JobsService} owns the thread and hops every call onto it. Time-driven work happens in
+ * {@link #tick()}, which the service calls periodically and tests call on a manual clock.
+ */
+public final class JobsEngine {
+    /** At most this many executions in {@code get/accepted} and {@code notify} (spec §2.3, §2.9.1). */
+    static final int MAX_LISTED = 10;
+    /** Jobs that may be in DELETION_IN_PROGRESS at once (§4.5). */
+    static final int MAX_DELETING = 10;
+    /** Targets per job, including AssociateTargetsWithJob (§11). */
+    static final int MAX_TARGETS = 100;
+
+    final Clock clock;
+    final Arns arns;
+    final Registry registry;
+    private final JobsOutbound outbound;
+    final Events events;
+    /** Substitutes presigned-URL placeholders at each delivery; null until an artifact store exists. */
+    DocumentPresigner presigner;
+
+    final Map<String, Job> jobs = new LinkedHashMap<>();
+    private final Map<String, ThingJobs> queues = new HashMap<>();
+    final Map<String, JobTemplates.Template> templates = new LinkedHashMap<>();
+    private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
+    private final List<Runnable> outbox = new ArrayList<>();
+    private long sequence;
+
+    private record TimerEntry(Instant deadline, Execution execution, long generation)
+            implements Comparable<TimerEntry> {
+        @Override
+        public int compareTo(TimerEntry o) {
+            return deadline.compareTo(o.deadline);
+        }
+    }
+
+    /** Pending set and head of a thing before a change: what notify / notify-next compare against. */
+    record Snapshot(ThingJobs thing, Set<Execution> pending, Execution head) {}
+
+    JobsEngine(Clock clock, Arns arns, JobsOutbound outbound, boolean eventsEnabled) {
+        this.clock = clock;
+        this.arns = arns;
+        this.outbound = outbound;
+        this.registry = new Registry(arns);
+        this.events = new Events(eventsEnabled);
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    // ================================================================== jobs
+
+    /** Everything CreateJob needs once the template and the request are merged and validated. */
+    record NewJob(
+            String jobId,
+            List<String> targets,
+            String targetSelection,
+            String document,
+            String documentSource,
+            String description,
+            String jobTemplateArn,
+            Map<String, String> documentParameters,
+            JobConfig.PresignedUrl presignedUrl,
+            JobConfig.Rollout rollout,
+            JobConfig.Abort abort,
+            JobConfig.Timeout timeout,
+            JobConfig.Retry retry,
+            JobConfig.Scheduling scheduling) {}
+
+    Job createJob(NewJob spec) {
+        Job existing = jobs.get(spec.jobId());
+        if (existing != null) {
+            throw ApiException.alreadyExists("Job " + spec.jobId() + " already exists.", spec.jobId(), existing.jobArn);
+        }
+        if (spec.targets() == null || spec.targets().isEmpty()) {
+            throw invalidRequest("targets must name at least one thing or thing group");
+        }
+        if (spec.targets().size() > MAX_TARGETS) {
+            throw ApiException.limitExceeded("a job may have at most " + MAX_TARGETS + " targets");
+        }
+        String selection = spec.targetSelection() == null ? "SNAPSHOT" : spec.targetSelection();
+        if (!selection.equals("SNAPSHOT") && !selection.equals("CONTINUOUS")) {
+            throw invalidRequest("targetSelection must be SNAPSHOT or CONTINUOUS");
+        }
+        Set<String> things = resolveTargets(spec.targets());
+        JsonNode document = parseDocument(spec.document());
+        if (presigner == null && DocumentPresigner.hasPlaceholder(spec.document())) {
+            throw invalidRequest("the job document uses ${aws:iot:s3-presigned-url:...} placeholders, but the"
+                    + " local stack has no artifact store to presign against");
+        }
+        Instant now = now();
+        Instant start = Schedules.parse(
+                spec.scheduling() == null ? null : spec.scheduling().startTime(), "startTime");
+        Instant end = Schedules.parse(
+                spec.scheduling() == null ? null : spec.scheduling().endTime(), "endTime");
+        Schedules.validate(now, start, end);
+        Job job = new Job(
+                spec.jobId(),
+                arns.job(spec.jobId()),
+                selection,
+                spec.targets(),
+                spec.document(),
+                document,
+                spec.documentSource(),
+                spec.jobTemplateArn(),
+                spec.documentParameters(),
+                spec.scheduling(),
+                start,
+                end,
+                now);
+        job.description = spec.description();
+        job.presignedUrl = spec.presignedUrl();
+        job.rollout = spec.rollout();
+        job.abort = spec.abort();
+        job.timeout = spec.timeout();
+        job.retry = spec.retry();
+        job.pendingTargets.addAll(things);
+        jobs.put(job.jobId, job);
+        if (start != null && start.isAfter(now)) {
+            job.status = JobStatus.SCHEDULED;
+        } else {
+            startRollout(job, now);
+        }
+        return job;
+    }
+
+    private JsonNode parseDocument(String document) {
+        if (document == null) {
+            throw invalidRequest("a job needs a document, a documentSource or a jobTemplateArn");
+        }
+        if (document.length() > CreateJobSpec.MAX_DOCUMENT_CHARS) {
+            throw invalidRequest("the job document exceeds " + CreateJobSpec.MAX_DOCUMENT_CHARS + " characters");
+        }
+        JsonNode node;
+        try {
+            node = JobsJson.readTree(document);
+        } catch (IllegalArgumentException e) {
+            throw invalidRequest("the job document is not valid JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw invalidRequest("the job document must be a JSON object");
+        }
+        return node;
+    }
+
+    /** Thing and thing-group ARNs (or plain names) → thing names, groups expanded with their children. */
+    Set<String> resolveTargets(List<String> targets) {
+        Set<String> things = new LinkedHashSet<>();
+        for (String target : targets) {
+            String[] arn = Arns.parse(target);
+            String type = arn == null ? (registry.groups.containsKey(target) ? "thinggroup" : "thing") : arn[0];
+            String name = arn == null ? target : arn[1];
+            switch (type) {
+                case "thing" -> things.add(registry.thing(name).name);
+                case "thinggroup" -> things.addAll(registry.thingsOfGroup(name, true));
+                default -> throw invalidRequest("target " + target + " is neither a thing nor a thing group ARN");
+            }
+        }
+        return things;
+    }
+
+    private void startRollout(Job job, Instant now) {
+        job.status = JobStatus.IN_PROGRESS;
+        job.rolloutStart = now;
+        job.lastUpdatedAt = now;
+        rollOut(job, now);
+        completeIfDone(job, now);
+    }
+
+    /** Queues as many pending targets as this minute's budget allows (§5.1–5.2, §13.2). */
+    private void rollOut(Job job, Instant now) {
+        if (!job.isRollingOut()) {
+            return;
+        }
+        long minute = Math.max(0, Duration.between(job.rolloutStart, now).toMinutes());
+        if (minute != job.window) {
+            job.window = minute;
+            job.notifiedInWindow = 0;
+        }
+        while (job.isRollingOut()) {
+            int rate = RolloutMath.ratePerMinute(job.rollout, job.notified, job.count(JobExecutionStatus.SUCCEEDED));
+            if (job.notifiedInWindow >= rate) {
+                break;
+            }
+            String thing = job.pendingTargets.poll();
+            if (registry.things.containsKey(thing) && job.latest(thing) == null) {
+                queueExecution(job, thing, 1, 0, now);
+                job.notified++;
+                job.notifiedInWindow++;
+                while (job.notifiedPerMinute.size() <= minute) {
+                    job.notifiedPerMinute.add(0);
+                }
+                job.notifiedPerMinute.set((int) minute, job.notifiedPerMinute.get((int) minute) + 1);
+            }
+        }
+    }
+
+    private Execution queueExecution(Job job, String thingName, long executionNumber, int retryAttempt, Instant now) {
+        ThingJobs thing = queue(thingName);
+        Snapshot before = snapshot(thing);
+        Execution previous = job.latest(thingName);
+        Execution execution = new Execution(job, thingName, executionNumber, retryAttempt, ++sequence, now);
+        job.executions.computeIfAbsent(thingName, k -> new ArrayList<>(1)).add(execution);
+        job.countMove(previous == null ? null : previous.status, JobExecutionStatus.QUEUED);
+        thing.add(execution);
+        notifyChanges(before);
+        return execution;
+    }
+
+    ThingJobs queue(String thingName) {
+        return queues.computeIfAbsent(thingName, ThingJobs::new);
+    }
+
+    Job job(String jobId) {
+        Job job = jobs.get(jobId);
+        if (job == null) {
+            throw notFound("Job " + jobId + " cannot be found.");
+        }
+        return job;
+    }
+
+    void updateJob(
+            Job job,
+            String description,
+            JobConfig.PresignedUrl presignedUrl,
+            JobConfig.Rollout rollout,
+            JobConfig.Abort abort,
+            JobConfig.Timeout timeout,
+            JobConfig.Retry retry) {
+        if (job.status == JobStatus.DELETION_IN_PROGRESS) {
+            throw ApiException.invalidStateTransition("Job " + job.jobId + " is being deleted.");
+        }
+        if (description != null) {
+            job.description = description;
+        }
+        if (presignedUrl != null) {
+            job.presignedUrl = presignedUrl;
+        }
+        if (rollout != null) {
+            job.rollout = rollout;
+        }
+        if (abort != null) {
+            job.abort = abort;
+        }
+        if (timeout != null) {
+            // §3.5: the in-progress timer cannot change once an execution started; new starts use the new value.
+            job.timeout = timeout;
+        }
+        if (retry != null) {
+            job.retry = retry;
+        }
+        job.lastUpdatedAt = now();
+    }
+
+    /** CancelJob (§4.5): QUEUED executions are canceled; with force, IN_PROGRESS ones too. */
+    void cancelJob(Job job, boolean force, String reasonCode, String comment) {
+        switch (job.status) {
+            case DELETION_IN_PROGRESS ->
+                throw ApiException.invalidStateTransition("Job " + job.jobId + " is being deleted.");
+            case COMPLETED -> throw ApiException.invalidStateTransition("Job " + job.jobId + " is already completed.");
+            case CANCELED -> {
+                if (!force || job.forceCanceled) {
+                    throw ApiException.invalidStateTransition("Job " + job.jobId + " is already canceled.");
+                }
+            }
+            case SCHEDULED, IN_PROGRESS -> {}
+        }
+        Instant now = now();
+        boolean wasCanceled = job.status == JobStatus.CANCELED;
+        job.status = JobStatus.CANCELED;
+        job.forceCanceled = job.forceCanceled || force;
+        if (reasonCode != null) {
+            job.reasonCode = reasonCode;
+        }
+        if (comment != null) {
+            job.comment = comment;
+        }
+        job.lastUpdatedAt = now;
+        job.pendingTargets.clear();
+        if (!wasCanceled) {
+            jobEvent(job, "cancellation_in_progress", "CANCELLATION_IN_PROGRESS");
+        }
+        cancelExecutions(job, force, now);
+        jobEvent(job, "canceled", "CANCELED");
+    }
+
+    private void cancelExecutions(Job job, boolean force, Instant now) {
+        for (List<Execution> list : new ArrayList<>(job.executions.values())) {
+            Execution e = list.get(list.size() - 1);
+            JobExecutionStatus.Cause cause =
+                    force ? JobExecutionStatus.Cause.FORCE_CANCEL : JobExecutionStatus.Cause.CANCEL;
+            if (e.status.canTransition(JobExecutionStatus.CANCELED, cause)) {
+                e.forceCanceled = force && e.status == JobExecutionStatus.IN_PROGRESS;
+                terminate(e, JobExecutionStatus.CANCELED, now, false);
+            }
+        }
+    }
+
+    /** DeleteJob (§4.5): DELETION_IN_PROGRESS now, gone at the next tick. */
+    void deleteJob(Job job, boolean force) {
+        if (job.status == JobStatus.DELETION_IN_PROGRESS) {
+            throw ApiException.invalidStateTransition("Job " + job.jobId + " is already being deleted.");
+        }
+        if (!force && job.status != JobStatus.COMPLETED && job.status != JobStatus.CANCELED) {
+            throw ApiException.invalidStateTransition("Job " + job.jobId + " is " + job.status
+                    + "; only COMPLETED or CANCELED jobs can be deleted without force.");
+        }
+        long deleting = jobs.values().stream()
+                .filter(j -> j.status == JobStatus.DELETION_IN_PROGRESS)
+                .count();
+        if (deleting >= MAX_DELETING) {
+            throw ApiException.limitExceeded("at most " + MAX_DELETING + " jobs may be in DELETION_IN_PROGRESS");
+        }
+        job.status = JobStatus.DELETION_IN_PROGRESS;
+        job.lastUpdatedAt = now();
+        job.pendingTargets.clear();
+        jobEvent(job, "deletion_in_progress", "DELETION_IN_PROGRESS");
+    }
+
+    private void finishDeletion(Job job) {
+        for (List<Execution> list : new ArrayList<>(job.executions.values())) {
+            for (Execution e : new ArrayList<>(list)) {
+                removeExecution(e);
+            }
+        }
+        jobs.remove(job.jobId);
+        jobEvent(job, "deleted", "DELETED");
+    }
+
+    /** AssociateTargetsWithJob (§4.7): CONTINUOUS jobs in IN_PROGRESS only; new group members get executions. */
+    void associateTargets(Job job, List<String> targets) {
+        if (!job.isContinuous() || job.status != JobStatus.IN_PROGRESS) {
+            throw invalidRequest("targets can be added only to CONTINUOUS jobs in IN_PROGRESS");
+        }
+        Set<String> all = new LinkedHashSet<>(job.targets);
+        all.addAll(targets);
+        if (all.size() > MAX_TARGETS) {
+            throw ApiException.limitExceeded("a job may have at most " + MAX_TARGETS + " targets");
+        }
+        Set<String> things = resolveTargets(targets);
+        job.targets.clear();
+        job.targets.addAll(all);
+        Instant now = now();
+        for (String thing : things) {
+            if (job.latest(thing) == null) {
+                queueExecution(job, thing, 1, 0, now);
+                job.notified++;
+            }
+        }
+        job.lastUpdatedAt = now;
+    }
+
+    // ================================================================== groups → continuous jobs (§5.3)
+
+    /** A thing joined a group: CONTINUOUS jobs that target the group (or an ancestor) queue an execution now. */
+    void thingJoinedGroup(String thingName, String groupName) {
+        Instant now = now();
+        Set<String> chain = new HashSet<>(registry.groupAndAncestors(groupName));
+        for (Job job : jobs.values()) {
+            if (!job.isContinuous() || job.status != JobStatus.IN_PROGRESS || !targetsAnyGroup(job, chain)) {
+                continue;
+            }
+            Execution latest = job.latest(thingName);
+            if (latest == null) {
+                queueExecution(job, thingName, 1, 0, now);
+                job.notified++;
+            } else if (latest.status == JobExecutionStatus.REMOVED) {
+                queueExecution(job, thingName, latest.executionNumber + 1, 0, now); // re-added: retries reset
+            }
+        }
+    }
+
+    /** A thing left a group: its pending executions of CONTINUOUS jobs it no longer matches become REMOVED. */
+    void thingLeftGroup(String thingName) {
+        Instant now = now();
+        for (Job job : jobs.values()) {
+            if (!job.isContinuous()) {
+                continue;
+            }
+            Execution latest = job.latest(thingName);
+            if (latest != null && latest.status.isPending() && !stillTargeted(job, thingName)) {
+                terminate(latest, JobExecutionStatus.REMOVED, now, false);
+            }
+        }
+    }
+
+    private boolean targetsAnyGroup(Job job, Set<String> groups) {
+        for (String target : job.targets) {
+            String[] arn = Arns.parse(target);
+            String name = arn == null ? target : arn[1];
+            if ((arn == null || arn[0].equals("thinggroup")) && groups.contains(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean stillTargeted(Job job, String thingName) {
+        Registry.Thing thing = registry.things.get(thingName);
+        if (thing == null) {
+            return false;
+        }
+        Set<String> groups = new HashSet<>();
+        for (String g : thing.groups) {
+            groups.addAll(registry.groupAndAncestors(g));
+        }
+        for (String target : job.targets) {
+            String[] arn = Arns.parse(target);
+            String type = arn == null ? null : arn[0];
+            String name = arn == null ? target : arn[1];
+            if (("thing".equals(type) || type == null) && name.equals(thingName)) {
+                return true;
+            }
+            if ((type == null || type.equals("thinggroup")) && groups.contains(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A thing was deleted: its pending executions become REMOVED. */
+    void thingDeleted(String thingName) {
+        Instant now = now();
+        for (Job job : jobs.values()) {
+            Execution latest = job.latest(thingName);
+            if (latest != null && latest.status.isPending()) {
+                terminate(latest, JobExecutionStatus.REMOVED, now, false);
+            }
+            job.pendingTargets.remove(thingName);
+        }
+    }
+
+    // ================================================================== executions
+
+    Execution find(String thingName, String jobId, Long executionNumber) {
+        Job job = jobs.get(jobId);
+        if (job == null || job.status == JobStatus.DELETION_IN_PROGRESS) {
+            return null;
+        }
+        List<Execution> list = job.executions.get(thingName);
+        if (list == null || list.isEmpty()) {
+            return null;
+        }
+        if (executionNumber == null) {
+            return list.get(list.size() - 1);
+        }
+        for (Execution e : list) {
+            if (e.executionNumber == executionNumber) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    Execution head(String thingName) {
+        ThingJobs thing = queues.get(thingName);
+        return thing == null ? null : thing.head();
+    }
+
+    List<Execution> pending(String thingName) {
+        ThingJobs thing = queues.get(thingName);
+        return thing == null ? List.of() : thing.pending();
+    }
+
+    /**
+     * A device update (MQTT or HTTPS data plane): status, details and step timer; legality and version are the
+     * caller's checks. Terminal statuses trigger retries, abort evaluation and completion.
+     */
+    void deviceUpdate(
+            Execution e, JobExecutionStatus status, Map<String, String> details, Long stepTimeoutMinutes, Instant now) {
+        ThingJobs thing = queue(e.thingName);
+        Snapshot before = snapshot(thing);
+        boolean starting = e.status == JobExecutionStatus.QUEUED && status == JobExecutionStatus.IN_PROGRESS;
+        if (status.isTerminal()) {
+            e.replaceStatusDetails(details);
+            terminateInSnapshot(e, status, now, true);
+        } else {
+            e.moveTo(status, now);
+            e.replaceStatusDetails(details);
+            if (starting) {
+                startTimers(e, now);
+            }
+            if (stepTimeoutMinutes != null) {
+                setStepTimer(e, stepTimeoutMinutes, now);
+            }
+            thing.reorder();
+        }
+        notifyChanges(before);
+    }
+
+    /** start-next on a QUEUED head (§2.4). */
+    void start(Execution e, Map<String, String> details, Long stepTimeoutMinutes, Instant now) {
+        deviceUpdate(e, JobExecutionStatus.IN_PROGRESS, details, stepTimeoutMinutes, now);
+    }
+
+    private void startTimers(Execution e, Instant now) {
+        if (e.job.timeout != null && e.job.timeout.inProgressTimeoutInMinutes() != null) {
+            e.inProgressDeadline = now.plus(Duration.ofMinutes(e.job.timeout.inProgressTimeoutInMinutes()));
+            scheduleTimer(e);
+        }
+    }
+
+    /** §3.5: each step timer replaces the previous one, never beyond the in-progress deadline; -1 clears it. */
+    private void setStepTimer(Execution e, long minutes, Instant now) {
+        if (minutes == -1) {
+            e.stepDeadline = null;
+        } else {
+            Instant deadline = now.plus(Duration.ofMinutes(minutes));
+            if (e.inProgressDeadline != null && deadline.isAfter(e.inProgressDeadline)) {
+                deadline = e.inProgressDeadline;
+            }
+            e.stepDeadline = deadline;
+        }
+        scheduleTimer(e);
+    }
+
+    private void scheduleTimer(Execution e) {
+        e.timerGeneration++;
+        Instant deadline = e.deadline();
+        if (deadline != null) {
+            timers.add(new TimerEntry(deadline, e, e.timerGeneration));
+        }
+    }
+
+    /** CancelJobExecution (§4.5). */
+    void cancelExecution(Execution e, boolean force, Integer expectedVersion, Map<String, String> details) {
+        if (e.status.isTerminal()) {
+            throw ApiException.invalidStateTransition("Job execution is already in a terminal state: " + e.status);
+        }
+        if (e.status == JobExecutionStatus.IN_PROGRESS && !force) {
+            throw ApiException.invalidStateTransition("An IN_PROGRESS job execution can be canceled only with force.");
+        }
+        if (expectedVersion != null && expectedVersion != e.versionNumber) {
+            throw ApiException.versionConflict(
+                    "expected version " + expectedVersion + " but the current version is " + e.versionNumber);
+        }
+        e.replaceStatusDetails(details);
+        e.forceCanceled = force && e.status == JobExecutionStatus.IN_PROGRESS;
+        terminate(e, JobExecutionStatus.CANCELED, now(), false);
+    }
+
+    /** DeleteJobExecution (§4.5). */
+    void deleteExecution(Execution e, boolean force) {
+        if (e.status == JobExecutionStatus.IN_PROGRESS && !force) {
+            throw ApiException.invalidStateTransition("An IN_PROGRESS job execution can be deleted only with force.");
+        }
+        if (e.status == JobExecutionStatus.QUEUED && !force) {
+            throw ApiException.invalidStateTransition("A QUEUED job execution can be deleted only with force.");
+        }
+        removeExecution(e);
+        executionEvent(e, "deleted", "DELETED");
+        completeIfDone(e.job, now());
+    }
+
+    private void removeExecution(Execution e) {
+        ThingJobs thing = queue(e.thingName);
+        Snapshot before = snapshot(thing);
+        List<Execution> list = e.job.executions.get(e.thingName);
+        boolean wasLatest = e.isLatest();
+        list.remove(e);
+        if (wasLatest) {
+            Execution newLatest = list.isEmpty() ? null : list.get(list.size() - 1);
+            e.job.countMove(e.status, newLatest == null ? null : newLatest.status);
+        }
+        if (list.isEmpty()) {
+            e.job.executions.remove(e.thingName);
+        }
+        e.timerGeneration++;
+        thing.remove(e);
+        notifyChanges(before);
+    }
+
+    /** Moves an execution to a terminal status with all side effects, in one notification window. */
+    private void terminate(Execution e, JobExecutionStatus status, Instant now, boolean retryable) {
+        ThingJobs thing = queue(e.thingName);
+        Snapshot before = snapshot(thing);
+        terminateInSnapshot(e, status, now, retryable);
+        notifyChanges(before);
+    }
+
+    private void terminateInSnapshot(Execution e, JobExecutionStatus status, Instant now, boolean retryable) {
+        e.moveTo(status, now);
+        queue(e.thingName).reorder();
+        executionEvent(e, status.name().toLowerCase(java.util.Locale.ROOT), status.name());
+        Job job = e.job;
+        if (retryable && job.status == JobStatus.IN_PROGRESS && e.isLatest() && shouldRetry(e)) {
+            queueRetry(e, now);
+        }
+        evaluateAbort(job, now);
+        completeIfDone(job, now);
+    }
+
+    private boolean shouldRetry(Execution e) {
+        int failed = 0;
+        int timedOut = 0;
+        for (Execution previous : e.job.executions.get(e.thingName)) {
+            if (previous != e) {
+                if (previous.status == JobExecutionStatus.FAILED) {
+                    failed++;
+                } else if (previous.status == JobExecutionStatus.TIMED_OUT) {
+                    timedOut++;
+                }
+            }
+        }
+        return RetryMath.shouldRetry(e.job.retry, e.status, failed, timedOut);
+    }
+
+    private void queueRetry(Execution e, Instant now) {
+        Job job = e.job;
+        Execution previous = e;
+        Execution retry = new Execution(job, e.thingName, e.executionNumber + 1, e.retryAttempt + 1, ++sequence, now);
+        job.executions.get(e.thingName).add(retry);
+        job.countMove(previous.status, JobExecutionStatus.QUEUED);
+        queue(e.thingName).add(retry);
+    }
+
+    private void evaluateAbort(Job job, Instant now) {
+        if (job.status != JobStatus.IN_PROGRESS || job.abort == null) {
+            return;
+        }
+        JobConfig.AbortCriteria tripped = AbortMath.tripped(job.abort, job.counts());
+        if (tripped == null) {
+            return;
+        }
+        job.status = JobStatus.CANCELED;
+        job.reasonCode = "FAILURE_THRESHOLD_EXCEEDED";
+        job.comment = "Job was canceled because the " + tripped.failureType() + " failure threshold of "
+                + tripped.thresholdPercentage() + "% was exceeded after at least "
+                + tripped.minNumberOfExecutedThings() + " executions completed.";
+        job.lastUpdatedAt = now;
+        job.pendingTargets.clear();
+        jobEvent(job, "cancellation_in_progress", "CANCELLATION_IN_PROGRESS");
+        // Abort cancels QUEUED executions (and queued retries) only; IN_PROGRESS ones keep running (§5.4).
+        for (List<Execution> list : new ArrayList<>(job.executions.values())) {
+            Execution latest = list.get(list.size() - 1);
+            if (latest.status == JobExecutionStatus.QUEUED) {
+                terminate(latest, JobExecutionStatus.CANCELED, now, false);
+            }
+        }
+        jobEvent(job, "canceled", "CANCELED");
+    }
+
+    private void completeIfDone(Job job, Instant now) {
+        if (job.status == JobStatus.IN_PROGRESS
+                && !job.isContinuous()
+                && job.pendingTargets.isEmpty()
+                && job.pendingCount() == 0) {
+            job.status = JobStatus.COMPLETED;
+            job.completedAt = now;
+            job.lastUpdatedAt = now;
+            jobEvent(job, "completed", "COMPLETED");
+        }
+    }
+
+    // ================================================================== time
+
+    /** Time-driven work: scheduled starts and ends, rollout budgets, timer expiry, finished deletions. */
+    public void tick() {
+        Instant now = now();
+        for (Job job : new ArrayList<>(jobs.values())) {
+            if (job.status == JobStatus.SCHEDULED && job.startTime != null && !now.isBefore(job.startTime)) {
+                startRollout(job, now);
+            }
+            if (job.endTime != null && !job.ended && !now.isBefore(job.endTime)) {
+                applyEndBehavior(job, now);
+            }
+            if (job.status == JobStatus.DELETION_IN_PROGRESS) {
+                finishDeletion(job);
+            } else {
+                rollOut(job, now);
+                completeIfDone(job, now);
+            }
+        }
+        while (!timers.isEmpty() && !timers.peek().deadline().isAfter(now)) {
+            TimerEntry entry = timers.poll();
+            Execution e = entry.execution();
+            if (entry.generation() == e.timerGeneration && e.status == JobExecutionStatus.IN_PROGRESS) {
+                terminate(e, JobExecutionStatus.TIMED_OUT, now, true);
+            }
+        }
+        flush();
+    }
+
+    private void applyEndBehavior(Job job, Instant now) {
+        job.ended = true;
+        String behavior = job.scheduling.endBehavior() == null ? "STOP_ROLLOUT" : job.scheduling.endBehavior();
+        if (job.status != JobStatus.IN_PROGRESS && job.status != JobStatus.SCHEDULED) {
+            return;
+        }
+        switch (behavior) {
+            case "CANCEL" -> cancelJob(job, false, null, "Canceled at the scheduled end time.");
+            case "FORCE_CANCEL" -> cancelJob(job, true, null, "Force-canceled at the scheduled end time.");
+            default -> {
+                job.pendingTargets.clear();
+                job.lastUpdatedAt = now;
+                completeIfDone(job, now);
+            }
+        }
+    }
+
+    // ================================================================== notifications and events
+
+    Snapshot snapshot(ThingJobs thing) {
+        return new Snapshot(thing, new HashSet<>(thing.pending()), thing.head());
+    }
+
+    /**
+     * {@code notify} when the set of pending executions changed (never on QUEUED → IN_PROGRESS of the same
+     * execution); {@code notify-next} when the identity of the head changed, only a timestamp when none is left.
+     */
+    void notifyChanges(Snapshot before) {
+        ThingJobs thing = before.thing();
+        boolean setChanged = !before.pending().equals(new HashSet<>(thing.pending()));
+        Execution head = thing.head();
+        boolean headChanged = head != before.head();
+        if (!setChanged && !headChanged) {
+            return;
+        }
+        Instant now = now();
+        long timestamp = now.getEpochSecond();
+        String prefix = "$aws/things/" + thing.thingName + "/jobs";
+        if (setChanged) {
+            Map<JobExecutionStatus, List<JobExecutionSummary>> lists = new LinkedHashMap<>();
+            List<Execution> pending = thing.pending();
+            for (int i = 0; i < Math.min(MAX_LISTED, pending.size()); i++) {
+                Execution e = pending.get(i);
+                lists.computeIfAbsent(e.status, s -> new ArrayList<>()).add(e.summary());
+            }
+            byte[] payload = JobsJson.write(new JobExecutionsChangedEvent(lists, timestamp));
+            outbox.add(() -> outbound.publish(prefix + "/notify", payload));
+        }
+        if (headChanged) {
+            byte[] payload = JobsJson.write(new NextJobExecutionChangedEvent(
+                    head == null ? null : head.toDevice(deliveredDocument(head.job), now), timestamp));
+            outbox.add(() -> outbound.publish(prefix + "/notify-next", payload));
+        }
+    }
+
+    /** The job document as a device receives it: presigned placeholders substituted afresh at each delivery. */
+    JsonNode deliveredDocument(Job job) {
+        if (presigner == null || !DocumentPresigner.hasPlaceholder(job.documentText)) {
+            return job.document;
+        }
+        long expires = job.presignedUrl == null || job.presignedUrl.expiresInSec() == null
+                ? 3600
+                : job.presignedUrl.expiresInSec();
+        return JobsJson.readTree(presigner.substitute(job.documentText, expires));
+    }
+
+    private void jobEvent(Job job, String topicSuffix, String status) {
+        if (!events.job) {
+            return;
+        }
+        ObjectNode event = JobsJson.mapper().createObjectNode();
+        Instant now = now();
+        event.put("eventType", "JOB");
+        event.put("eventId", UUID.randomUUID().toString());
+        event.put("timestamp", now.getEpochSecond());
+        event.put(
+                "operation",
+                topicSuffix.equals("completed") ? "COMPLETED" : topicSuffix.toUpperCase(java.util.Locale.ROOT));
+        event.put("jobId", job.jobId);
+        event.put("status", status);
+        event.put("targetSelection", job.targetSelection);
+        event.set("targets", JobsJson.mapper().valueToTree(job.targets));
+        if (job.description != null) {
+            event.put("description", job.description);
+        }
+        event.put("createdAt", job.createdAt.toEpochMilli());
+        event.put("lastUpdatedAt", job.lastUpdatedAt.toEpochMilli());
+        if (job.completedAt != null && topicSuffix.equals("completed")) {
+            event.put("completedAt", job.completedAt.toEpochMilli());
+            ObjectNode details = event.putObject("jobProcessDetails");
+            details.put("numberOfCanceledThings", job.count(JobExecutionStatus.CANCELED));
+            details.put("numberOfRejectedThings", job.count(JobExecutionStatus.REJECTED));
+            details.put("numberOfFailedThings", job.count(JobExecutionStatus.FAILED));
+            details.put("numberOfRemovedThings", job.count(JobExecutionStatus.REMOVED));
+            details.put("numberOfSucceededThings", job.count(JobExecutionStatus.SUCCEEDED));
+            details.put("numberOfTimedOutThings", job.count(JobExecutionStatus.TIMED_OUT));
+        }
+        if (job.comment != null && !topicSuffix.equals("completed")) {
+            event.put("comment", job.comment);
+        }
+        byte[] payload = JobsJson.write(event);
+        String topic = "$aws/events/job/" + job.jobId + "/" + topicSuffix;
+        outbox.add(() -> outbound.publish(topic, payload));
+    }
+
+    private void executionEvent(Execution e, String topicSuffix, String status) {
+        if (!events.jobExecution) {
+            return;
+        }
+        ObjectNode event = JobsJson.mapper().createObjectNode();
+        event.put("eventType", "JOB_EXECUTION");
+        event.put("eventId", UUID.randomUUID().toString());
+        event.put("timestamp", now().getEpochSecond());
+        event.put("operation", status);
+        event.put("jobId", e.jobId());
+        event.put("thingArn", arns.thing(e.thingName));
+        event.put("status", status);
+        if (!e.statusDetails.isEmpty()) {
+            event.set("statusDetails", JobsJson.mapper().valueToTree(e.statusDetails));
+        }
+        byte[] payload = JobsJson.write(event);
+        String topic = "$aws/events/jobExecution/" + e.jobId() + "/" + topicSuffix;
+        outbox.add(() -> outbound.publish(topic, payload));
+    }
+
+    /**
+     * Sends what the changes since the last flush queued, in order. Operations never flush themselves: the caller
+     * answers the request first, then flushes, so a device sees its answer before the notifications it caused.
+     */
+    void flush() {
+        if (outbox.isEmpty()) {
+            return;
+        }
+        List<Runnable> batch = new ArrayList<>(outbox);
+        outbox.clear();
+        for (Runnable r : batch) {
+            r.run();
+        }
+    }
+
+    /** Drops executions of a job that no longer exists from the pending queues (defensive; keeps queues clean). */
+    void compact() {
+        for (Iterator<ThingJobs> it = queues.values().iterator(); it.hasNext(); ) {
+            ThingJobs thing = it.next();
+            thing.pending().removeIf(e -> !jobs.containsKey(e.jobId()));
+            if (thing.pending().isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+}
