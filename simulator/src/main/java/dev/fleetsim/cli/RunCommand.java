@@ -8,7 +8,6 @@ import dev.fleetsim.scenario.ScenarioLoader;
 import dev.fleetsim.scenario.ScenarioRunner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -59,8 +58,8 @@ final class RunCommand implements Callable<Integer> {
                 scenario.jobs().size(),
                 scenario.jobs().size() == 1 ? "" : "s");
         out.flush();
-        ScenarioRunner runner =
-                new ScenarioRunner(new LocalStackConfig(bindAddress, mqttPort, null, Clock.systemUTC()), line -> {
+        ScenarioRunner runner = new ScenarioRunner(
+                LocalStackConfig.ephemeral().withBindAddress(bindAddress).withMqttPort(mqttPort), line -> {
                     out.println("  " + line);
                     out.flush();
                 });

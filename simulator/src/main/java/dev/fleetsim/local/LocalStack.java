@@ -1,41 +1,69 @@
 package dev.fleetsim.local;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.broker.BrokerConfig;
 import dev.fleetsim.local.broker.EmbeddedBroker;
+import dev.fleetsim.local.broker.Ports;
+import dev.fleetsim.local.controlplane.HttpApiServer;
+import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.JobsOutbound;
 import dev.fleetsim.local.jobs.JobsService;
+import dev.fleetsim.local.jobs.LocalEndpoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
- * The local stack: an embedded HiveMQ CE broker and the local IoT Jobs service behind it, started and stopped
- * together.
+ * The local stack: an embedded HiveMQ CE broker (plain and mTLS listeners), the local IoT Jobs service behind it, and
+ * the HTTP server for AWS's control plane and device data plane, started and stopped together.
  *
  * <pre>
- *   device ──MQTT──► HiveMQ CE ──interceptor──► JobsService (engine thread)
- *          ◄─answer (to that client only)──┘◄── notify / notify-next (to subscribers)
+ *   device ──MQTT / mTLS──► HiveMQ CE ──interceptor──► JobsService (engine thread) ◄──REST-JSON── AWS SDK / CLI
+ *          ◄─answer (to that client only)──┘◄── notify / notify-next / $aws/events (to subscribers)
  * </pre>
  */
 public final class LocalStack implements AutoCloseable {
+    /** Name of the endpoints file written to the state folder. */
+    public static final String ENDPOINTS_FILE = "endpoints.json";
+
+    private final LocalStackConfig config;
     private final EmbeddedBroker broker;
     private final JobsService jobs;
+    private final HttpApiServer controlPlane;
+    private final HttpApiServer dataPlane;
+    private final LocalCa ca;
     private final Path stateDir;
     private final boolean deleteStateDir;
 
-    private LocalStack(EmbeddedBroker broker, JobsService jobs, Path stateDir, boolean deleteStateDir) {
+    private LocalStack(
+            LocalStackConfig config,
+            EmbeddedBroker broker,
+            JobsService jobs,
+            HttpApiServer controlPlane,
+            HttpApiServer dataPlane,
+            LocalCa ca,
+            Path stateDir,
+            boolean deleteStateDir) {
+        this.config = config;
         this.broker = broker;
         this.jobs = jobs;
+        this.controlPlane = controlPlane;
+        this.dataPlane = dataPlane;
+        this.ca = ca;
         this.stateDir = stateDir;
         this.deleteStateDir = deleteStateDir;
     }
 
     /**
-     * Starts the stack. The future completes when the broker accepts connections.
+     * Starts the stack. The future completes when every listener accepts connections.
      *
      * @throws dev.fleetsim.local.broker.PortInUseException (synchronously) when a requested port is taken
      */
@@ -43,31 +71,78 @@ public final class LocalStack implements AutoCloseable {
         boolean temporary = config.stateDir() == null;
         Path stateDir;
         try {
-            stateDir = temporary ? Files.createTempDirectory("fleetsim-local-") : config.stateDir();
+            stateDir = temporary
+                    ? Files.createTempDirectory("fleetsim-local-")
+                    : config.stateDir().toAbsolutePath();
             Files.createDirectories(stateDir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the state folder", e);
+            throw new UncheckedIOException("cannot create the state folder " + config.stateDir(), e);
         }
-        Outbound outbound = new Outbound();
-        JobsService jobs = new JobsService(config.clock(), outbound);
-        BrokerConfig brokerConfig = new BrokerConfig(
-                config.bindAddress(), config.mqttPort(), stateDir, BrokerConfig.DEFAULT_MAX_PACKET_SIZE);
+        List<AutoCloseable> started = new ArrayList<>();
         try {
+            String host = config.bindAddress();
+            // Claim the ports first so that DescribeEndpoint can name them and a taken port fails fast.
+            int mqttPort = Ports.claim("MQTT", host, config.mqttPort());
+            int mqttsPort = config.mqttsPort() == LocalStackConfig.DISABLED
+                    ? LocalStackConfig.DISABLED
+                    : Ports.claim("MQTT TLS", host, config.mqttsPort());
+            int cpPort = Ports.claim("control plane", host, config.controlPlanePort());
+            int dpPort = Ports.claim("jobs data plane", host, config.dataPlanePort());
+            LocalCa ca = LocalCa.open(stateDir.resolve("ca"), List.of("localhost", host, "127.0.0.1"));
+            Outbound outbound = new Outbound();
+            LocalEndpoints endpoints =
+                    new LocalEndpoints(host + ":" + (mqttsPort > 0 ? mqttsPort : mqttPort), host + ":" + dpPort);
+            JobsService jobs = new JobsService(
+                    new JobsService.Config(config.clock(), config.arns(), config.eventsEnabled(), ca, endpoints),
+                    outbound);
+            started.add(jobs);
+            HttpApiServer controlPlane = HttpApiServer.start("control plane", host, cpPort, jobs, false);
+            started.add(controlPlane);
+            HttpApiServer dataPlane = HttpApiServer.start("jobs data plane", host, dpPort, jobs, true);
+            started.add(dataPlane);
+            AtomicReference<JobsService> service = new AtomicReference<>(jobs);
+            BrokerConfig.Tls tls = mqttsPort == LocalStackConfig.DISABLED
+                    ? null
+                    : new BrokerConfig.Tls(
+                            mqttsPort,
+                            ca.serverKeyStore(),
+                            ca.trustStore(),
+                            LocalCa.STORE_PASSWORD,
+                            id -> service.get().certificateAccess(id));
+            BrokerConfig brokerConfig =
+                    new BrokerConfig(host, mqttPort, stateDir, BrokerConfig.DEFAULT_MAX_PACKET_SIZE, tls);
             return EmbeddedBroker.start(brokerConfig, jobs::onDeviceRequest).thenApply(broker -> {
                 outbound.target = broker;
-                return new LocalStack(broker, jobs, stateDir, temporary);
+                LocalStack stack =
+                        new LocalStack(config, broker, jobs, controlPlane, dataPlane, ca, stateDir, temporary);
+                stack.writeEndpoints();
+                return stack;
             });
-        } catch (RuntimeException e) {
-            jobs.close();
+        } catch (RuntimeException | InterruptedException e) {
+            for (AutoCloseable c : started) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // best effort
+                }
+            }
             if (temporary) {
                 deleteRecursively(stateDir);
             }
-            throw e;
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting the local stack", e);
+            }
+            throw (RuntimeException) e;
         }
     }
 
     public JobsService jobs() {
         return jobs;
+    }
+
+    public LocalStackConfig config() {
+        return config;
     }
 
     /** {@code tcp://host:port} of the plain MQTT listener. */
@@ -79,26 +154,75 @@ public final class LocalStack implements AutoCloseable {
         return broker.port();
     }
 
+    /** The mTLS port, or -1 when off. */
+    public int mqttsPort() {
+        return broker.tlsPort();
+    }
+
+    /** {@code http://host:port} of the control plane: give it to the AWS SDK or CLI as the endpoint. */
+    public String controlPlaneEndpoint() {
+        return "http://" + config.bindAddress() + ":" + controlPlane.port();
+    }
+
+    /** {@code http://host:port} of the HTTPS device data plane ({@code iot-jobs-data}). */
+    public String jobsDataPlaneEndpoint() {
+        return "http://" + config.bindAddress() + ":" + dataPlane.port();
+    }
+
+    public LocalCa ca() {
+        return ca;
+    }
+
     public Path stateDir() {
         return stateDir;
     }
 
+    /** The content of {@code endpoints.json}. */
+    public ObjectNode endpoints() {
+        ObjectNode e = JobsJson.mapper().createObjectNode();
+        e.put("mqtt", mqttEndpoint());
+        if (mqttsPort() > 0) {
+            e.put("mqtts", "ssl://" + config.bindAddress() + ":" + mqttsPort());
+        }
+        e.put("controlPlane", controlPlaneEndpoint());
+        e.put("jobsDataPlane", jobsDataPlaneEndpoint());
+        e.put("metrics", controlPlaneEndpoint() + "/metrics");
+        e.put("caCertificate", ca.caCertificateFile().toAbsolutePath().toString());
+        e.put("region", config.arns().region());
+        e.put("accountId", config.arns().accountId());
+        return e;
+    }
+
+    private void writeEndpoints() {
+        try {
+            Files.writeString(
+                    stateDir.resolve(ENDPOINTS_FILE),
+                    JobsJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(endpoints()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + ENDPOINTS_FILE, e);
+        }
+    }
+
     /**
-     * Stops the broker and the Jobs service and deletes a temporary state folder. Runs on a thread of its own: HiveMQ's
-     * close waits on its state-change thread, so it must not run on a thread that completes HiveMQ's futures.
+     * Stops everything and deletes a temporary state folder. Runs on a thread of its own: HiveMQ's close waits on its
+     * state-change thread, so it must not run on a thread that completes HiveMQ's futures.
      */
     public CompletableFuture<Void> stop() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         Thread stopper = new Thread(
                 () -> {
                     try {
+                        controlPlane.close();
+                        dataPlane.close();
                         broker.close();
                         jobs.close();
                         if (deleteStateDir) {
                             deleteRecursively(stateDir);
+                        } else {
+                            Files.deleteIfExists(stateDir.resolve(ENDPOINTS_FILE));
                         }
                         done.complete(null);
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | IOException e) {
                         done.completeExceptionally(e);
                     }
                 },

@@ -1,28 +1,84 @@
 package dev.fleetsim.local;
 
+import dev.fleetsim.local.jobs.Arns;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Objects;
 
 /**
- * Settings of the local stack.
+ * Settings of the local stack. Every port may be 0 (pick a free one); {@code mqttsPort} -1 turns the mTLS listener
+ * off.
  *
  * @param bindAddress address every listener binds to; loopback by default
- * @param mqttPort plain MQTT port; 0 picks a free one
- * @param stateDir folder for the broker's configuration and data; null means a temporary folder deleted at stop
- * @param clock the clock every engine time comes from
+ * @param mqttPort plain MQTT (IoT Core has none; kept for fast local runs)
+ * @param mqttsPort MQTT over mutual TLS, like IoT Core's 8883
+ * @param controlPlanePort AWS IoT control plane, REST-JSON over HTTP
+ * @param dataPlanePort HTTPS device data plane {@code iot-jobs-data} (plain HTTP locally)
+ * @param stateDir folder for the CA, the broker's files and {@code endpoints.json}; null means a temporary folder
+ *     deleted at stop
+ * @param clock the clock every engine time comes from (a {@link dev.fleetsim.local.clock.VirtualClock} to time-scale)
+ * @param arns region and account of the ARNs
+ * @param eventsEnabled publish job and job-execution lifecycle events from the start (AWS: off until enabled)
  */
-public record LocalStackConfig(String bindAddress, int mqttPort, Path stateDir, Clock clock) {
+public record LocalStackConfig(
+        String bindAddress,
+        int mqttPort,
+        int mqttsPort,
+        int controlPlanePort,
+        int dataPlanePort,
+        Path stateDir,
+        Clock clock,
+        Arns arns,
+        boolean eventsEnabled) {
 
     public static final String LOOPBACK = "127.0.0.1";
+    public static final int DISABLED = -1;
 
     public LocalStackConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(arns, "arns");
     }
 
-    /** Loopback, a free port, a temporary state folder and the system clock. */
+    /** Loopback, free ports, a temporary state folder, the system clock. */
     public static LocalStackConfig ephemeral() {
-        return new LocalStackConfig(LOOPBACK, 0, null, Clock.systemUTC());
+        return new LocalStackConfig(
+                LOOPBACK,
+                0,
+                0,
+                0,
+                0,
+                null,
+                Clock.systemUTC(),
+                new Arns(Arns.DEFAULT_REGION, Arns.DEFAULT_ACCOUNT),
+                false);
+    }
+
+    public LocalStackConfig withClock(Clock newClock) {
+        return new LocalStackConfig(
+                bindAddress,
+                mqttPort,
+                mqttsPort,
+                controlPlanePort,
+                dataPlanePort,
+                stateDir,
+                newClock,
+                arns,
+                eventsEnabled);
+    }
+
+    public LocalStackConfig withMqttPort(int port) {
+        return new LocalStackConfig(
+                bindAddress, port, mqttsPort, controlPlanePort, dataPlanePort, stateDir, clock, arns, eventsEnabled);
+    }
+
+    public LocalStackConfig withBindAddress(String address) {
+        return new LocalStackConfig(
+                address, mqttPort, mqttsPort, controlPlanePort, dataPlanePort, stateDir, clock, arns, eventsEnabled);
+    }
+
+    public LocalStackConfig withEvents(boolean enabled) {
+        return new LocalStackConfig(
+                bindAddress, mqttPort, mqttsPort, controlPlanePort, dataPlanePort, stateDir, clock, arns, enabled);
     }
 }

@@ -11,7 +11,21 @@ import java.util.Objects;
  * @param stateDir the folder that holds the broker's configuration and data folders
  * @param maxPacketSize largest MQTT packet accepted; AWS IoT Core accepts 128 KiB payloads
  */
-public record BrokerConfig(String bindAddress, int port, Path stateDir, int maxPacketSize) {
+public record BrokerConfig(String bindAddress, int port, Path stateDir, int maxPacketSize, Tls tls) {
+
+    /**
+     * The mTLS listener, like IoT Core's 8883: client certificates are required, signed by the local CA, and the
+     * {@link CertificateCheck} must find them ACTIVE.
+     *
+     * @param port 0 picks a free one
+     */
+    public record Tls(int port, Path keyStore, Path trustStore, String password, CertificateCheck check) {}
+
+    /** Looks up a client certificate by its id (SHA-256 hex): its status and things, or null when unknown. */
+    @FunctionalInterface
+    public interface CertificateCheck {
+        dev.fleetsim.local.jobs.Registry.CertificateAccess lookup(String certificateId);
+    }
 
     /** 128 KiB payload plus room for the topic and headers. */
     public static final int DEFAULT_MAX_PACKET_SIZE = 128 * 1024 + 1024;

@@ -3,8 +3,14 @@ package dev.fleetsim.local.broker;
 import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.extension.sdk.api.ExtensionMain;
+import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
+import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
+import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
+import com.hivemq.extension.sdk.api.client.parameter.ClientTlsInformation;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
+import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
 import com.hivemq.extension.sdk.api.packets.general.Qos;
+import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
@@ -17,12 +23,16 @@ import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import com.hivemq.extension.sdk.api.services.publish.PublishToClientResult;
 import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
 import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.JobsOutbound;
+import dev.fleetsim.local.jobs.Registry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -45,15 +55,20 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
 
+    /** Connection attribute holding the things a certificate-authenticated client may act for. */
+    private static final String THINGS_ATTRIBUTE = "fleetsim.things";
+
     private final BrokerConfig config;
     private final int port;
+    private final int tlsPort;
     private final EmbeddedHiveMQ hivemq;
     private volatile PublishService publishService;
     private volatile SubscriptionStore subscriptionStore;
 
-    private EmbeddedBroker(BrokerConfig config, int port, JobsRequestSink sink) {
+    private EmbeddedBroker(BrokerConfig config, int port, int tlsPort, JobsRequestSink sink) {
         this.config = config;
         this.port = port;
+        this.tlsPort = tlsPort;
         Path conf = config.stateDir().resolve("broker/conf");
         Path data = config.stateDir().resolve("broker/data");
         Path extensions = config.stateDir().resolve("broker/extensions");
@@ -61,8 +76,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             Files.createDirectories(conf);
             Files.createDirectories(data);
             Files.createDirectories(extensions);
-            Files.writeString(
-                    conf.resolve("config.xml"), configXml(config.bindAddress(), port, config.maxPacketSize()));
+            Files.writeString(conf.resolve("config.xml"), configXml(config, port, tlsPort));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the broker folders under " + config.stateDir(), e);
         }
@@ -90,7 +104,10 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
      */
     public static CompletableFuture<EmbeddedBroker> start(BrokerConfig config, JobsRequestSink sink) {
         int port = Ports.claim("MQTT", config.bindAddress(), config.port());
-        EmbeddedBroker broker = new EmbeddedBroker(config, port, sink);
+        int tlsPort = config.tls() == null
+                ? -1
+                : Ports.claim("MQTT TLS", config.bindAddress(), config.tls().port());
+        EmbeddedBroker broker = new EmbeddedBroker(config, port, tlsPort, sink);
         return broker.hivemq.start().thenApply(v -> broker);
     }
 
@@ -102,6 +119,11 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     /** {@code tcp://address:port}. */
     public String endpoint() {
         return "tcp://" + config.bindAddress() + ":" + port;
+    }
+
+    /** The mTLS port, or -1 without TLS. */
+    public int tlsPort() {
+        return tlsPort;
     }
 
     @Override
@@ -189,14 +211,28 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
             publishService = Services.publishService();
             subscriptionStore = Services.subscriptionStore();
+            Services.securityRegistry().setAuthenticatorProvider(providerInput ->
+                    (SimpleAuthenticator) (authIn, authOut) -> authenticate(authIn, authOut));
             PublishInboundInterceptor interceptor = (in, out) -> {
                 PublishPacket packet = in.getPublishPacket();
                 String topic = packet.getTopic();
                 if (topic.isEmpty() || topic.charAt(0) != '$') {
                     return;
                 }
+                Optional<JobsTopic> jobsTopic = JobsTopic.parse(topic);
+                Optional<String> allowed = in.getConnectionInformation()
+                        .getConnectionAttributeStore()
+                        .getAsString(THINGS_ATTRIBUTE);
+                if (jobsTopic.isPresent()
+                        && allowed.isPresent()
+                        && !List.of(allowed.get().split(","))
+                                .contains(jobsTopic.get().thingName())) {
+                    // A client that authenticated with a thing's certificate acts only for that thing.
+                    out.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "not authorized for this thing");
+                    return;
+                }
                 out.preventPublishDelivery();
-                if (JobsTopic.parse(topic).isPresent()) {
+                if (jobsTopic.isPresent()) {
                     sink.onDeviceRequest(in.getClientInformation().getClientId(), topic, bytes(packet.getPayload()));
                 } else if (log.isDebugEnabled()) {
                     log.debug("dropped publish to unsupported reserved topic {}", topic);
@@ -213,6 +249,30 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         }
     }
 
+    /**
+     * Plain listener: anyone. mTLS listener: the client certificate must be known to the registry and ACTIVE; the
+     * things attached to it are remembered for authorization.
+     */
+    private void authenticate(SimpleAuthInput in, SimpleAuthOutput out) {
+        Optional<X509Certificate> certificate = in.getConnectionInformation()
+                .getClientTlsInformation()
+                .flatMap(ClientTlsInformation::getClientCertificate);
+        if (certificate.isEmpty() || config.tls() == null) {
+            out.authenticateSuccessfully();
+            return;
+        }
+        String id = LocalCa.certificateId(certificate.get());
+        Registry.CertificateAccess access = config.tls().check().lookup(id);
+        if (access == null || !"ACTIVE".equals(access.status())) {
+            out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, "certificate is not ACTIVE");
+            return;
+        }
+        in.getConnectionInformation()
+                .getConnectionAttributeStore()
+                .putAsString(THINGS_ATTRIBUTE, String.join(",", access.things()));
+        out.authenticateSuccessfully();
+    }
+
     private static byte[] bytes(Optional<ByteBuffer> payload) {
         if (payload.isEmpty()) {
             return new byte[0];
@@ -223,7 +283,27 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         return bytes;
     }
 
-    static String configXml(String bindAddress, int port, int maxPacketSize) {
+    static String configXml(BrokerConfig config, int port, int tlsPort) {
+        String tls = config.tls() == null
+                ? ""
+                : """
+                    <tls-tcp-listener>
+                      <port>%d</port>
+                      <bind-address>%s</bind-address>
+                      <tls>
+                        <keystore><path>%s</path><password>%s</password><private-key-password>%s</private-key-password></keystore>
+                        <truststore><path>%s</path><password>%s</password></truststore>
+                        <client-authentication-mode>REQUIRED</client-authentication-mode>
+                      </tls>
+                    </tls-tcp-listener>
+                """.formatted(
+                                tlsPort,
+                                config.bindAddress(),
+                                config.tls().keyStore().toAbsolutePath(),
+                                config.tls().password(),
+                                config.tls().password(),
+                                config.tls().trustStore().toAbsolutePath(),
+                                config.tls().password());
         String xml = """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <hivemq>
@@ -232,7 +312,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                       <port>%d</port>
                       <bind-address>%s</bind-address>
                     </tcp-listener>
-                  </listeners>
+                %s  </listeners>
                   <mqtt>
                     <packets><max-packet-size>%d</max-packet-size></packets>
                     <queued-messages><max-queue-size>1000</max-queue-size></queued-messages>
@@ -242,6 +322,6 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                   <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                 </hivemq>
                 """;
-        return String.format(xml, port, bindAddress, maxPacketSize);
+        return String.format(xml, port, config.bindAddress(), tls, config.maxPacketSize());
     }
 }

@@ -147,6 +147,11 @@ public final class JobsService implements AutoCloseable {
         return onEngine(() -> Optional.ofNullable(engine.jobs.get(jobId)).map(Job::view));
     }
 
+    /** Thread-safe: the status and things of a certificate, for the broker's mTLS authentication. */
+    public Registry.CertificateAccess certificateAccess(String certificateId) {
+        return engine.registry.certificateStatus(certificateId);
+    }
+
     /** Runs a read of engine state on the engine thread (reports, tests). */
     public <T> CompletableFuture<T> read(Function<JobsEngine, T> reader) {
         return onEngine(() -> reader.apply(engine));

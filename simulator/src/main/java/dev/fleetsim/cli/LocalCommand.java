@@ -1,0 +1,158 @@
+package dev.fleetsim.cli;
+
+import dev.fleetsim.local.LocalStack;
+import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.local.clock.VirtualClock;
+import dev.fleetsim.local.jobs.Arns;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fleetsim local}: runs the local stack until interrupted. */
+@Command(
+        name = "local",
+        mixinStandardHelpOptions = true,
+        description = "Run the local stack (MQTT broker with the IoT Jobs device API, the IoT control plane and the"
+                + " jobs data plane) until interrupted. Writes endpoints.json in the state folder.")
+final class LocalCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
+            defaultValue = "./.fleetsim/local",
+            description = "State folder: CA, broker files, endpoints.json (default ${DEFAULT-VALUE}).")
+    Path stateDir;
+
+    @Option(
+            names = "--bind",
+            paramLabel = "ADDRESS",
+            defaultValue = LocalStackConfig.LOOPBACK,
+            description = "Address every listener binds to (default ${DEFAULT-VALUE}).")
+    String bindAddress;
+
+    @Option(
+            names = "--mqtt-port",
+            paramLabel = "PORT",
+            defaultValue = "1883",
+            description = "Plain MQTT port (default ${DEFAULT-VALUE}; 0 picks a free one).")
+    int mqttPort;
+
+    @Option(
+            names = "--mqtts-port",
+            paramLabel = "PORT",
+            defaultValue = "8883",
+            description = "MQTT over mutual TLS, like IoT Core (default ${DEFAULT-VALUE}; 0 free; -1 off).")
+    int mqttsPort;
+
+    @Option(
+            names = "--control-plane-port",
+            paramLabel = "PORT",
+            defaultValue = "4580",
+            description = "AWS IoT control plane, REST-JSON over HTTP (default ${DEFAULT-VALUE}).")
+    int controlPlanePort;
+
+    @Option(
+            names = "--data-plane-port",
+            paramLabel = "PORT",
+            defaultValue = "4581",
+            description = "Jobs device data plane iot-jobs-data over HTTP (default ${DEFAULT-VALUE}).")
+    int dataPlanePort;
+
+    @Option(
+            names = "--time-scale",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "Simulated seconds per real second for every engine time (rollouts, timers, schedules);"
+                    + " 60 makes a simulated minute pass in one second (default ${DEFAULT-VALUE}).")
+    double timeScale;
+
+    @Option(
+            names = "--region",
+            defaultValue = Arns.DEFAULT_REGION,
+            description = "Region in ARNs (default ${DEFAULT-VALUE}).")
+    String region;
+
+    @Option(
+            names = "--account-id",
+            defaultValue = Arns.DEFAULT_ACCOUNT,
+            description = "Account id in ARNs (default ${DEFAULT-VALUE}).")
+    String accountId;
+
+    @Option(
+            names = "--events",
+            description = "Publish job and job-execution lifecycle events from the start"
+                    + " (AWS publishes none until UpdateEventConfigurations enables them).")
+    boolean events;
+
+    @Override
+    public Integer call() throws Exception {
+        checkPort("--mqtt-port", mqttPort, false);
+        checkPort("--mqtts-port", mqttsPort, true);
+        checkPort("--control-plane-port", controlPlanePort, false);
+        checkPort("--data-plane-port", dataPlanePort, false);
+        if (!(timeScale > 0) || Double.isInfinite(timeScale)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--time-scale must be a positive number");
+        }
+        if (!accountId.matches("\\d{12}")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--account-id must be 12 digits");
+        }
+        Clock clock = timeScale == 1 ? Clock.systemUTC() : new VirtualClock(timeScale);
+        LocalStackConfig config = new LocalStackConfig(
+                bindAddress,
+                mqttPort,
+                mqttsPort,
+                controlPlanePort,
+                dataPlanePort,
+                stateDir,
+                clock,
+                new Arns(region, accountId),
+                events);
+        LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            try {
+                                stack.stop().get(30, TimeUnit.SECONDS);
+                            } catch (Exception e) {
+                                // shutting down anyway
+                            }
+                            stopped.countDown();
+                        },
+                        "fleetsim-local-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("fleetsim local stack is running (Ctrl-C to stop)");
+        out.println("  mqtt           " + stack.mqttEndpoint());
+        if (stack.mqttsPort() > 0) {
+            out.println("  mqtts          ssl://" + bindAddress + ":" + stack.mqttsPort()
+                    + "  (client certificates from" + " CreateKeysAndCertificate)");
+        }
+        out.println("  control plane  " + stack.controlPlaneEndpoint());
+        out.println("  jobs data      " + stack.jobsDataPlaneEndpoint());
+        out.println("  CA certificate " + stack.ca().caCertificateFile());
+        out.println("  time scale     " + timeScale);
+        out.println("  endpoints      " + stack.stateDir().resolve(LocalStack.ENDPOINTS_FILE));
+        out.println();
+        out.println("  AWS CLI:  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region " + region
+                + " --endpoint-url " + stack.controlPlaneEndpoint() + " iot list-things");
+        out.flush();
+        stopped.await();
+        return ExitCodes.OK;
+    }
+
+    private void checkPort(String option, int port, boolean mayDisable) {
+        if ((port < 0 && !(mayDisable && port == -1)) || port > 65_535) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), option + " must be 0-65535" + (mayDisable ? " or -1" : ""));
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.fleetsim.local.controlplane;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fleetsim.fleet.EventLoops;
+import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.local.broker.Ports;
+import dev.fleetsim.local.jobs.ApiRequest;
+import dev.fleetsim.local.jobs.ApiResponse;
+import dev.fleetsim.local.jobs.JobsService;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A small Netty HTTP/1.1 server in front of {@link JobsService#handle}. One instance serves the control plane and,
+ * routed by the SigV4 credential scope ({@code .../iot-jobs-data/aws4_request}, spec §1.1), the HTTPS data plane; an
+ * instance started with {@code dataPlaneOnly} serves only the data plane (the {@code jobsDataPlane} endpoint).
+ */
+public final class HttpApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpApiServer.class);
+    /** Largest request body: a job document is at most 32 KB; templates and targets add little. */
+    private static final int MAX_BODY = 1024 * 1024;
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+    private final int port;
+
+    private HttpApiServer(EventLoopGroup group, Channel channel, int port) {
+        this.group = group;
+        this.channel = channel;
+        this.port = port;
+    }
+
+    /**
+     * Starts a server. Blocks until bound.
+     *
+     * @throws dev.fleetsim.local.broker.PortInUseException when the port is taken
+     */
+    public static HttpApiServer start(
+            String what, String bindAddress, int port, JobsService service, boolean dataPlaneOnly)
+            throws InterruptedException {
+        int claimed = Ports.claim(what, bindAddress, port);
+        EventLoopGroup group = EventLoops.create(
+                1, "fleetsim-http-" + what.toLowerCase(Locale.ROOT).replace(' ', '-'));
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(group)
+                .channel(Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast(new HttpServerCodec())
+                                .addLast(new HttpObjectAggregator(MAX_BODY))
+                                .addLast(new Handler(service, dataPlaneOnly));
+                    }
+                });
+        try {
+            Channel channel = bootstrap
+                    .bind(new InetSocketAddress(bindAddress, claimed))
+                    .sync()
+                    .channel();
+            return new HttpApiServer(group, channel, ((InetSocketAddress) channel.localAddress()).getPort());
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final JobsService service;
+        private final boolean dataPlaneOnly;
+
+        Handler(JobsService service, boolean dataPlaneOnly) {
+            this.service = service;
+            this.dataPlaneOnly = dataPlaneOnly;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            if (!request.decoderResult().isSuccess()) {
+                write(ctx, keepAlive, error(400, "SerializationException", "malformed HTTP request"));
+                return;
+            }
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            Map<String, String> headers = new HashMap<>();
+            request.headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+            JsonNode body;
+            String text = request.content().toString(StandardCharsets.UTF_8);
+            try {
+                body = text.isBlank()
+                        ? JobsJson.mapper().createObjectNode()
+                        : JobsJson.mapper().readTree(text);
+                if (body == null || !body.isObject()) {
+                    throw new IllegalArgumentException("not an object");
+                }
+            } catch (Exception e) {
+                write(ctx, keepAlive, error(400, "SerializationException", "the request body is not a JSON object"));
+                return;
+            }
+            String authorization = headers.getOrDefault("authorization", "");
+            boolean dataPlane = dataPlaneOnly || authorization.contains("/iot-jobs-data/aws4_request");
+            ApiRequest apiRequest =
+                    new ApiRequest(request.method().name(), uri.path(), uri.parameters(), headers, body, dataPlane);
+            service.handle(apiRequest).whenComplete((response, failure) -> {
+                ApiResponse answer =
+                        failure != null ? error(500, "InternalFailureException", "internal error") : response;
+                if (failure != null) {
+                    log.error("request {} {} failed", apiRequest.method(), apiRequest.path(), failure);
+                }
+                ctx.executor().execute(() -> write(ctx, keepAlive, answer));
+            });
+        }
+
+        private static ApiResponse error(int status, String type, String message) {
+            return new ApiResponse(status, JobsJson.mapper().createObjectNode().put("message", message), type);
+        }
+
+        private static void write(ChannelHandlerContext ctx, boolean keepAlive, ApiResponse answer) {
+            ByteBuf content = Unpooled.wrappedBuffer(JobsJson.write(answer.body()));
+            FullHttpResponse response = new DefaultFullHttpResponse(
+                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(answer.status()),
+                    content);
+            response.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
+                    .set("x-amzn-RequestId", UUID.randomUUID().toString());
+            if (answer.errorType() != null) {
+                response.headers().set("x-amzn-ErrorType", answer.errorType());
+            }
+            if (keepAlive) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                ctx.writeAndFlush(response);
+            } else {
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("HTTP connection error", cause);
+            ctx.close();
+        }
+    }
+}
