@@ -195,11 +195,21 @@ public final class LocalStack implements AutoCloseable {
 
     private void writeEndpoints() {
         try {
-            Files.writeString(
-                    stateDir.resolve(ENDPOINTS_FILE),
-                    JobsJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(endpoints()));
+            Files.writeString(stateDir.resolve(ENDPOINTS_FILE), endpointsText());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + ENDPOINTS_FILE, e);
+        }
+    }
+
+    private String endpointsText() throws IOException {
+        return JobsJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(endpoints());
+    }
+
+    /** A later stack may have taken over the state folder; its endpoints file is not ours to delete. */
+    private void deleteEndpointsIfOurs() throws IOException {
+        Path file = stateDir.resolve(ENDPOINTS_FILE);
+        if (Files.exists(file) && Files.readString(file).equals(endpointsText())) {
+            Files.delete(file);
         }
     }
 
@@ -219,7 +229,7 @@ public final class LocalStack implements AutoCloseable {
                         if (deleteStateDir) {
                             deleteRecursively(stateDir);
                         } else {
-                            Files.deleteIfExists(stateDir.resolve(ENDPOINTS_FILE));
+                            deleteEndpointsIfOurs();
                         }
                         done.complete(null);
                     } catch (RuntimeException | IOException e) {

@@ -204,11 +204,38 @@ public final class LocalCa implements CertificateIssuer {
     }
 
     static String pem(Object object) throws IOException {
+        if (object instanceof PrivateKey key) {
+            // PKCS#8 ("PRIVATE KEY"): keeps the EC curve with the key and is read by OpenSSL, Java and the AWS SDKs.
+            return "-----BEGIN PRIVATE KEY-----\n"
+                    + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                            .encodeToString(key.getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n";
+        }
         StringWriter out = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
             writer.writeObject(object);
         }
         return out.toString();
+    }
+
+    /** Reads a PEM private key (PKCS#8, or SEC1 "EC PRIVATE KEY"). */
+    public static PrivateKey readPrivateKey(String pem) {
+        try {
+            return readKey(pem);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads a PEM certificate. */
+    public static X509Certificate readCertificatePem(String pem) {
+        try {
+            return readCertificate(pem);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 
     static X509Certificate readCertificate(String pem) throws IOException, GeneralSecurityException {
