@@ -1,0 +1,151 @@
+package dev.fleetsim.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import dev.fleetsim.local.LocalStack;
+import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.local.identity.LocalCa;
+import dev.fleetsim.testing.LocalAws;
+import dev.fleetsim.testing.TestDevice;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.CertificateStatus;
+import software.amazon.awssdk.services.iot.model.CreateKeysAndCertificateResponse;
+
+/**
+ * mTLS like IoT Core: identities minted with CreateKeysAndCertificate through the AWS SDK, the broker's 8883-style
+ * listener trusting only the local CA and only ACTIVE certificates, and a certificate acting only for its things.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class MutualTlsIT {
+    private static LocalStack stack;
+    private static IotClient iot;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS);
+        iot = LocalAws.iot(stack);
+    }
+
+    @AfterAll
+    static void stop() {
+        iot.close();
+        stack.close();
+    }
+
+    private static CreateKeysAndCertificateResponse identity(String thing, boolean active) {
+        iot.createThing(r -> r.thingName(thing));
+        CreateKeysAndCertificateResponse keys = iot.createKeysAndCertificate(r -> r.setAsActive(active));
+        iot.attachThingPrincipal(r -> r.thingName(thing).principal(keys.certificateArn()));
+        return keys;
+    }
+
+    private static MqttClientSslConfig ssl(CreateKeysAndCertificateResponse keys) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry(
+                "device", LocalCa.readPrivateKey(keys.keyPair().privateKey()), new char[0], new Certificate[] {
+                    LocalCa.readCertificatePem(keys.certificatePem())
+                });
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, new char[0]);
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry(
+                "ca", LocalCa.readCertificatePem(Files.readString(stack.ca().caCertificateFile())));
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        return MqttClientSslConfig.builder()
+                .keyManagerFactory(kmf)
+                .trustManagerFactory(tmf)
+                .protocols(List.of("TLSv1.3", "TLSv1.2"))
+                .build();
+    }
+
+    @Test
+    void activeCertificateConnectsAndActsForItsThingOnly() throws Exception {
+        CreateKeysAndCertificateResponse keys = identity("tls-1", true);
+        iot.createThing(r -> r.thingName("tls-other"));
+        assertThat(keys.certificateId()).hasSize(64);
+        assertThat(iot.listThingPrincipals(r -> r.thingName("tls-1")).principals())
+                .containsExactly(keys.certificateArn());
+
+        try (TestDevice device = TestDevice.connect("tls-1", stack.mqttsPort(), ssl(keys))) {
+            device.publish("$next/get", "{\"clientToken\":\"mine\"}");
+            assertThat(device.await("/$next/get/accepted")
+                            .json()
+                            .get("clientToken")
+                            .textValue())
+                    .isEqualTo("mine");
+
+            assertThatThrownBy(() -> device.publishTo("$aws/things/tls-other/jobs/$next/get", "{}"))
+                    .hasRootCauseInstanceOf(Mqtt5PubAckException.class)
+                    .satisfies(e -> assertThat(((Mqtt5PubAckException) e.getCause())
+                                    .getMqttMessage()
+                                    .getReasonCode())
+                            .isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED));
+            assertThat(device.drain(Duration.ofMillis(500)))
+                    .as("no answer for another thing's topics")
+                    .isEmpty();
+            assertThat(device.client().getState().isConnected()).isTrue();
+        }
+    }
+
+    @Test
+    void inactiveOrUnknownCertificatesAreRefused() throws Exception {
+        CreateKeysAndCertificateResponse inactive = identity("tls-2", false);
+        assertThatThrownBy(() -> TestDevice.connect("tls-2", stack.mqttsPort(), ssl(inactive)))
+                .hasMessageContaining("NOT_AUTHORIZED");
+
+        iot.updateCertificate(r -> r.certificateId(inactive.certificateId()).newStatus(CertificateStatus.ACTIVE));
+        try (TestDevice device = TestDevice.connect("tls-2", stack.mqttsPort(), ssl(inactive))) {
+            assertThat(device.client().getState().isConnected()).isTrue();
+        }
+        iot.updateCertificate(r -> r.certificateId(inactive.certificateId()).newStatus(CertificateStatus.REVOKED));
+        assertThatThrownBy(() -> TestDevice.connect("tls-2", stack.mqttsPort(), ssl(inactive)))
+                .hasMessageContaining("NOT_AUTHORIZED");
+        assertThat(iot.describeCertificate(r -> r.certificateId(inactive.certificateId()))
+                        .certificateDescription()
+                        .status())
+                .isEqualTo(CertificateStatus.REVOKED);
+    }
+
+    @Test
+    void plainClientWithoutCertificateCannotUseTheTlsListener() {
+        assertThatThrownBy(() -> TestDevice.connect(
+                        "tls-none",
+                        stack.mqttsPort(),
+                        MqttClientSslConfig.builder()
+                                .trustManagerFactory(trustAll())
+                                .build()))
+                .isNotNull();
+    }
+
+    private static TrustManagerFactory trustAll() {
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", stack.ca().caCertificate());
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            return tmf;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
