@@ -10,7 +10,13 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "Simulates fleets of IoT devices running AWS IoT Jobs and load-tests the systems that roll"
                 + " software out to them.",
-        subcommands = {RunCommand.class, LocalCommand.class, ValidateCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            RunCommand.class,
+            LocalCommand.class,
+            ValidateCommand.class,
+            BenchCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class FleetsimCommand implements Runnable {
 
     @CommandLine.Spec

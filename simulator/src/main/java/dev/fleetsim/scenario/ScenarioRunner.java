@@ -80,14 +80,27 @@ public final class ScenarioRunner {
             progress.accept(String.format(
                     "devices ready: %d/%d in %.1f s", ready, spec.count(), readyTime.toMillis() / 1000.0));
 
+            String fleetGroup = null;
             for (Scenario.JobSpec job : scenario.jobs()) {
-                List<String> targets = job.targets().isEmpty() ? fleet.thingNames() : job.targets();
+                List<String> targets = job.targets();
+                if (targets.isEmpty()) {
+                    // The whole fleet, through one static group: a job takes at most 100 targets.
+                    if (fleetGroup == null) {
+                        fleetGroup = stack.jobs()
+                                .createGroup(
+                                        "fleetsim-" + scenario.name().replaceAll("[^a-zA-Z0-9_-]", "-"),
+                                        fleet.thingNames())
+                                .get(60, TimeUnit.SECONDS);
+                    }
+                    targets = List.of(fleetGroup);
+                }
                 observer.createdAt.put(job.jobId(), System.nanoTime());
                 observer.latencies.put(job.jobId(), new Recorder(3));
                 stack.jobs()
                         .createJob(new CreateJobSpec(job.jobId(), targets, job.document(), job.description()))
                         .get(30, TimeUnit.SECONDS);
-                progress.accept("job " + job.jobId() + " created for " + targets.size() + " things");
+                progress.accept("job " + job.jobId() + " created for "
+                        + (job.targets().isEmpty() ? fleet.thingNames().size() : targets.size()) + " things");
             }
 
             long deadline = System.nanoTime() + scenario.timeout().toNanos();

@@ -10,7 +10,7 @@ import java.util.Objects;
  * issue widens this to every CreateJob field.
  *
  * @param jobId 1–64 of {@code [a-zA-Z0-9_-]}
- * @param targets thing names (this skeleton targets things only; groups come with the control plane)
+ * @param targets thing names, or thing or thing-group ARNs (at most 100, as on AWS)
  * @param document the job document, JSON text of at most 32,768 characters
  * @param description optional
  */
@@ -26,7 +26,7 @@ public record CreateJobSpec(String jobId, List<String> targets, String document,
             throw new IllegalArgumentException("jobId must be 1-64 characters of [a-zA-Z0-9_-]: " + jobId);
         }
         if (targets.isEmpty()) {
-            throw new IllegalArgumentException("targets must name at least one thing");
+            throw new IllegalArgumentException("targets must name at least one thing or group");
         }
         if (document == null || document.length() > MAX_DOCUMENT_CHARS) {
             throw new IllegalArgumentException("document is required and at most " + MAX_DOCUMENT_CHARS + " chars");

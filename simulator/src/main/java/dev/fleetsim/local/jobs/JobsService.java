@@ -122,7 +122,28 @@ public final class JobsService implements AutoCloseable {
         });
     }
 
-    /** CreateJob with a thing list and an inline document (SNAPSHOT, default rollout). */
+    /**
+     * Creates a static thing group holding the given things (CreateThingGroup + AddThingToThingGroup) and returns its
+     * ARN: a job can target a whole fleet through it (a job takes at most 100 targets).
+     */
+    public CompletableFuture<String> createGroup(String groupName, Collection<String> thingNames) {
+        List<String> names = List.copyOf(thingNames);
+        return onEngine(() -> {
+            ObjectNode none = JobsJson.mapper().createObjectNode();
+            api.handle(new ApiRequest("POST", "/thing-groups/" + groupName, Map.of(), Map.of(), none, false));
+            Registry.Group group = engine.registry.group(groupName);
+            for (String name : names) {
+                if (group.things.add(name)) {
+                    engine.registry.thing(name).groups.add(groupName);
+                    engine.thingJoinedGroup(name, groupName);
+                }
+            }
+            engine.flush();
+            return group.arn;
+        });
+    }
+
+    /** CreateJob with a target list (thing names or thing / group ARNs) and an inline document. */
     public CompletableFuture<JobView> createJob(CreateJobSpec spec) {
         ObjectNode body = JobsJson.mapper().createObjectNode();
         body.set("targets", JobsJson.mapper().valueToTree(spec.targets()));

@@ -1,0 +1,202 @@
+package dev.fleetsim.bench;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
+import dev.fleetsim.fleet.EventLoops;
+import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.local.LocalStack;
+import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.local.jobs.CreateJobSpec;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * Device-API throughput of the local Jobs service against the broker's own ceiling, same run, same concurrency.
+ *
+ * <ul>
+ *   <li>Baseline: every device runs a closed loop of plain publishes to {@code bench/<thing>/echo}, a topic it
+ *       subscribes to: publish → broker → subscriber, one round trip per request.
+ *   <li>Service: every device runs a closed loop of Jobs requests ({@code $next/get}, {@code get}) and waits for each
+ *       answer: publish → interceptor → engine → answer to the requester.
+ * </ul>
+ *
+ * Both loops keep one request in flight per device, so the concurrency is the device count.
+ */
+public final class JobsApiBench {
+
+    /** The figures of one run. */
+    public record Result(int devices, double seconds, long baselineRoundTrips, long serviceRequests) {
+        public double baselinePerSecond() {
+            return baselineRoundTrips / seconds;
+        }
+
+        public double servicePerSecond() {
+            return serviceRequests / seconds;
+        }
+
+        public double ratio() {
+            return servicePerSecond() / baselinePerSecond();
+        }
+    }
+
+    private final int devices;
+    private final double seconds;
+    private final Consumer<String> progress;
+
+    public JobsApiBench(int devices, double seconds, Consumer<String> progress) {
+        this.devices = devices;
+        this.seconds = seconds;
+        this.progress = progress;
+    }
+
+    public Result run() throws Exception {
+        try (LocalStack stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS)) {
+            EventLoopGroup group = EventLoops.create(EventLoops.defaultThreads(), "bench-device");
+            List<String> things = new ArrayList<>();
+            for (int i = 0; i < devices; i++) {
+                things.add(String.format("bench-%05d", i));
+            }
+            stack.jobs().registerThings(things).get(60, TimeUnit.SECONDS);
+            // Half the things hold a queued execution, so answers carry real executions and documents.
+            String half = stack.jobs()
+                    .createGroup("bench-half", things.subList(0, Math.max(1, devices / 2)))
+                    .get(60, TimeUnit.SECONDS);
+            stack.jobs()
+                    .createJob(new CreateJobSpec("bench-job", List.of(half), "{\"operation\":\"bench\",\"v\":1}", null))
+                    .get(60, TimeUnit.SECONDS);
+            List<Loop> loops = new ArrayList<>();
+            List<CompletableFuture<?>> connects = new ArrayList<>();
+            for (String thing : things) {
+                Loop loop = new Loop(thing, group.next(), group, stack.mqttPort());
+                loops.add(loop);
+                connects.add(loop.connect());
+                if (connects.size() % 200 == 0) {
+                    CompletableFuture.allOf(connects.toArray(CompletableFuture[]::new))
+                            .get(60, TimeUnit.SECONDS);
+                }
+            }
+            CompletableFuture.allOf(connects.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            progress.accept(devices + " devices connected and subscribed");
+
+            long baseline = measure(loops, false);
+            progress.accept(String.format("baseline (broker echo round trip): %.0f/s", baseline / seconds));
+            long service = measure(loops, true);
+            progress.accept(String.format("service (jobs device API): %.0f/s", service / seconds));
+
+            for (Loop loop : loops) {
+                loop.client.disconnect();
+            }
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            return new Result(devices, seconds, baseline, service);
+        }
+    }
+
+    /** Warm up for a quarter of the time, then count completions for {@link #seconds}. */
+    private long measure(List<Loop> loops, boolean jobsApi) throws InterruptedException {
+        LongAdder completed = new LongAdder();
+        AtomicBoolean running = new AtomicBoolean(true);
+        for (Loop loop : loops) {
+            loop.start(jobsApi, completed, running);
+        }
+        Thread.sleep((long) (seconds * 250));
+        long before = completed.sum();
+        Thread.sleep((long) (seconds * 1000));
+        long count = completed.sum() - before;
+        running.set(false);
+        Thread.sleep(500); // let the loops drain
+        return count;
+    }
+
+    /** One device's closed loop. All callbacks run on its event loop. */
+    private static final class Loop {
+        final String thing;
+        final EventLoop loop;
+        final Mqtt5AsyncClient client;
+        final String echo;
+        final String[] jobsTopics;
+        boolean jobsApi;
+        LongAdder completed;
+        AtomicBoolean running;
+        long sequence;
+
+        Loop(String thing, EventLoop loop, EventLoopGroup group, int port) {
+            this.thing = thing;
+            this.loop = loop;
+            this.echo = "bench/" + thing + "/echo";
+            this.jobsTopics = new String[] {
+                JobsTopic.describe(thing, JobsTopic.NEXT).toString(),
+                JobsTopic.getPending(thing).toString()
+            };
+            this.client = MqttClient.builder()
+                    .useMqttVersion5()
+                    .identifier(thing)
+                    .serverHost("127.0.0.1")
+                    .serverPort(port)
+                    .executorConfig(MqttClientExecutorConfig.builder()
+                            .nettyExecutor(group)
+                            .build())
+                    .buildAsync();
+            client.publishes(MqttGlobalPublishFilter.ALL, p -> next(), loop);
+        }
+
+        CompletableFuture<?> connect() {
+            String prefix = JobsTopic.prefix(thing);
+            return client.connect()
+                    .thenCompose(ack -> client.subscribeWith()
+                            .addSubscription()
+                            .topicFilter(echo)
+                            .qos(MqttQos.AT_MOST_ONCE)
+                            .applySubscription()
+                            .addSubscription()
+                            .topicFilter(prefix + "/+/get/+")
+                            .qos(MqttQos.AT_MOST_ONCE)
+                            .applySubscription()
+                            .addSubscription()
+                            .topicFilter(prefix + "/get/+")
+                            .qos(MqttQos.AT_MOST_ONCE)
+                            .applySubscription()
+                            .send());
+        }
+
+        void start(boolean jobs, LongAdder counter, AtomicBoolean flag) {
+            loop.execute(() -> {
+                this.jobsApi = jobs;
+                this.completed = counter;
+                this.running = flag;
+                send();
+            });
+        }
+
+        private void next() {
+            if (completed == null) {
+                return;
+            }
+            completed.increment();
+            if (running.get()) {
+                send();
+            }
+        }
+
+        private void send() {
+            long n = ++sequence;
+            String topic = jobsApi ? jobsTopics[(int) (n & 1)] : echo;
+            byte[] payload = ("{\"clientToken\":\"" + n + "\"}").getBytes(StandardCharsets.UTF_8);
+            client.publishWith()
+                    .topic(topic)
+                    .qos(MqttQos.AT_MOST_ONCE)
+                    .payload(payload)
+                    .send();
+        }
+    }
+}

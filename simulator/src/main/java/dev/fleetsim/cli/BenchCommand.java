@@ -1,0 +1,68 @@
+package dev.fleetsim.cli;
+
+import dev.fleetsim.bench.JobsApiBench;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fleetsim bench ...}: performance figures measured against a baseline in the same run. */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Benchmarks, each reported as a ratio to a baseline measured in the same run.",
+        subcommands = {BenchCommand.JobsApi.class})
+final class BenchCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(
+                spec.commandLine(), "Missing benchmark: try 'fleetsim bench jobs-api'");
+    }
+
+    /** {@code fleetsim bench jobs-api}. */
+    @Command(
+            name = "jobs-api",
+            mixinStandardHelpOptions = true,
+            description = "Device-API requests per second of the local Jobs service with N connected devices, against"
+                    + " the broker's own publish round trip at the same concurrency.")
+    static final class JobsApi implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--devices",
+                defaultValue = "1000",
+                description = "Connected devices (default ${DEFAULT-VALUE}).")
+        int devices;
+
+        @Option(
+                names = "--seconds",
+                defaultValue = "10",
+                description = "Measured seconds per phase (default ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            if (devices < 1 || seconds <= 0) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--devices and --seconds must be positive");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            JobsApiBench.Result r = new JobsApiBench(devices, seconds, line -> {
+                        out.println("  " + line);
+                        out.flush();
+                    })
+                    .run();
+            out.printf("jobs-api: %d devices, %.0f s per phase%n", r.devices(), r.seconds());
+            out.printf("  broker ceiling (echo round trip)  %,10.0f /s%n", r.baselinePerSecond());
+            out.printf("  jobs device API                   %,10.0f /s%n", r.servicePerSecond());
+            out.printf("  ratio                             %10.2f%n", r.ratio());
+            out.flush();
+            return ExitCodes.OK;
+        }
+    }
+}
