@@ -121,6 +121,13 @@ public final class HttpApiServer implements AutoCloseable {
                 return;
             }
             QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            if (request.method().name().equals("GET") && uri.path().equals("/metrics")) {
+                service.scrape()
+                        .whenComplete((text, failure) -> ctx.executor()
+                                .execute(
+                                        () -> writeText(ctx, keepAlive, failure == null ? text : "# scrape failed\n")));
+                return;
+            }
             Map<String, String> headers = new HashMap<>();
             request.headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
             JsonNode body;
@@ -154,6 +161,25 @@ public final class HttpApiServer implements AutoCloseable {
             return new ApiResponse(status, JobsJson.mapper().createObjectNode().put("message", message), type);
         }
 
+        private static void writeText(ChannelHandlerContext ctx, boolean keepAlive, String text) {
+            ByteBuf content = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
+            FullHttpResponse response = new DefaultFullHttpResponse(
+                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
+            response.headers()
+                    .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+            send(ctx, keepAlive, response);
+        }
+
+        private static void send(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse response) {
+            if (keepAlive) {
+                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                ctx.writeAndFlush(response);
+            } else {
+                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+
         private static void write(ChannelHandlerContext ctx, boolean keepAlive, ApiResponse answer) {
             ByteBuf content = Unpooled.wrappedBuffer(JobsJson.write(answer.body()));
             FullHttpResponse response = new DefaultFullHttpResponse(
@@ -167,12 +193,7 @@ public final class HttpApiServer implements AutoCloseable {
             if (answer.errorType() != null) {
                 response.headers().set("x-amzn-ErrorType", answer.errorType());
             }
-            if (keepAlive) {
-                response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-                ctx.writeAndFlush(response);
-            } else {
-                ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-            }
+            send(ctx, keepAlive, response);
         }
 
         @Override

@@ -36,10 +36,12 @@ final class DeviceApi {
 
     private final JobsEngine engine;
     private final JobsOutbound outbound;
+    private final JobsMeters meters;
 
-    DeviceApi(JobsEngine engine, JobsOutbound outbound) {
+    DeviceApi(JobsEngine engine, JobsOutbound outbound, JobsMeters meters) {
         this.engine = engine;
         this.outbound = outbound;
+        this.meters = meters;
     }
 
     /** Answers one MQTT request, then sends the notifications it caused. */
@@ -63,9 +65,12 @@ final class DeviceApi {
                             InvalidTopic, "topic maps to no jobs API: " + topicText, bestEffortToken(payload));
             };
             outbound.toClient(clientId, topic.accepted().toString(), JobsJson.write(answer));
+            meters.deviceRequest(topic.operation().name(), "accepted", "none");
         } catch (JobsRequestException e) {
             outbound.toClient(clientId, rejectedTopic, JobsJson.write(e.toRejectedError(seconds())));
+            meters.deviceRequest(topic.operation().name(), "rejected", e.code().name());
         } catch (RuntimeException e) {
+            meters.deviceRequest(topic.operation().name(), "rejected", InternalError.name());
             log.error("internal error answering {}", topicText, e);
             RejectedError error =
                     new RejectedError(InternalError, "internal error", bestEffortToken(payload), seconds(), null);

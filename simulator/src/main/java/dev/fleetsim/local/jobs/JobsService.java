@@ -3,6 +3,8 @@ package dev.fleetsim.local.jobs;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.clock.VirtualClock;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
@@ -45,6 +47,7 @@ public final class JobsService implements AutoCloseable {
     private final JobsEngine engine;
     private final DeviceApi deviceApi;
     private final ControlPlaneApi api;
+    private final JobsMeters meters;
 
     public JobsService(Clock clock, JobsOutbound outbound) {
         this(Config.of(clock), outbound);
@@ -52,7 +55,8 @@ public final class JobsService implements AutoCloseable {
 
     public JobsService(Config config, JobsOutbound outbound) {
         this.engine = new JobsEngine(config.clock(), config.arns(), outbound, config.eventsEnabled());
-        this.deviceApi = new DeviceApi(engine, outbound);
+        this.meters = new JobsMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        this.deviceApi = new DeviceApi(engine, outbound, meters);
         this.api = new ControlPlaneApi(engine, deviceApi, config.issuer(), config.endpoints());
         this.engineThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fleetsim-jobs-engine");
@@ -82,12 +86,23 @@ public final class JobsService implements AutoCloseable {
     /** One control-plane or data-plane HTTP request. */
     public CompletableFuture<ApiResponse> handle(ApiRequest request) {
         return onEngine(() -> {
+            ApiResponse response;
             try {
-                return api.handle(request);
+                response = api.handle(request);
             } catch (RuntimeException e) {
                 log.error("internal error answering {} {}", request.method(), request.path(), e);
-                return ControlPlaneApi.error(new ApiException(500, "InternalFailureException", "internal error"));
+                response = ControlPlaneApi.error(new ApiException(500, "InternalFailureException", "internal error"));
             }
+            meters.apiRequest(response.status());
+            return response;
+        });
+    }
+
+    /** The Prometheus exposition of the service's meters (catalogue: {@link JobsMeters}). */
+    public CompletableFuture<String> scrape() {
+        return onEngine(() -> {
+            meters.refresh(engine);
+            return ((PrometheusMeterRegistry) meters.registry()).scrape();
         });
     }
 

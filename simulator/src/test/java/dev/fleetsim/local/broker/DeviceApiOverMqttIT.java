@@ -106,6 +106,20 @@ class DeviceApiOverMqttIT {
         assertThat(accepted.topic()).isEqualTo("$aws/things/t2/jobs/start-next/accepted");
         assertThat(client.getState().isConnected()).isTrue();
         client.disconnect().get();
+
+        String metrics = java.net.http.HttpClient.newHttpClient()
+                .send(
+                        java.net.http.HttpRequest.newBuilder(
+                                        java.net.URI.create(stack.controlPlaneEndpoint() + "/metrics"))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics)
+                .contains("fleetsim_local_device_requests_total{code=\"InvalidJson\",operation=\"START_NEXT\","
+                        + "outcome=\"rejected\"} 1.0")
+                .contains("fleetsim_local_device_requests_total{code=\"InvalidTopic\",operation=\"INVALID\","
+                        + "outcome=\"rejected\"} 1.0")
+                .contains("fleetsim_local_jobs{status=\"IN_PROGRESS\"}");
     }
 
     @Test
