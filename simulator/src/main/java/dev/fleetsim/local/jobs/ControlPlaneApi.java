@@ -465,6 +465,15 @@ final class ControlPlaneApi {
                 abort = abort != null ? abort : t.abort();
                 timeout = timeout != null ? timeout : t.timeout();
                 retry = retry != null ? retry : t.retry();
+                if (t.maintenanceWindows() != null && (scheduling == null || scheduling.maintenanceWindows() == null)) {
+                    scheduling = scheduling == null
+                            ? new JobConfig.Scheduling(null, null, null, t.maintenanceWindows())
+                            : new JobConfig.Scheduling(
+                                    scheduling.startTime(),
+                                    scheduling.endTime(),
+                                    scheduling.endBehavior(),
+                                    t.maintenanceWindows());
+                }
             }
         } else if (parameters != null) {
             throw invalidRequest("documentParameters can only be used with AWS managed templates");
@@ -551,6 +560,15 @@ final class ControlPlaneApi {
         }
         j.put("isConcurrent", job.isRollingOut());
         setIfNotNull(j, "schedulingConfig", job.scheduling);
+        List<Instant> rollouts = JobsEngine.nextRollouts(job, engine.now());
+        if (!rollouts.isEmpty()) {
+            ArrayNode scheduled = j.putArray("scheduledJobRollouts");
+            rollouts.forEach(t -> scheduled
+                    .addObject()
+                    .put(
+                            "startTime",
+                            t.atZone(java.time.ZoneOffset.UTC).toLocalDateTime().toString()));
+        }
         return out;
     }
 
@@ -773,9 +791,10 @@ final class ControlPlaneApi {
         JobConfig.Abort abort = config(body, "abortConfig", JobConfig.Abort.class);
         JobConfig.Timeout timeout = config(body, "timeoutConfig", JobConfig.Timeout.class);
         JobConfig.Retry retry = config(body, "jobExecutionsRetryConfig", JobConfig.Retry.class);
-        if (body.has("maintenanceWindows") && body.get("maintenanceWindows").size() > 0) {
-            throw invalidRequest("maintenanceWindows are not supported by the fleetsim local stack yet");
-        }
+        List<JobConfig.MaintenanceWindow> windows = body.hasNonNull("maintenanceWindows")
+                ? config(wrapWindows(body.get("maintenanceWindows")), "schedulingConfig", JobConfig.Scheduling.class)
+                        .maintenanceWindows()
+                : null;
         if (jobArn != null) {
             String[] arn = Arns.parse(jobArn);
             Job job = engine.job(arn == null ? jobArn : arn[1]);
@@ -809,6 +828,7 @@ final class ControlPlaneApi {
                 abort,
                 timeout,
                 retry,
+                windows,
                 engine.now());
         engine.templates.put(id, template);
         ObjectNode out = JSON.createObjectNode();
@@ -831,6 +851,7 @@ final class ControlPlaneApi {
         setIfNotNull(out, "abortConfig", t.abort());
         setIfNotNull(out, "timeoutConfig", t.timeout());
         setIfNotNull(out, "jobExecutionsRetryConfig", t.retry());
+        setIfNotNull(out, "maintenanceWindows", t.maintenanceWindows());
         return out;
     }
 
@@ -1274,6 +1295,12 @@ final class ControlPlaneApi {
             throw new IllegalStateException(e);
         }
         return value;
+    }
+
+    private static JsonNode wrapWindows(JsonNode windows) {
+        ObjectNode wrapper = JSON.createObjectNode();
+        wrapper.putObject("schedulingConfig").set("maintenanceWindows", windows);
+        return wrapper;
     }
 
     private static void putIfNotNull(ObjectNode node, String field, String value) {

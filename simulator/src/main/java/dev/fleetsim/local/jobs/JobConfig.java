@@ -131,14 +131,34 @@ public final class JobConfig {
             if (endBehavior != null && !END_BEHAVIORS.contains(endBehavior)) {
                 throw invalidRequest("schedulingConfig.endBehavior must be STOP_ROLLOUT, CANCEL or FORCE_CANCEL");
             }
-            if (maintenanceWindows != null && !maintenanceWindows.isEmpty()) {
-                throw invalidRequest(
-                        "schedulingConfig.maintenanceWindows are not supported by the fleetsim local" + " stack yet");
+            if (maintenanceWindows != null) {
+                for (MaintenanceWindow w : maintenanceWindows) {
+                    w.validate();
+                }
             }
         }
     }
 
-    public record MaintenanceWindow(String startTime, Integer durationInMinutes) {}
+    /** A recurring window (§5.5): rollout happens only inside one. */
+    public record MaintenanceWindow(String startTime, Integer durationInMinutes) {
+        void validate() {
+            if (startTime == null || startTime.isEmpty() || startTime.length() > 256) {
+                throw invalidRequest("maintenanceWindows startTime must be a cron expression of 1-256 characters");
+            }
+            try {
+                Cron.parse(startTime);
+            } catch (IllegalArgumentException e) {
+                throw invalidRequest("maintenanceWindows startTime: " + e.getMessage());
+            }
+            if (durationInMinutes == null || durationInMinutes < 1 || durationInMinutes > 1430) {
+                throw invalidRequest("maintenanceWindows durationInMinutes must be 1-1430");
+            }
+        }
+
+        Cron cron() {
+            return Cron.parse(startTime);
+        }
+    }
 
     /** {@code presignedUrlConfig} (§6.2): {@code expiresInSec} 60–3600, default 3600. */
     public record PresignedUrl(String roleArn, Long expiresInSec) {

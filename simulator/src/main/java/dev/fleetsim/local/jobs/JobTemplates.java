@@ -31,6 +31,7 @@ public final class JobTemplates {
             JobConfig.Abort abort,
             JobConfig.Timeout timeout,
             JobConfig.Retry retry,
+            List<JobConfig.MaintenanceWindow> maintenanceWindows,
             Instant createdAt) {}
 
     /** A parameter of a managed template. */

@@ -198,9 +198,9 @@ public final class JobsEngine {
         completeIfDone(job, now);
     }
 
-    /** Queues as many pending targets as this minute's budget allows (§5.1–5.2, §13.2). */
+    /** Queues as many pending targets as this minute's budget allows (§5.1–5.2, §13.2), inside windows only. */
     private void rollOut(Job job, Instant now) {
-        if (!job.isRollingOut()) {
+        if (!job.isRollingOut() || !inMaintenanceWindow(job, now)) {
             return;
         }
         long minute = Math.max(0, Duration.between(job.rolloutStart, now).toMinutes());
@@ -224,6 +224,34 @@ public final class JobsEngine {
                 job.notifiedPerMinute.set((int) minute, job.notifiedPerMinute.get((int) minute) + 1);
             }
         }
+    }
+
+    /** True without windows; else whether {@code now} lies in one of them (§5.5). */
+    static boolean inMaintenanceWindow(Job job, Instant now) {
+        if (job.scheduling == null
+                || job.scheduling.maintenanceWindows() == null
+                || job.scheduling.maintenanceWindows().isEmpty()) {
+            return true;
+        }
+        for (JobConfig.MaintenanceWindow w : job.scheduling.maintenanceWindows()) {
+            if (w.cron().inWindow(now, w.durationInMinutes())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The next seven window starts ({@code scheduledJobRollouts}, §4.3). */
+    static List<Instant> nextRollouts(Job job, Instant now) {
+        if (job.scheduling == null || job.scheduling.maintenanceWindows() == null) {
+            return List.of();
+        }
+        Instant from = job.startTime != null && job.startTime.isAfter(now) ? job.startTime : now;
+        List<Instant> all = new ArrayList<>();
+        for (JobConfig.MaintenanceWindow w : job.scheduling.maintenanceWindows()) {
+            all.addAll(w.cron().next(from, 7, 400));
+        }
+        return all.stream().sorted().limit(7).toList();
     }
 
     private Execution queueExecution(Job job, String thingName, long executionNumber, int retryAttempt, Instant now) {

@@ -330,6 +330,43 @@ class JobEngineTest {
                 .isEqualTo("IN_PROGRESS");
     }
 
+    @Test
+    void rolloutHappensOnlyInsideMaintenanceWindows() {
+        String[] t = things(4);
+        // T0 is Saturday 12:00 UTC; windows: every day at 12:30 for 10 minutes.
+        h.ok(
+                "PUT",
+                "/jobs/mw",
+                "{\"targets\":" + targets(t) + ",\"document\":\"{}\","
+                        + "\"jobExecutionsRolloutConfig\":{\"maximumPerMinute\":2},\"schedulingConfig\":"
+                        + "{\"maintenanceWindows\":[{\"startTime\":\"cron(30 12 ? * * *)\",\"durationInMinutes\":10}]}}");
+        assertThat(queued("mw")).as("outside the window").isZero();
+        JsonNode rollouts = h.job("mw").get("scheduledJobRollouts");
+        assertThat(rollouts).hasSize(7);
+        assertThat(rollouts.get(0).get("startTime").textValue()).isEqualTo("2026-11-28T12:30");
+        assertThat(rollouts.get(1).get("startTime").textValue()).isEqualTo("2026-11-29T12:30");
+
+        h.clock.set(T0.plus(Duration.ofMinutes(30)));
+        h.tick();
+        assertThat(queued("mw")).isEqualTo(2);
+        h.clock.set(T0.plus(Duration.ofMinutes(41)));
+        h.tick();
+        assertThat(queued("mw")).as("the window closed at 12:40").isEqualTo(2);
+        h.clock.set(T0.plus(Duration.ofHours(24).plusMinutes(30)));
+        h.tick();
+        assertThat(queued("mw")).isEqualTo(4);
+        assertThat(h.call(
+                                "PUT",
+                                "/jobs/bad-mw",
+                                "{\"targets\":" + targets(t) + ",\"document\":\"{}\","
+                                        + "\"schedulingConfig\":{\"maintenanceWindows\":[{\"startTime\":\"cron(0 99 * * ? *)\","
+                                        + "\"durationInMinutes\":10}]}}")
+                        .body()
+                        .get("message")
+                        .textValue())
+                .contains("hours");
+    }
+
     // ------------------------------------------------------------------ cancel, delete, continuous (§4.5, §5.3)
 
     @Test
