@@ -83,7 +83,8 @@ final class DeviceApi {
         List<JobExecutionSummary> inProgress = new ArrayList<>();
         List<JobExecutionSummary> queued = new ArrayList<>();
         List<Execution> pending = engine.pending(thingName);
-        for (int i = 0; i < Math.min(JobsEngine.MAX_LISTED, pending.size()); i++) {
+        int limit = JobsEngine.listLimit(pending, engine.now());
+        for (int i = 0; i < Math.min(limit, pending.size()); i++) {
             Execution e = pending.get(i);
             if (e.job.status == JobStatus.SCHEDULED) {
                 continue;

@@ -36,6 +36,10 @@ import java.util.UUID;
 public final class JobsEngine {
     /** At most this many executions in {@code get/accepted} and {@code notify} (spec §2.3, §2.9.1). */
     static final int MAX_LISTED = 10;
+    /** With a scheduling configuration: 15, and only 5 during a maintenance window (§2.9.1, §5.5). */
+    static final int MAX_LISTED_SCHEDULED = 15;
+
+    static final int MAX_LISTED_IN_WINDOW = 5;
     /** Jobs that may be in DELETION_IN_PROGRESS at once (§4.5). */
     static final int MAX_DELETING = 10;
     /** Targets per job, including AssociateTargetsWithJob (§11). */
@@ -224,6 +228,23 @@ public final class JobsEngine {
                 job.notifiedPerMinute.set((int) minute, job.notifiedPerMinute.get((int) minute) + 1);
             }
         }
+    }
+
+    /** How many pending executions {@code get/accepted} and {@code notify} list for a thing (§2.9.1). */
+    static int listLimit(List<Execution> pending, Instant now) {
+        int limit = MAX_LISTED;
+        for (Execution e : pending) {
+            JobConfig.Scheduling scheduling = e.job.scheduling;
+            if (scheduling != null) {
+                boolean windows = scheduling.maintenanceWindows() != null
+                        && !scheduling.maintenanceWindows().isEmpty();
+                if (windows && inMaintenanceWindow(e.job, now)) {
+                    return MAX_LISTED_IN_WINDOW;
+                }
+                limit = MAX_LISTED_SCHEDULED;
+            }
+        }
+        return limit;
     }
 
     /** True without windows; else whether {@code now} lies in one of them (§5.5). */
@@ -781,7 +802,7 @@ public final class JobsEngine {
         if (setChanged) {
             Map<JobExecutionStatus, List<JobExecutionSummary>> lists = new LinkedHashMap<>();
             List<Execution> pending = thing.pending();
-            for (int i = 0; i < Math.min(MAX_LISTED, pending.size()); i++) {
+            for (int i = 0; i < Math.min(listLimit(pending, now), pending.size()); i++) {
                 Execution e = pending.get(i);
                 lists.computeIfAbsent(e.status, s -> new ArrayList<>()).add(e.summary());
             }

@@ -244,6 +244,25 @@ class JobsServiceTest {
     }
 
     @Test
+    void getPendingAndNotifyListAtMostTenExecutions() throws Exception {
+        for (int i = 0; i < 12; i++) {
+            createJob("many" + i, "t1");
+        }
+        List<Message> notifications = outbound.take();
+        JsonNode lastNotify = notifications.stream()
+                .filter(m -> m.topic().equals(P + "/notify"))
+                .reduce((a, b) -> b)
+                .orElseThrow()
+                .json();
+        assertThat(lastNotify.get("jobs").get("QUEUED")).hasSize(10);
+
+        request("c1", P + "/get", "{}");
+        JsonNode accepted = single(P + "/get/accepted");
+        assertThat(accepted.get("queuedJobs")).hasSize(10);
+        assertThat(accepted.get("queuedJobs").get(0).get("jobId").textValue()).isEqualTo("many0");
+    }
+
+    @Test
     void badRequestsAreRejectedAndTheServiceKeepsAnswering() throws Exception {
         createJob("job1", "t1");
         outbound.take();
