@@ -544,14 +544,7 @@ final class ControlPlaneApi {
         if (job.isRollingOut() || job.status == JobStatus.SCHEDULED) {
             details.set("processingTargets", JSON.valueToTree(job.targets));
         }
-        details.put("numberOfCanceledThings", job.count(JobExecutionStatus.CANCELED));
-        details.put("numberOfSucceededThings", job.count(JobExecutionStatus.SUCCEEDED));
-        details.put("numberOfFailedThings", job.count(JobExecutionStatus.FAILED));
-        details.put("numberOfRejectedThings", job.count(JobExecutionStatus.REJECTED));
-        details.put("numberOfQueuedThings", job.count(JobExecutionStatus.QUEUED));
-        details.put("numberOfInProgressThings", job.count(JobExecutionStatus.IN_PROGRESS));
-        details.put("numberOfRemovedThings", job.count(JobExecutionStatus.REMOVED));
-        details.put("numberOfTimedOutThings", job.count(JobExecutionStatus.TIMED_OUT));
+        job.writeCounters(details, JobExecutionStatus.values());
         setIfNotNull(j, "timeoutConfig", job.timeout);
         putIfNotNull(j, "jobTemplateArn", job.jobTemplateArn);
         setIfNotNull(j, "jobExecutionsRetryConfig", job.retry);

@@ -130,6 +130,27 @@ final class Job {
         return copy;
     }
 
+    /** The {@code jobProcessDetails} counter name of a status, e.g. {@code numberOfSucceededThings}. */
+    static String counterName(JobExecutionStatus status) {
+        return switch (status) {
+            case QUEUED -> "numberOfQueuedThings";
+            case IN_PROGRESS -> "numberOfInProgressThings";
+            case SUCCEEDED -> "numberOfSucceededThings";
+            case FAILED -> "numberOfFailedThings";
+            case TIMED_OUT -> "numberOfTimedOutThings";
+            case REJECTED -> "numberOfRejectedThings";
+            case REMOVED -> "numberOfRemovedThings";
+            case CANCELED -> "numberOfCanceledThings";
+        };
+    }
+
+    /** Writes the counters of the given statuses into a {@code jobProcessDetails} object. */
+    void writeCounters(com.fasterxml.jackson.databind.node.ObjectNode details, JobExecutionStatus... statuses) {
+        for (JobExecutionStatus status : statuses) {
+            details.put(counterName(status), count(status));
+        }
+    }
+
     JobView view() {
         return new JobView(jobId, status, createdAt, completedAt, executions.size() + pendingTargets.size(), counts());
     }

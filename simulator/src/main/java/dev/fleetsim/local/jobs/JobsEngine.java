@@ -850,13 +850,15 @@ public final class JobsEngine {
         event.put("lastUpdatedAt", job.lastUpdatedAt.toEpochMilli());
         if (job.completedAt != null && topicSuffix.equals("completed")) {
             event.put("completedAt", job.completedAt.toEpochMilli());
-            ObjectNode details = event.putObject("jobProcessDetails");
-            details.put("numberOfCanceledThings", job.count(JobExecutionStatus.CANCELED));
-            details.put("numberOfRejectedThings", job.count(JobExecutionStatus.REJECTED));
-            details.put("numberOfFailedThings", job.count(JobExecutionStatus.FAILED));
-            details.put("numberOfRemovedThings", job.count(JobExecutionStatus.REMOVED));
-            details.put("numberOfSucceededThings", job.count(JobExecutionStatus.SUCCEEDED));
-            details.put("numberOfTimedOutThings", job.count(JobExecutionStatus.TIMED_OUT));
+            // The completed event carries the terminal counters only (§2.10).
+            job.writeCounters(
+                    event.putObject("jobProcessDetails"),
+                    JobExecutionStatus.CANCELED,
+                    JobExecutionStatus.REJECTED,
+                    JobExecutionStatus.FAILED,
+                    JobExecutionStatus.REMOVED,
+                    JobExecutionStatus.SUCCEEDED,
+                    JobExecutionStatus.TIMED_OUT);
         }
         if (job.comment != null && !topicSuffix.equals("completed")) {
             event.put("comment", job.comment);
