@@ -18,16 +18,45 @@ public interface DeviceListener {
 
     default void connectFailed(String thingName, long nanoTime, Throwable cause) {}
 
+    /** The connection dropped (or the device went offline on purpose). */
+    default void disconnected(String thingName, long nanoTime) {}
+
+    default void subscribeStart(String thingName, long nanoTime) {}
+
+    default void subscribeEnd(String thingName, long nanoTime) {}
+
     /** Subscribed, and the first ask for pending work was answered: the device can take jobs. */
     default void ready(String thingName, long nanoTime) {}
 
     /** A new execution reached the device (by notify-next or by an answer), after de-duplication. */
     default void jobReceived(String thingName, String jobId, long executionNumber, long nanoTime) {}
 
-    /** The service accepted a status update. */
-    default void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {}
+    /** The same execution arrived again and was ignored. */
+    default void duplicateIgnored(String thingName, String jobId, long executionNumber, long nanoTime) {}
+
+    /** A request left the device. */
+    default void requestSent(String thingName, JobsTopic.Operation operation, long nanoTime) {}
+
+    /** The service accepted a request. */
+    default void requestAccepted(String thingName, JobsTopic.Operation operation, long nanoTime) {}
 
     /** The service rejected a request. */
     default void requestRejected(
             String thingName, JobsTopic.Operation operation, RejectedErrorCode code, long nanoTime) {}
+
+    /** A step of a job handler began ({@code download}, {@code install}, …). */
+    default void phaseStart(String thingName, String jobId, String phase, long nanoTime) {}
+
+    /** A step of a job handler ended. */
+    default void phaseEnd(String thingName, String jobId, String phase, long nanoTime) {}
+
+    default void downloadStart(String thingName, String jobId, String url, long nanoTime) {}
+
+    default void downloadEnd(String thingName, String jobId, long bytes, long nanoTime) {}
+
+    /** The service accepted a status update. */
+    default void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {}
+
+    /** Local work on an execution stopped because the service no longer has it pending (canceled, removed, timed out). */
+    default void jobCanceled(String thingName, String jobId, long executionNumber, long nanoTime) {}
 }

@@ -63,8 +63,7 @@ public final class ScenarioRunner {
                 0,
                 EventLoops.defaultThreads(),
                 spec.connectRate(),
-                new DeviceConfig(
-                        stackConfig.bindAddress(), stack.mqttPort(), spec.installTime(), Duration.ofSeconds(60)));
+                DeviceConfig.simple(stackConfig.bindAddress(), stack.mqttPort(), spec.installTime()));
         Observer observer = new Observer();
         progress.accept("local stack: MQTT on " + stack.mqttEndpoint());
         try (Fleet fleet = new Fleet(fleetConfig, observer)) {

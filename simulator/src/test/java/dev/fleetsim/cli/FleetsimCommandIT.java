@@ -52,7 +52,7 @@ class FleetsimCommandIT {
                   installTime: 20ms
                 jobs:
                   - jobId: first
-                    document: {operation: install}
+                    document: {operation: install, version: 1.1.0}
                   - jobId: second
                     document: '{"operation":"install","version":"2"}'
                     targets: [small-00, "arn:aws:iot:us-east-1:123456789012:thing/small-01"]

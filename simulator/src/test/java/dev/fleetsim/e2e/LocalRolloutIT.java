@@ -41,13 +41,14 @@ class LocalRolloutIT {
                     0,
                     2,
                     1000,
-                    new DeviceConfig("127.0.0.1", stack.mqttPort(), Duration.ofMillis(50), Duration.ofSeconds(60)));
+                    DeviceConfig.simple("127.0.0.1", stack.mqttPort(), Duration.ofMillis(50)));
             try (Fleet fleet = new Fleet(config, listener)) {
                 stack.jobs().registerThings(fleet.thingNames()).get(5, TimeUnit.SECONDS);
                 fleet.start().get(30, TimeUnit.SECONDS);
 
                 stack.jobs()
-                        .createJob(new CreateJobSpec("job-1", fleet.thingNames(), "{\"operation\":\"test\"}", null))
+                        .createJob(new CreateJobSpec(
+                                "job-1", fleet.thingNames(), "{\"operation\":\"install\",\"version\":\"2.0.0\"}", null))
                         .get(5, TimeUnit.SECONDS);
 
                 JobView job = awaitCompleted(stack, "job-1");
