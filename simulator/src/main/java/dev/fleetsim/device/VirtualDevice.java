@@ -89,6 +89,9 @@ public final class VirtualDevice {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
     private Mqtt5AsyncClient client;
+    /** Bumped for every new client; events of older clients are ignored. */
+    private int clientGeneration;
+
     private State state = State.NEW;
     private boolean everReady;
     private int connectAttempts;
@@ -144,7 +147,12 @@ public final class VirtualDevice {
         this.client = newClient();
     }
 
+    /**
+     * A fresh client for every connection: when a clean session ends, the HiveMQ client completes its global publish
+     * flow, so a reused client would receive nothing after reconnecting. A reboot is a new process anyway.
+     */
     private Mqtt5AsyncClient newClient() {
+        int generation = ++clientGeneration;
         Mqtt5ClientBuilder builder = MqttClient.builder()
                 .useMqttVersion5()
                 .identifier(thingName)
@@ -163,7 +171,11 @@ public final class VirtualDevice {
                     .localAddress(new InetSocketAddress(config.localAddress(), 0))
                     .applyTransportConfig();
         }
-        builder = builder.addDisconnectedListener(context -> loop.execute(this::onConnectionLost));
+        builder = builder.addDisconnectedListener(context -> loop.execute(() -> {
+            if (generation == clientGeneration) {
+                onConnectionLost();
+            }
+        }));
         Mqtt5AsyncClient c = builder.buildAsync();
         c.publishes(MqttGlobalPublishFilter.SUBSCRIBED, this::onPublish, loop);
         return c;
@@ -229,17 +241,22 @@ public final class VirtualDevice {
         if (state == State.STOPPED) {
             return;
         }
+        if (state != State.NEW) {
+            client = newClient();
+        }
         state = State.CONNECTING;
         connectAttempts++;
         listener.connectStart(thingName, System.nanoTime());
-        client.connectWith()
+        Mqtt5AsyncClient connecting = client;
+        connecting
+                .connectWith()
                 .cleanStart(config.cleanSession())
                 .sessionExpiryInterval(config.cleanSession() ? 0 : 3600)
                 .keepAlive((int) config.keepAlive().toSeconds())
                 .send()
                 .whenCompleteAsync(
                         (connAck, error) -> {
-                            if (state == State.STOPPED) {
+                            if (state == State.STOPPED || connecting != client) {
                                 return;
                             }
                             if (error != null) {
