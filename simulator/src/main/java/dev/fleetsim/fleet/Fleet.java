@@ -1,17 +1,23 @@
 package dev.fleetsim.fleet;
 
+import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.DeviceListener;
 import dev.fleetsim.device.VirtualDevice;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * N virtual devices on one shared event loop group. Devices are spread round-robin over the loops; connects are paced
- * at {@link FleetConfig#connectRatePerSecond()} by scheduling each device's start on its own loop.
+ * N virtual devices on one shared event loop group (one loop per core by default; never a thread, timer or scheduler
+ * per device). Devices are spread round-robin over the loops and over the source addresses; each takes its cohort's
+ * behaviour; connects are paced at {@link FleetConfig#connectRatePerSecond()} after a linear ramp, by one pacer task
+ * per fleet.
  */
 public final class Fleet implements AutoCloseable {
     private final FleetConfig config;
@@ -21,11 +27,24 @@ public final class Fleet implements AutoCloseable {
     public Fleet(FleetConfig config, DeviceListener listener) {
         this.config = config;
         this.group = EventLoops.create(config.eventLoops(), "fleetsim-device");
-        List<String> names = config.thingNames();
-        this.devices = new ArrayList<>(names.size());
-        for (String name : names) {
+        this.devices = new ArrayList<>();
+        int created = 0;
+        for (int i = 0; i < config.count(); i++) {
+            if (!config.shard().contains(i)) {
+                continue;
+            }
+            DeviceConfig device = config.device();
+            if (!config.cohorts().isEmpty()) {
+                device = device.withBehaviour(
+                        Cohort.of(config.cohorts(), i, config.count()).behaviour(), device.seed());
+            }
+            if (!config.sourceAddresses().isEmpty()) {
+                device = device.withLocalAddress(config.sourceAddresses()
+                        .get(created % config.sourceAddresses().size()));
+            }
             EventLoop loop = group.next();
-            devices.add(new VirtualDevice(name, loop, group, config.device(), listener));
+            devices.add(new VirtualDevice(config.thingName(i), loop, group, device, listener));
+            created++;
         }
     }
 
@@ -37,20 +56,68 @@ public final class Fleet implements AutoCloseable {
         return devices.stream().map(VirtualDevice::thingName).toList();
     }
 
+    public EventLoopGroup group() {
+        return group;
+    }
+
     /**
      * Starts every device at the configured pace. The future completes when every device is ready, or exceptionally
      * with the first failure's cause; the other devices keep running.
      */
     public CompletableFuture<Void> start() {
-        long intervalNanos = TimeUnit.SECONDS.toNanos(1) / config.connectRatePerSecond();
         List<CompletableFuture<Void>> readies = new ArrayList<>(devices.size());
-        for (int i = 0; i < devices.size(); i++) {
-            VirtualDevice device = devices.get(i);
-            long delay = i * intervalNanos;
-            group.next().schedule(device::start, delay, TimeUnit.NANOSECONDS);
-            readies.add(device.ready());
-        }
+        devices.forEach(d -> readies.add(d.ready()));
+        new Pacer().schedule();
         return CompletableFuture.allOf(readies.toArray(CompletableFuture[]::new));
+    }
+
+    /** One task on one loop starts the devices in batches: the rate ramps linearly over {@code rampUp}. */
+    private final class Pacer {
+        private final EventLoop loop = group.next();
+        private final long startNanos = System.nanoTime();
+        private final AtomicInteger next = new AtomicInteger();
+        private double credit;
+        private long lastNanos = startNanos;
+
+        void schedule() {
+            loop.execute(this::tick);
+        }
+
+        private void tick() {
+            long now = System.nanoTime();
+            double elapsed = (now - lastNanos) / 1e9;
+            lastNanos = now;
+            double ramp = config.rampUp().isZero()
+                    ? 1
+                    : Math.min(1, (now - startNanos) / (double) config.rampUp().toNanos());
+            credit += Math.max(1, config.connectRatePerSecond() * ramp) * elapsed;
+            if (next.get() == 0) {
+                credit = Math.max(credit, 1);
+            }
+            while (credit >= 1 && next.get() < devices.size()) {
+                devices.get(next.getAndIncrement()).start();
+                credit -= 1;
+            }
+            if (next.get() < devices.size()) {
+                loop.schedule(this::tick, 1, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /**
+     * A disconnect storm: a seeded {@code fraction} of the devices goes offline for {@code duration}, then reconnects
+     * with backoff and jitter.
+     */
+    public int disconnectStorm(double fraction, Duration duration, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int hit = 0;
+        for (VirtualDevice device : devices) {
+            if (random.nextDouble() < fraction) {
+                device.goOffline(duration);
+                hit++;
+            }
+        }
+        return hit;
     }
 
     /** Disconnects every device, then stops the event loops. */
@@ -58,7 +125,7 @@ public final class Fleet implements AutoCloseable {
         CompletableFuture<?>[] stops = devices.stream().map(VirtualDevice::stop).toArray(CompletableFuture[]::new);
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture.allOf(stops)
-                .orTimeout(10, TimeUnit.SECONDS)
+                .orTimeout(30, TimeUnit.SECONDS)
                 .whenComplete((v, e) ->
                         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> done.complete(null)));
         return done;

@@ -1,6 +1,8 @@
 package dev.fleetsim.fleet;
 
 import dev.fleetsim.device.DeviceConfig;
+import java.net.InetAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.IllegalFormatException;
 import java.util.List;
@@ -9,11 +11,16 @@ import java.util.Objects;
 /**
  * A fleet's shape.
  *
- * @param count number of devices
+ * @param count number of devices in the whole fleet (before sharding)
  * @param thingNamePattern a {@link String#format} pattern applied to the device index, e.g. {@code sim-%05d}
  * @param startIndex index of the first device
  * @param eventLoops event loop threads shared by all devices
- * @param connectRatePerSecond connects started per second
+ * @param connectRatePerSecond connects started per second once ramped up
+ * @param rampUp time over which the connect rate grows linearly from 0 to {@code connectRatePerSecond}
+ * @param shard the slice of the fleet this process runs
+ * @param sourceAddresses local addresses to spread connections over (round-robin), to pass the ~28k
+ *     ports-per-destination limit; empty for the default
+ * @param cohorts behaviours by share; empty means every device uses {@code device.behaviour()}
  * @param device connection and behaviour settings of every device
  */
 public record FleetConfig(
@@ -22,11 +29,19 @@ public record FleetConfig(
         int startIndex,
         int eventLoops,
         int connectRatePerSecond,
+        Duration rampUp,
+        Shard shard,
+        List<InetAddress> sourceAddresses,
+        List<Cohort> cohorts,
         DeviceConfig device) {
 
     public FleetConfig {
         Objects.requireNonNull(thingNamePattern, "thingNamePattern");
         Objects.requireNonNull(device, "device");
+        Objects.requireNonNull(rampUp, "rampUp");
+        Objects.requireNonNull(shard, "shard");
+        sourceAddresses = List.copyOf(sourceAddresses);
+        cohorts = List.copyOf(cohorts);
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1");
         }
@@ -44,11 +59,34 @@ public record FleetConfig(
         }
     }
 
-    /** The thing names of the fleet, in index order. */
+    /** The whole fleet on one process, no ramp, no cohorts, default addresses. */
+    public static FleetConfig of(
+            int count, String thingNamePattern, int eventLoops, int connectRatePerSecond, DeviceConfig device) {
+        return new FleetConfig(
+                count,
+                thingNamePattern,
+                0,
+                eventLoops,
+                connectRatePerSecond,
+                Duration.ZERO,
+                Shard.ALL,
+                List.of(),
+                List.of(),
+                device);
+    }
+
+    /** The thing name of device {@code i} (0-based within the fleet). */
+    public String thingName(int i) {
+        return String.format(thingNamePattern, startIndex + i);
+    }
+
+    /** The thing names of this process's shard, in index order. */
     public List<String> thingNames() {
-        List<String> names = new ArrayList<>(count);
+        List<String> names = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            names.add(String.format(thingNamePattern, startIndex + i));
+            if (shard.contains(i)) {
+                names.add(thingName(i));
+            }
         }
         return names;
     }

@@ -57,10 +57,9 @@ public final class ScenarioRunner {
             throws InterruptedException, ExecutionException, TimeoutException {
         long runStart = System.nanoTime();
         Scenario.FleetSpec spec = scenario.fleet();
-        FleetConfig fleetConfig = new FleetConfig(
+        FleetConfig fleetConfig = FleetConfig.of(
                 spec.count(),
                 spec.thingNamePattern(),
-                0,
                 EventLoops.defaultThreads(),
                 spec.connectRate(),
                 DeviceConfig.simple(stackConfig.bindAddress(), stack.mqttPort(), spec.installTime()));

@@ -35,13 +35,8 @@ class LocalRolloutIT {
                     }
                 }
             };
-            FleetConfig config = new FleetConfig(
-                    10,
-                    "it-%02d",
-                    0,
-                    2,
-                    1000,
-                    DeviceConfig.simple("127.0.0.1", stack.mqttPort(), Duration.ofMillis(50)));
+            FleetConfig config = FleetConfig.of(
+                    10, "it-%02d", 2, 1000, DeviceConfig.simple("127.0.0.1", stack.mqttPort(), Duration.ofMillis(50)));
             try (Fleet fleet = new Fleet(config, listener)) {
                 stack.jobs().registerThings(fleet.thingNames()).get(5, TimeUnit.SECONDS);
                 fleet.start().get(30, TimeUnit.SECONDS);
