@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks, each reported as a ratio to a baseline measured in the same run.",
-        subcommands = {BenchCommand.JobsApi.class})
+        subcommands = {BenchCommand.JobsApi.class, BenchCommand.FleetBenchCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -62,6 +62,54 @@ final class BenchCommand implements Runnable {
             out.printf("  jobs device API                   %,10.0f /s%n", r.servicePerSecond());
             out.printf("  ratio                             %10.2f%n", r.ratio());
             out.flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code fleetsim bench fleet}. */
+    @Command(
+            name = "fleet",
+            mixinStandardHelpOptions = true,
+            description = "Fleet figures: executions completed per second through the local stack, connect rates over"
+                    + " TCP and mTLS (against openssl's handshake ceiling), heap per idle device against mosquitto.")
+    static final class FleetBenchCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--devices",
+                defaultValue = "10000",
+                description = "Devices that complete one job (default ${DEFAULT-VALUE}; 0 skips).")
+        int devices;
+
+        @Option(
+                names = "--tls-devices",
+                defaultValue = "2000",
+                description = "Devices connecting over mTLS (default ${DEFAULT-VALUE}; 0 skips).")
+        int tlsDevices;
+
+        @Option(
+                names = "--idle",
+                defaultValue = "10000",
+                description = "Idle devices against mosquitto (default ${DEFAULT-VALUE}; 0 skips).")
+        int idle;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            dev.fleetsim.bench.FleetBench bench = new dev.fleetsim.bench.FleetBench(line -> {
+                out.println("  " + line);
+                out.flush();
+            });
+            if (devices > 0) {
+                bench.completion(devices);
+            }
+            if (tlsDevices > 0) {
+                bench.tls(tlsDevices);
+            }
+            if (idle > 0) {
+                bench.idle(idle);
+            }
             return ExitCodes.OK;
         }
     }

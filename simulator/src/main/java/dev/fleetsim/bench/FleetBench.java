@@ -1,0 +1,236 @@
+package dev.fleetsim.bench;
+
+import dev.fleetsim.device.DeviceConfig;
+import dev.fleetsim.device.DeviceListener;
+import dev.fleetsim.device.DeviceTls;
+import dev.fleetsim.fleet.EventLoops;
+import dev.fleetsim.fleet.Fleet;
+import dev.fleetsim.fleet.FleetConfig;
+import dev.fleetsim.fleet.LocalIdentities;
+import dev.fleetsim.fleet.Shard;
+import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.local.LocalStack;
+import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.local.jobs.ApiRequest;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Fleet benchmarks, each with its same-run baseline:
+ *
+ * <ul>
+ *   <li>completion: N devices on the local stack take one job; executions completed per second, end to end;
+ *   <li>connect rate over plain TCP, and over mTLS with ECDSA P-256 device keys, against the handshake ceiling that
+ *       {@code openssl speed ecdsap256} gives on this machine;
+ *   <li>idle: heap per connected idle device against Debian's mosquitto (so the broker's memory is not counted), and a
+ *       large idle fleet spread over source addresses.
+ * </ul>
+ */
+public final class FleetBench {
+    private final Consumer<String> out;
+
+    public FleetBench(Consumer<String> out) {
+        this.out = out;
+    }
+
+    /** Counts connects and successes with their times. */
+    private static final class Counter implements DeviceListener {
+        final AtomicInteger connected = new AtomicInteger();
+        final AtomicInteger succeeded = new AtomicInteger();
+        final AtomicLong firstConnectStart = new AtomicLong();
+        final AtomicLong lastConnectEnd = new AtomicLong();
+        final AtomicLong lastSucceeded = new AtomicLong();
+
+        @Override
+        public void connectStart(String thingName, long nanoTime) {
+            firstConnectStart.compareAndSet(0, nanoTime);
+        }
+
+        @Override
+        public void connectEnd(String thingName, long nanoTime) {
+            connected.incrementAndGet();
+            lastConnectEnd.accumulateAndGet(nanoTime, Math::max);
+        }
+
+        @Override
+        public void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {
+            if (status == JobExecutionStatus.SUCCEEDED) {
+                succeeded.incrementAndGet();
+                lastSucceeded.accumulateAndGet(nanoTime, Math::max);
+            }
+        }
+
+        double connectRate() {
+            return connected.get() / ((lastConnectEnd.get() - firstConnectStart.get()) / 1e9);
+        }
+    }
+
+    private static FleetConfig fleet(int count, String pattern, DeviceConfig device, List<InetAddress> sources) {
+        return new FleetConfig(
+                count,
+                pattern,
+                0,
+                EventLoops.defaultThreads(),
+                1_000_000,
+                Duration.ZERO,
+                Shard.ALL,
+                sources,
+                List.of(),
+                device);
+    }
+
+    private static void await(Counter counter, int connected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (counter.connected.get() < connected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+    }
+
+    /** N devices complete one job through the local stack; returns completed executions per second. */
+    public void completion(int devices) throws Exception {
+        try (LocalStack stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS)) {
+            Counter counter = new Counter();
+            DeviceConfig device = DeviceConfig.simple("127.0.0.1", stack.mqttPort(), Duration.ZERO);
+            try (Fleet fleet = new Fleet(fleet(devices, "done-%05d", device, List.of()), counter)) {
+                stack.jobs().registerThings(fleet.thingNames()).get(120, TimeUnit.SECONDS);
+                String group = stack.jobs()
+                        .createGroup("bench-fleet", fleet.thingNames())
+                        .get(120, TimeUnit.SECONDS);
+                fleet.start().get(300, TimeUnit.SECONDS);
+                out.accept(String.format(
+                        "plain connect: %,d devices at %,.0f connects/s (CONNECT → CONNACK)",
+                        counter.connected.get(), counter.connectRate()));
+                String body = "{\"targets\":[\"" + group + "\"],\"document\":\"{\\\"operation\\\":\\\"install\\\","
+                        + "\\\"version\\\":\\\"2\\\"}\",\"jobExecutionsRolloutConfig\":{\"maximumPerMinute\":600000}}";
+                long created = System.nanoTime();
+                stack.jobs()
+                        .handle(new ApiRequest(
+                                "PUT", "/jobs/bench", Map.of(), Map.of(), JobsJson.readTree(body), false))
+                        .get(60, TimeUnit.SECONDS);
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+                while (counter.succeeded.get() < devices && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                double seconds = (counter.lastSucceeded.get() - created) / 1e9;
+                out.accept(String.format(
+                        "completion: %,d of %,d executions SUCCEEDED in %.2f s = %,.0f executions/s"
+                                + " (each: notify-next → IN_PROGRESS → SUCCEEDED through the broker and the Jobs service)",
+                        counter.succeeded.get(), devices, seconds, counter.succeeded.get() / seconds));
+            }
+        }
+    }
+
+    /** Connect rate over mTLS with per-thing ECDSA P-256 certificates. */
+    public void tls(int devices) throws Exception {
+        try (LocalStack stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS)) {
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < devices; i++) {
+                names.add(String.format("tls-%05d", i));
+            }
+            stack.jobs().registerThings(names).get(60, TimeUnit.SECONDS);
+            long mintStart = System.nanoTime();
+            DeviceTls tls = LocalIdentities.mint(stack, names);
+            out.accept(
+                    String.format("minted %,d identities in %.1f s", devices, (System.nanoTime() - mintStart) / 1e9));
+            Counter counter = new Counter();
+            DeviceConfig device = DeviceConfig.simple("127.0.0.1", stack.mqttsPort(), Duration.ZERO)
+                    .withTls(tls);
+            try (Fleet fleet = new Fleet(fleet(devices, "tls-%05d", device, List.of()), counter)) {
+                fleet.start();
+                await(counter, devices, Duration.ofSeconds(300));
+                double rate = counter.connectRate();
+                double ceiling = opensslHandshakeCeiling();
+                out.accept(String.format(
+                        "mTLS connect: %,d devices at %,.0f connects/s (TLS 1.3 + MQTT CONNECT)",
+                        counter.connected.get(), rate));
+                if (ceiling > 0) {
+                    out.accept(String.format(
+                            "  openssl ceiling for this machine ≈ %,.0f mutual ECDSA P-256 handshakes/s"
+                                    + " (both ends on these cores) → ratio %.2f",
+                            ceiling, rate / ceiling));
+                }
+            }
+        }
+    }
+
+    /** Heap per idle device against mosquitto, and how many idle devices one process holds. */
+    public void idle(int devices) throws Exception {
+        try (Mosquitto mosquitto = Mosquitto.start()) {
+            List<InetAddress> sources = new ArrayList<>();
+            int addresses = Math.max(1, (devices + 19_999) / 20_000);
+            for (int i = 0; i < addresses; i++) {
+                sources.add(InetAddress.getByName("127.0.0." + (2 + i)));
+            }
+            long before = usedHeapAfterGc();
+            Counter counter = new Counter();
+            DeviceConfig device = DeviceConfig.simple("127.0.0.1", mosquitto.port(), Duration.ZERO);
+            try (Fleet fleet = new Fleet(fleet(devices, "idle-%06d", device, sources), counter)) {
+                fleet.start();
+                await(counter, devices, Duration.ofSeconds(600));
+                Thread.sleep(2000); // let subscriptions and the first ask settle
+                long after = usedHeapAfterGc();
+                out.accept(String.format(
+                        "idle: %,d of %,d devices connected to mosquitto over %d source addresses at"
+                                + " %,.0f connects/s; heap %.1f KiB per idle device (simulator side only)",
+                        counter.connected.get(),
+                        devices,
+                        sources.size(),
+                        counter.connectRate(),
+                        (after - before) / 1024.0 / Math.max(1, counter.connected.get())));
+            }
+        }
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /**
+     * A mutual-TLS handshake with ECDSA P-256 keys and ECDHE costs each side about one signature, one verification of
+     * the peer's certificate chain (two verifications: leaf and its signature by the CA is checked once) and one ECDH;
+     * both sides run on this machine's cores. From {@code openssl speed}: ceiling ≈ cores / per-handshake CPU time.
+     */
+    private static double opensslHandshakeCeiling() {
+        try {
+            Process p = new ProcessBuilder("openssl", "speed", "-seconds", "1", "ecdsap256", "ecdhp256")
+                    .redirectErrorStream(true)
+                    .start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(60, TimeUnit.SECONDS);
+            Matcher sign = Pattern.compile("256 bits ecdsa \\(nistp256\\)\\s+\\S+s\\s+\\S+s\\s+([\\d.]+)\\s+([\\d.]+)")
+                    .matcher(text);
+            Matcher ecdh = Pattern.compile("256 bits ecdh \\(nistp256\\)\\s+\\S+s\\s+([\\d.]+)")
+                    .matcher(text);
+            if (!sign.find() || !ecdh.find()) {
+                return -1;
+            }
+            double signs = Double.parseDouble(sign.group(1));
+            double verifies = Double.parseDouble(sign.group(2));
+            double ecdhs = Double.parseDouble(ecdh.group(1));
+            double perHandshake = 2 / signs + 2 / verifies + 2 / ecdhs;
+            return Runtime.getRuntime().availableProcessors() / perHandshake;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+}
