@@ -88,6 +88,14 @@ final class LocalCommand implements Callable<Integer> {
     String accountId;
 
     @Option(
+            names = "--device-api-rate",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Device-API requests per second before answers become RequestThrottled, as AWS throttles"
+                    + " (default ${DEFAULT-VALUE}: unlimited).")
+    double deviceApiRate;
+
+    @Option(
             names = "--events",
             description = "Publish job and job-execution lifecycle events from the start"
                     + " (AWS publishes none until UpdateEventConfigurations enables them).")
@@ -115,7 +123,8 @@ final class LocalCommand implements Callable<Integer> {
                 stateDir,
                 clock,
                 new Arns(region, accountId),
-                events);
+                events,
+                Math.max(0, deviceApiRate));
         LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

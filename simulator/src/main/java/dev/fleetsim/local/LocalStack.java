@@ -93,7 +93,13 @@ public final class LocalStack implements AutoCloseable {
             LocalEndpoints endpoints =
                     new LocalEndpoints(host + ":" + (mqttsPort > 0 ? mqttsPort : mqttPort), host + ":" + dpPort);
             JobsService jobs = new JobsService(
-                    new JobsService.Config(config.clock(), config.arns(), config.eventsEnabled(), ca, endpoints),
+                    new JobsService.Config(
+                            config.clock(),
+                            config.arns(),
+                            config.eventsEnabled(),
+                            ca,
+                            endpoints,
+                            config.deviceApiRatePerSecond()),
                     outbound);
             started.add(jobs);
             HttpApiServer controlPlane = HttpApiServer.start("control plane", host, cpPort, jobs, false);

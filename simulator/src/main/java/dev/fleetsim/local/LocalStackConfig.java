@@ -19,6 +19,7 @@ import java.util.Objects;
  * @param clock the clock every engine time comes from (a {@link dev.fleetsim.local.clock.VirtualClock} to time-scale)
  * @param arns region and account of the ARNs
  * @param eventsEnabled publish job and job-execution lifecycle events from the start (AWS: off until enabled)
+ * @param deviceApiRatePerSecond device-API requests per second before {@code RequestThrottled}; 0 is unlimited
  */
 public record LocalStackConfig(
         String bindAddress,
@@ -29,7 +30,8 @@ public record LocalStackConfig(
         Path stateDir,
         Clock clock,
         Arns arns,
-        boolean eventsEnabled) {
+        boolean eventsEnabled,
+        double deviceApiRatePerSecond) {
 
     public static final String LOOPBACK = "127.0.0.1";
     public static final int DISABLED = -1;
@@ -51,7 +53,8 @@ public record LocalStackConfig(
                 null,
                 Clock.systemUTC(),
                 new Arns(Arns.DEFAULT_REGION, Arns.DEFAULT_ACCOUNT),
-                false);
+                false,
+                0);
     }
 
     public LocalStackConfig withClock(Clock newClock) {
@@ -64,21 +67,63 @@ public record LocalStackConfig(
                 stateDir,
                 newClock,
                 arns,
-                eventsEnabled);
+                eventsEnabled,
+                deviceApiRatePerSecond);
     }
 
     public LocalStackConfig withMqttPort(int port) {
         return new LocalStackConfig(
-                bindAddress, port, mqttsPort, controlPlanePort, dataPlanePort, stateDir, clock, arns, eventsEnabled);
+                bindAddress,
+                port,
+                mqttsPort,
+                controlPlanePort,
+                dataPlanePort,
+                stateDir,
+                clock,
+                arns,
+                eventsEnabled,
+                deviceApiRatePerSecond);
     }
 
     public LocalStackConfig withBindAddress(String address) {
         return new LocalStackConfig(
-                address, mqttPort, mqttsPort, controlPlanePort, dataPlanePort, stateDir, clock, arns, eventsEnabled);
+                address,
+                mqttPort,
+                mqttsPort,
+                controlPlanePort,
+                dataPlanePort,
+                stateDir,
+                clock,
+                arns,
+                eventsEnabled,
+                deviceApiRatePerSecond);
+    }
+
+    public LocalStackConfig withDeviceApiRate(double ratePerSecond) {
+        return new LocalStackConfig(
+                bindAddress,
+                mqttPort,
+                mqttsPort,
+                controlPlanePort,
+                dataPlanePort,
+                stateDir,
+                clock,
+                arns,
+                eventsEnabled,
+                ratePerSecond);
     }
 
     public LocalStackConfig withEvents(boolean enabled) {
         return new LocalStackConfig(
-                bindAddress, mqttPort, mqttsPort, controlPlanePort, dataPlanePort, stateDir, clock, arns, enabled);
+                bindAddress,
+                mqttPort,
+                mqttsPort,
+                controlPlanePort,
+                dataPlanePort,
+                stateDir,
+                clock,
+                arns,
+                enabled,
+                deviceApiRatePerSecond);
     }
 }

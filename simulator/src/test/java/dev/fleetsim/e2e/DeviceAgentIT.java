@@ -207,6 +207,39 @@ class DeviceAgentIT {
     }
 
     @Test
+    void throttledRequestsAreResentWithBackoffUntilTheyGoThrough() throws Exception {
+        try (LocalStack throttled = LocalStack.start(
+                                LocalStackConfig.ephemeral().withDeviceApiRate(2))
+                        .get(60, TimeUnit.SECONDS);
+                IotClient throttledIot = LocalAws.iot(throttled)) {
+            List<String> arns = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String thing = "thr-" + i;
+                arns.add(throttledIot.createThing(r -> r.thingName(thing)).thingArn());
+                DeviceConfig config = DeviceConfig.simple("127.0.0.1", throttled.mqttPort(), Duration.ZERO)
+                        .withBehaviour(behaviour(1, 0, 0, 0, Duration.ofMillis(10), 0), 1)
+                        .withRetry(Duration.ofMillis(100), Duration.ofSeconds(1));
+                VirtualDevice device = new VirtualDevice(thing, group.next(), group, config, events);
+                devices.add(device);
+                device.start();
+            }
+            for (VirtualDevice d : devices) {
+                d.ready().get(30, TimeUnit.SECONDS);
+            }
+            throttledIot.createJob(r -> r.jobId("thr-job").targets(arns).document("{\"operation\":\"reboot\"}"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            Job job;
+            do {
+                Thread.sleep(100);
+                job = throttledIot.describeJob(r -> r.jobId("thr-job")).job();
+            } while (job.status() != JobStatus.COMPLETED && System.nanoTime() < deadline);
+
+            assertThat(job.jobProcessDetails().numberOfSucceededThings()).isEqualTo(8);
+            assertThat(events.events()).anyMatch(e -> e.endsWith("rejected RequestThrottled"));
+        }
+    }
+
+    @Test
     void badDocumentsAreRejectedWithAReasonAndTheFleetCarriesOn() throws Exception {
         device("bad-1", behaviour(1, 0, 0, 0, Duration.ofMillis(20), 0), 1);
         device("good-1", behaviour(1, 0, 0, 0, Duration.ofMillis(20), 0), 1);

@@ -3,6 +3,7 @@ package dev.fleetsim.local.jobs;
 import static dev.fleetsim.jobs.RejectedErrorCode.InternalError;
 import static dev.fleetsim.jobs.RejectedErrorCode.InvalidStateTransition;
 import static dev.fleetsim.jobs.RejectedErrorCode.InvalidTopic;
+import static dev.fleetsim.jobs.RejectedErrorCode.RequestThrottled;
 import static dev.fleetsim.jobs.RejectedErrorCode.ResourceNotFound;
 import static dev.fleetsim.jobs.RejectedErrorCode.VersionMismatch;
 
@@ -37,11 +38,33 @@ final class DeviceApi {
     private final JobsEngine engine;
     private final JobsOutbound outbound;
     private final JobsMeters meters;
+    /** Device-API requests per second before {@code RequestThrottled} (§13.3 step 6); 0 is unlimited. */
+    private final double ratePerSecond;
 
-    DeviceApi(JobsEngine engine, JobsOutbound outbound, JobsMeters meters) {
+    private double tokens;
+    private long refilledAt = System.nanoTime();
+
+    DeviceApi(JobsEngine engine, JobsOutbound outbound, JobsMeters meters, double ratePerSecond) {
         this.engine = engine;
         this.outbound = outbound;
         this.meters = meters;
+        this.ratePerSecond = ratePerSecond;
+        this.tokens = ratePerSecond;
+    }
+
+    /** A token bucket holding one second of requests, refilled in real time. */
+    private boolean throttled() {
+        if (ratePerSecond <= 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        tokens = Math.min(ratePerSecond, tokens + (now - refilledAt) / 1e9 * ratePerSecond);
+        refilledAt = now;
+        if (tokens >= 1) {
+            tokens -= 1;
+            return false;
+        }
+        return true;
     }
 
     /** Answers one MQTT request, then sends the notifications it caused. */
@@ -53,6 +76,9 @@ final class DeviceApi {
         JobsTopic topic = parsed.get();
         String rejectedTopic = topicText + "/rejected";
         try {
+            if (topic.isRequest() && throttled()) {
+                throw new JobsRequestException(RequestThrottled, "rate exceeded", bestEffortToken(payload));
+            }
             Object answer = switch (topic.isRequest() ? topic.operation() : JobsTopic.Operation.INVALID) {
                 case GET_PENDING ->
                     getPending(

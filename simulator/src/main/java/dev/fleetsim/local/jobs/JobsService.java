@@ -32,14 +32,20 @@ public final class JobsService implements AutoCloseable {
 
     /** Settings of the service. */
     public record Config(
-            Clock clock, Arns arns, boolean eventsEnabled, CertificateIssuer issuer, LocalEndpoints endpoints) {
+            Clock clock,
+            Arns arns,
+            boolean eventsEnabled,
+            CertificateIssuer issuer,
+            LocalEndpoints endpoints,
+            double deviceApiRatePerSecond) {
         public static Config of(Clock clock) {
             return new Config(
                     clock,
                     new Arns(Arns.DEFAULT_REGION, Arns.DEFAULT_ACCOUNT),
                     false,
                     null,
-                    new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"));
+                    new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"),
+                    0);
         }
     }
 
@@ -56,7 +62,7 @@ public final class JobsService implements AutoCloseable {
     public JobsService(Config config, JobsOutbound outbound) {
         this.engine = new JobsEngine(config.clock(), config.arns(), outbound, config.eventsEnabled());
         this.meters = new JobsMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        this.deviceApi = new DeviceApi(engine, outbound, meters);
+        this.deviceApi = new DeviceApi(engine, outbound, meters, config.deviceApiRatePerSecond());
         this.api = new ControlPlaneApi(engine, deviceApi, config.issuer(), config.endpoints());
         this.engineThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fleetsim-jobs-engine");

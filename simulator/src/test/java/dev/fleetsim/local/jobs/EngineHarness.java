@@ -23,7 +23,8 @@ final class EngineHarness implements AutoCloseable {
                         new Arns("us-east-1", "123456789012"),
                         true,
                         null,
-                        new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443")),
+                        new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"),
+                        0),
                 outbound);
     }
 
