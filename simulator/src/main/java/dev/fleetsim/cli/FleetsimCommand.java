@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             RunCommand.class,
             LocalCommand.class,
+            DevicesCommand.class,
             ValidateCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class

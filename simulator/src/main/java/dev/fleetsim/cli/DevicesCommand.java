@@ -1,0 +1,251 @@
+package dev.fleetsim.cli;
+
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import dev.fleetsim.device.DeviceConfig;
+import dev.fleetsim.device.DeviceListener;
+import dev.fleetsim.device.DeviceTls;
+import dev.fleetsim.device.behaviour.Behaviour;
+import dev.fleetsim.fleet.EventLoops;
+import dev.fleetsim.fleet.Fleet;
+import dev.fleetsim.fleet.FleetConfig;
+import dev.fleetsim.fleet.LocalIdentities;
+import dev.fleetsim.fleet.Shard;
+import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.local.identity.LocalCa;
+import dev.fleetsim.scenario.Units;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code fleetsim devices}: a fleet of virtual devices against any MQTT broker (devices-only load runs). */
+@Command(
+        name = "devices",
+        mixinStandardHelpOptions = true,
+        description = "Connect a fleet of virtual devices to an MQTT broker and run the device side of IoT Jobs until"
+                + " interrupted (or for --duration). Prints a status line every 5 seconds.")
+final class DevicesCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(
+            names = "--endpoint",
+            required = true,
+            paramLabel = "URL",
+            description = "tcp://host:port or ssl://host:port")
+    String endpoint;
+
+    @Option(names = "--count", required = true, description = "Devices in the whole fleet (before --shard).")
+    int count;
+
+    @Option(
+            names = "--pattern",
+            defaultValue = "sim-%05d",
+            description = "Thing names: String.format over the index (default ${DEFAULT-VALUE}).")
+    String pattern;
+
+    @Option(
+            names = "--start-index",
+            defaultValue = "0",
+            description = "Index of the first device (default ${DEFAULT-VALUE}).")
+    int startIndex;
+
+    @Option(
+            names = "--shard",
+            defaultValue = "0/1",
+            description = "i/n: run the devices whose index mod n is i (default ${DEFAULT-VALUE}).")
+    String shard;
+
+    @Option(
+            names = "--connect-rate",
+            defaultValue = "500",
+            description = "Connects per second (default ${DEFAULT-VALUE}).")
+    int connectRate;
+
+    @Option(
+            names = "--ramp",
+            defaultValue = "0s",
+            description = "Ramp the connect rate up over this time (default ${DEFAULT-VALUE}).")
+    String ramp;
+
+    @Option(names = "--loops", description = "Event loop threads (default: one per core).")
+    Integer loops;
+
+    @Option(
+            names = "--source-addresses",
+            split = ",",
+            paramLabel = "IP",
+            description =
+                    "Local addresses to spread connections over, e.g. 127.0.0.2,127.0.0.3 (each gives ~28k ports per destination).")
+    List<String> sourceAddresses = new ArrayList<>();
+
+    @Option(names = "--ca", paramLabel = "FILE", description = "CA certificate (PEM) to trust for ssl://")
+    Path ca;
+
+    @Option(
+            names = "--cert",
+            paramLabel = "FILE",
+            description = "Client certificate (PEM) for mutual TLS; shared by all devices")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "Client private key (PEM, PKCS#8) for mutual TLS")
+    Path key;
+
+    @Option(names = "--start-next", description = "Ask for work with start-next instead of $next/get.")
+    boolean startNext;
+
+    @Option(
+            names = "--install-time",
+            defaultValue = "500ms",
+            description = "Simulated install time (default ${DEFAULT-VALUE}).")
+    String installTime;
+
+    @Option(
+            names = "--seed",
+            defaultValue = "0",
+            description = "Seed of every device's draws (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--duration", description = "Stop after this long (default: until interrupted).")
+    String duration;
+
+    @Override
+    public Integer call() throws Exception {
+        URI uri = URI.create(endpoint);
+        boolean tls = "ssl".equals(uri.getScheme()) || "mqtts".equals(uri.getScheme());
+        if (uri.getHost() == null
+                || uri.getPort() < 1
+                || !(tls || "tcp".equals(uri.getScheme()) || "mqtt".equals(uri.getScheme()))) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--endpoint must be tcp://host:port or ssl://host:port");
+        }
+        if (count < 1 || connectRate < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--count and --connect-rate must be positive");
+        }
+        Shard slice;
+        Duration rampUp;
+        Duration install;
+        try {
+            slice = Shard.parse(shard);
+            rampUp = Units.parseDuration(ramp);
+            install = Units.parseDuration(installTime);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        List<InetAddress> sources = new ArrayList<>();
+        for (String address : sourceAddresses) {
+            sources.add(InetAddress.getByName(address));
+        }
+        DeviceConfig device = DeviceConfig.simple(uri.getHost(), uri.getPort(), install)
+                .withBehaviour(Behaviour.alwaysSucceeds(install), seed)
+                .withStartNext(startNext);
+        if (tls) {
+            device = device.withTls(tls());
+        }
+        FleetConfig config = new FleetConfig(
+                count,
+                pattern,
+                startIndex,
+                loops == null ? EventLoops.defaultThreads() : loops,
+                connectRate,
+                rampUp,
+                slice,
+                sources,
+                List.of(),
+                device);
+        Status status = new Status();
+        PrintWriter out = spec.commandLine().getOut();
+        try (Fleet fleet = new Fleet(config, status)) {
+            out.printf(
+                    "fleetsim devices: %d of %d devices (shard %s) → %s%n",
+                    fleet.devices().size(), count, shard, endpoint);
+            out.flush();
+            fleet.start();
+            CountDownLatch stop = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "fleetsim-devices-stop"));
+            long end = duration == null
+                    ? Long.MAX_VALUE
+                    : System.nanoTime() + Units.parseDuration(duration).toNanos();
+            while (!stop.await(5, TimeUnit.SECONDS) && System.nanoTime() < end) {
+                out.printf(
+                        "  connected %d  ready %d  jobs received %d  succeeded %d  failed %d  rejected %d  disconnects %d%n",
+                        status.connected.get(),
+                        status.ready.get(),
+                        status.received.get(),
+                        status.succeeded.get(),
+                        status.failed.get(),
+                        status.rejected.get(),
+                        status.disconnects.get());
+                out.flush();
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private DeviceTls tls() throws Exception {
+        if (ca == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "ssl:// needs --ca");
+        }
+        var trust = LocalIdentities.trust(LocalCa.readCertificatePem(Files.readString(ca)));
+        if (cert == null || key == null) {
+            MqttClientSslConfig config =
+                    MqttClientSslConfig.builder().trustManagerFactory(trust).build();
+            return thing -> config;
+        }
+        MqttClientSslConfig config = LocalIdentities.ssl(Files.readString(key), Files.readString(cert), trust);
+        return thing -> config;
+    }
+
+    /** Counters for the status line. */
+    private static final class Status implements DeviceListener {
+        final AtomicInteger connected = new AtomicInteger();
+        final AtomicInteger ready = new AtomicInteger();
+        final AtomicInteger received = new AtomicInteger();
+        final AtomicInteger succeeded = new AtomicInteger();
+        final AtomicInteger failed = new AtomicInteger();
+        final AtomicInteger rejected = new AtomicInteger();
+        final AtomicInteger disconnects = new AtomicInteger();
+
+        @Override
+        public void connectEnd(String thingName, long nanoTime) {
+            connected.incrementAndGet();
+        }
+
+        @Override
+        public void disconnected(String thingName, long nanoTime) {
+            connected.decrementAndGet();
+            disconnects.incrementAndGet();
+        }
+
+        @Override
+        public void ready(String thingName, long nanoTime) {
+            ready.incrementAndGet();
+        }
+
+        @Override
+        public void jobReceived(String thingName, String jobId, long executionNumber, long nanoTime) {
+            received.incrementAndGet();
+        }
+
+        @Override
+        public void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {
+            switch (status) {
+                case SUCCEEDED -> succeeded.incrementAndGet();
+                case FAILED -> failed.incrementAndGet();
+                case REJECTED -> rejected.incrementAndGet();
+                default -> {}
+            }
+        }
+    }
+}
