@@ -3,6 +3,7 @@ package dev.fleetsim.device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
@@ -26,6 +27,7 @@ import dev.fleetsim.jobs.RejectedErrorCode;
 import dev.fleetsim.jobs.StartNextJobExecutionResponse;
 import dev.fleetsim.jobs.StartNextPendingJobExecutionRequest;
 import dev.fleetsim.jobs.UpdateJobExecutionRequest;
+import dev.fleetsim.pki.Pem;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -104,6 +106,12 @@ public final class VirtualDevice {
     private JobExecution parked;
 
     private boolean parkedSet;
+    /** The device's own certificate after a rotation; replaces the fleet's per-thing TLS settings. */
+    private MqttClientSslConfig rotatedTls;
+    /** The private key of a rotation in progress, until the new certificate arrives. */
+    private String rotationKey;
+    /** A factory reset asks for a clean session on the next connect even on a persistent-session device. */
+    private boolean forceCleanStart;
 
     /** An in-flight request. */
     private record Pending(JobsTopic topic, Object request, int attempt) {}
@@ -161,7 +169,9 @@ public final class VirtualDevice {
                 .executorConfig(MqttClientExecutorConfig.builder()
                         .nettyExecutor(nettyGroup)
                         .build());
-        if (config.tls() != null) {
+        if (rotatedTls != null) {
+            builder = builder.sslConfig(rotatedTls);
+        } else if (config.tls() != null) {
             builder = builder.sslConfig(config.tls().forThing(thingName));
         }
         if (config.localAddress() != null) {
@@ -250,7 +260,7 @@ public final class VirtualDevice {
         Mqtt5AsyncClient connecting = client;
         connecting
                 .connectWith()
-                .cleanStart(config.cleanSession())
+                .cleanStart(config.cleanSession() || forceCleanStart)
                 .sessionExpiryInterval(config.cleanSession() ? 0 : 3600)
                 .keepAlive((int) config.keepAlive().toSeconds())
                 .send()
@@ -265,6 +275,7 @@ public final class VirtualDevice {
                                 return;
                             }
                             connectAttempts = 0;
+                            forceCleanStart = false;
                             listener.connectEnd(thingName, System.nanoTime());
                             subscribe(connAck.isSessionPresent());
                         },
@@ -350,11 +361,16 @@ public final class VirtualDevice {
         if (state == State.STOPPED || state == State.OFFLINE) {
             return;
         }
-        JobsTopic topic = JobsTopic.parse(publish.getTopic().toString()).orElse(null);
+        String topicText = publish.getTopic().toString();
+        byte[] payload = publish.getPayloadAsBytes();
+        if (topicText.startsWith(CREATE_FROM_CSR) || topicText.startsWith(PROVISION)) {
+            onProvisioning(topicText, payload);
+            return;
+        }
+        JobsTopic topic = JobsTopic.parse(topicText).orElse(null);
         if (topic == null || !topic.thingName().equals(thingName)) {
             return; // §2.1: act only on topics of our own thing
         }
-        byte[] payload = publish.getPayloadAsBytes();
         try {
             switch (topic.suffix()) {
                 case REJECTED -> onRejected(topic, JobsJson.read(payload, RejectedError.class));
@@ -477,6 +493,12 @@ public final class VirtualDevice {
             }
         }
         work.resumedAfterReboot = details.containsKey("reboot") || details.containsKey("crash");
+        if ("pending".equals(details.get("rotated"))
+                && work.stepIndex < work.plan.steps().size()
+                && work.plan.steps().get(work.stepIndex) instanceof Step.RotateCertificate) {
+            work.details.put("rotated", "done"); // reconnected with the new certificate: the step is done
+            work.stepIndex++;
+        }
         state = State.WORKING;
         runStep();
     }
@@ -492,10 +514,18 @@ public final class VirtualDevice {
             runStep();
         } else if (state == State.REPORTING && work.reporting != null) {
             listener.statusReported(thingName, jobId, work.reporting, System.nanoTime());
+            boolean reset = false;
             if (work.reporting == JobExecutionStatus.SUCCEEDED) {
                 applySuccess();
+                reset = work.plan.steps().stream().anyMatch(step -> step instanceof Step.FactoryReset);
             }
             work = null;
+            if (reset) {
+                // A factory reset comes back as a new device: a clean session, nothing in hand.
+                forceCleanStart = true;
+                offline(Duration.ofMillis(100), true);
+                return;
+            }
             becomeIdle();
         }
         // In OFFLINE, an update sent just before a planned reboot was accepted: the reboot goes on.
@@ -559,6 +589,10 @@ public final class VirtualDevice {
         if (step instanceof Step.Download download) {
             listener.downloadStart(thingName, work.jobId, download.url(), System.nanoTime());
         }
+        if (step instanceof Step.RotateCertificate && config.tls() != null) {
+            rotateCertificate();
+            return;
+        }
         if (rebootNow || crashNow) {
             // Halfway through, the device goes down; the service keeps the execution IN_PROGRESS.
             Map<String, String> details = new LinkedHashMap<>(work.details);
@@ -617,6 +651,9 @@ public final class VirtualDevice {
     private Map<String, String> successDetails() {
         Map<String, String> details = new LinkedHashMap<>();
         details.put("step", "done");
+        if (work.details.containsKey("certificateId")) {
+            details.put("certificateId", work.details.get("certificateId"));
+        }
         for (Step s : work.plan.steps()) {
             if (s instanceof Step.InstallFirmware install) {
                 details.put("firmware", truncate(install.version()));
@@ -639,7 +676,7 @@ public final class VirtualDevice {
             } else if (s instanceof Step.FactoryReset) {
                 disk.factoryReset();
             } else if (s instanceof Step.RotateCertificate) {
-                disk.certificate("rotated-" + work.jobId);
+                disk.certificate(work.details.getOrDefault("certificateId", "rotated-" + work.jobId));
             }
         }
         disk.jobDone();
@@ -705,6 +742,87 @@ public final class VirtualDevice {
             work.timer.cancel(false);
             work.timer = null;
         }
+    }
+
+    // ================================================================== certificate rotation (spec §9)
+
+    private static final String CREATE_FROM_CSR = "$aws/certificates/create-from-csr/json";
+    private static final String PROVISION = "$aws/provisioning-templates/fleetsim-rotation/provision/json";
+
+    /**
+     * New key pair and CSR → CreateCertificateFromCsr → RegisterThing with the ownership token → reconnect with the new
+     * certificate → report from the new connection. Subscribes before publishing: fleet-provisioning answers are lost
+     * otherwise (§9).
+     */
+    private void rotateCertificate() {
+        String[] keyAndCsr = Pem.newKeyAndCsr(thingName);
+        rotationKey = keyAndCsr[0];
+        String csr = keyAndCsr[1];
+        client.subscribeWith()
+                .addSubscription()
+                .topicFilter(CREATE_FROM_CSR + "/+")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .applySubscription()
+                .addSubscription()
+                .topicFilter(PROVISION + "/+")
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .applySubscription()
+                .send()
+                .whenCompleteAsync(
+                        (ack, error) -> {
+                            if (error == null && work != null) {
+                                var request =
+                                        JobsJson.mapper().createObjectNode().put("certificateSigningRequest", csr);
+                                publishRaw(CREATE_FROM_CSR, JobsJson.write(request));
+                            }
+                        },
+                        loop);
+    }
+
+    private void onProvisioning(String topic, byte[] payload) {
+        if (work == null || rotationKey == null) {
+            return;
+        }
+        JsonNode answer = JobsJson.readTree(new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+        if (topic.endsWith("/rejected")) {
+            rotationKey = null;
+            report(
+                    JobExecutionStatus.FAILED,
+                    Map.of(
+                            "reason",
+                            truncate("certificate rotation: "
+                                    + answer.path("errorCode").asText() + " "
+                                    + answer.path("errorMessage").asText())));
+            return;
+        }
+        if (topic.equals(CREATE_FROM_CSR + "/accepted")) {
+            work.details.put("certificateId", answer.path("certificateId").asText());
+            pendingCertificatePem = answer.path("certificatePem").asText();
+            var register = JobsJson.mapper().createObjectNode();
+            register.put(
+                    "certificateOwnershipToken",
+                    answer.path("certificateOwnershipToken").asText());
+            register.putObject("parameters").put("ThingName", thingName);
+            publishRaw(PROVISION, JobsJson.write(register));
+        } else if (topic.equals(PROVISION + "/accepted")) {
+            var trust =
+                    config.tls().forThing(thingName).getTrustManagerFactory().orElse(null);
+            rotatedTls = Pem.mtls(rotationKey, pendingCertificatePem, trust);
+            rotationKey = null;
+            work.details.put("rotated", "pending");
+            sendUpdate(JobExecutionStatus.IN_PROGRESS, work.details);
+            loop.schedule(() -> offline(Duration.ofMillis(50), true), 50, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private String pendingCertificatePem;
+
+    private void publishRaw(String topic, byte[] payload) {
+        client.publishWith()
+                .topic(topic)
+                .qos(MqttQos.AT_LEAST_ONCE)
+                .payload(payload)
+                .send();
     }
 
     // ================================================================== sending

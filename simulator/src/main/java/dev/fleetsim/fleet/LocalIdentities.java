@@ -5,18 +5,15 @@ import com.hivemq.client.mqtt.MqttClientSslConfig;
 import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.LocalStack;
-import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.ApiRequest;
 import dev.fleetsim.local.jobs.ApiResponse;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -65,20 +62,8 @@ public final class LocalIdentities {
     }
 
     /** An mTLS client configuration from PEM key and certificate, trusting {@code trust}. */
-    public static MqttClientSslConfig ssl(String privateKeyPem, String certificatePem, TrustManagerFactory trust)
-            throws GeneralSecurityException, java.io.IOException {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setKeyEntry("device", LocalCa.readPrivateKey(privateKeyPem), new char[0], new Certificate[] {
-            LocalCa.readCertificatePem(certificatePem)
-        });
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(store, new char[0]);
-        return MqttClientSslConfig.builder()
-                .keyManagerFactory(kmf)
-                .trustManagerFactory(trust)
-                .protocols(List.of("TLSv1.3", "TLSv1.2"))
-                .build();
+    public static MqttClientSslConfig ssl(String privateKeyPem, String certificatePem, TrustManagerFactory trust) {
+        return dev.fleetsim.pki.Pem.mtls(privateKeyPem, certificatePem, trust);
     }
 
     public static TrustManagerFactory trust(X509Certificate ca) throws GeneralSecurityException, java.io.IOException {

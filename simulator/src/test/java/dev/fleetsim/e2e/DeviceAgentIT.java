@@ -240,6 +240,31 @@ class DeviceAgentIT {
     }
 
     @Test
+    void factoryResetWipesTheStateAndReconnectsWithACleanSession() throws Exception {
+        VirtualDevice device = device("reset-1", behaviour(1, 0, 0, 0, Duration.ofMillis(20), 0), 1);
+        String arn = iot.describeThing(r -> r.thingName("reset-1")).thingArn();
+        iot.createJob(r ->
+                r.jobId("fw-before-reset").targets(arn).document("{\"operation\":\"install\",\"version\":\"8.0\"}"));
+        events.await("reset-1 status fw-before-reset SUCCEEDED", 20_000);
+        assertThat(CompletableFuture.supplyAsync(() -> device.disk().firmwareVersion(), device.loop())
+                        .get())
+                .isEqualTo("8.0");
+
+        iot.createJob(r -> r.jobId("reset").targets(arn).document("{\"operation\":\"factory-reset\"}"));
+        events.await("reset-1 status reset SUCCEEDED", 20_000);
+        events.await("reset-1 disconnected", 10_000);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (events.count("reset-1 connectStart") < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+
+        assertThat(events.count("reset-1 connectStart")).isGreaterThanOrEqualTo(2);
+        assertThat(CompletableFuture.supplyAsync(() -> device.disk().firmwareVersion(), device.loop())
+                        .get())
+                .isEqualTo("1.0.0");
+    }
+
+    @Test
     void badDocumentsAreRejectedWithAReasonAndTheFleetCarriesOn() throws Exception {
         device("bad-1", behaviour(1, 0, 0, 0, Duration.ofMillis(20), 0), 1);
         device("good-1", behaviour(1, 0, 0, 0, Duration.ofMillis(20), 0), 1);

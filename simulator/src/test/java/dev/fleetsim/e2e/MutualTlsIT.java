@@ -6,16 +6,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import dev.fleetsim.device.DeviceConfig;
+import dev.fleetsim.device.DeviceTls;
+import dev.fleetsim.device.VirtualDevice;
+import dev.fleetsim.fleet.EventLoops;
+import dev.fleetsim.fleet.LocalIdentities;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.testing.LocalAws;
+import dev.fleetsim.testing.RecordingDeviceListener;
 import dev.fleetsim.testing.TestDevice;
+import io.netty.channel.EventLoopGroup;
 import java.nio.file.Files;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
@@ -123,6 +131,49 @@ class MutualTlsIT {
                         .certificateDescription()
                         .status())
                 .isEqualTo(CertificateStatus.REVOKED);
+    }
+
+    @Test
+    void certificateRotationJobReconnectsWithTheNewCertificate() throws Exception {
+        iot.createThing(r -> r.thingName("rot-1"));
+        DeviceTls tls = LocalIdentities.mint(stack, List.of("rot-1"));
+        String original =
+                iot.listThingPrincipals(r -> r.thingName("rot-1")).principals().get(0);
+        RecordingDeviceListener events = new RecordingDeviceListener();
+        EventLoopGroup group = EventLoops.create(1, "rotation-it");
+        DeviceConfig config = DeviceConfig.simple("127.0.0.1", stack.mqttsPort(), Duration.ZERO)
+                .withTls(tls);
+        VirtualDevice device = new VirtualDevice("rot-1", group.next(), group, config, events);
+        try {
+            device.start();
+            device.ready().get(20, TimeUnit.SECONDS);
+            String arn = iot.describeThing(r -> r.thingName("rot-1")).thingArn();
+            iot.createJob(r -> r.jobId("rotate").targets(arn).document("{\"operation\":\"rotate-certificate\"}"));
+
+            events.await("rot-1 status rotate SUCCEEDED", 30_000);
+
+            assertThat(events.events()).contains("rot-1 disconnected");
+            var details = iot.describeJobExecution(r -> r.jobId("rotate").thingName("rot-1"))
+                    .execution()
+                    .statusDetails()
+                    .detailsMap();
+            String newId = details.get("certificateId");
+            assertThat(newId).hasSize(64).isNotEqualTo(original.substring(original.lastIndexOf('/') + 1));
+            assertThat(iot.describeCertificate(r -> r.certificateId(newId))
+                            .certificateDescription()
+                            .status())
+                    .isEqualTo(CertificateStatus.ACTIVE);
+            assertThat(iot.listThingPrincipals(r -> r.thingName("rot-1")).principals())
+                    .contains(original)
+                    .anyMatch(p -> p.endsWith(newId));
+            assertThat(CompletableFuture.supplyAsync(
+                                    () -> device.disk().snapshot().certificate(), device.loop())
+                            .get())
+                    .isEqualTo(newId);
+        } finally {
+            device.stop().get(10, TimeUnit.SECONDS);
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     @Test

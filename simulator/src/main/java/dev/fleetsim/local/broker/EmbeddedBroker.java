@@ -232,7 +232,9 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                     return;
                 }
                 out.preventPublishDelivery();
-                if (jobsTopic.isPresent()) {
+                if (jobsTopic.isPresent()
+                        || topic.startsWith("$aws/certificates/")
+                        || topic.startsWith("$aws/provisioning-templates/")) {
                     sink.onDeviceRequest(in.getClientInformation().getClientId(), topic, bytes(packet.getPayload()));
                 } else if (log.isDebugEnabled()) {
                     log.debug("dropped publish to unsupported reserved topic {}", topic);

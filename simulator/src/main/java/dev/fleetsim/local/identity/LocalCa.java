@@ -171,6 +171,53 @@ public final class LocalCa implements CertificateIssuer {
         }
     }
 
+    @Override
+    public Issued issueFromCsr(String csrPem) {
+        try (PEMParser parser = new PEMParser(new StringReader(csrPem == null ? "" : csrPem))) {
+            Object o = parser.readObject();
+            if (!(o instanceof org.bouncycastle.pkcs.PKCS10CertificationRequest csr)) {
+                throw new IllegalArgumentException("certificateSigningRequest is not a PEM certificate request");
+            }
+            var jca = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest(csr);
+            var verifier =
+                    new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder().build(jca.getPublicKey());
+            if (!csr.isSignatureValid(verifier)) {
+                throw new IllegalArgumentException("the certificate request's signature is not valid");
+            }
+            Instant now = Instant.now();
+            X509Certificate cert = sign(
+                    new JcaX509v3CertificateBuilder(
+                                    caCertificate,
+                                    new BigInteger(96, random),
+                                    Date.from(now.minus(Duration.ofDays(1))),
+                                    Date.from(now.plus(Duration.ofDays(3650))),
+                                    new X500Name("CN=AWS IoT Certificate"),
+                                    jca.getPublicKey())
+                            .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                            .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature)),
+                    caKey);
+            return new Issued(certificateId(cert), pem(cert), pem(jca.getPublicKey()), null);
+        } catch (IOException
+                | GeneralSecurityException
+                | OperatorCreationException
+                | org.bouncycastle.pkcs.PKCSException e) {
+            throw new IllegalArgumentException("certificateSigningRequest cannot be read: " + e.getMessage());
+        }
+    }
+
+    /** A new ECDSA P-256 key pair and a PKCS#10 request for it, in PEM (what a device sends to CreateCertificateFromCsr). */
+    public static String[] newKeyAndCsr(String subject) {
+        try {
+            KeyPair keys = ecKeyPair();
+            var request = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+                            new X500Name("CN=" + subject), keys.getPublic())
+                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
+            return new String[] {pem(keys.getPrivate()), pem(request)};
+        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
+            throw new IllegalStateException("cannot create a key and CSR", e);
+        }
+    }
+
     /** The id AWS gives a certificate: the SHA-256 of its DER encoding, in lower-case hex. */
     public static String certificateId(X509Certificate certificate) {
         try {

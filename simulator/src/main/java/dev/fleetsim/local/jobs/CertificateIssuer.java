@@ -8,4 +8,11 @@ public interface CertificateIssuer {
     record Issued(String certificateId, String certificatePem, String publicKeyPem, String privateKeyPem) {}
 
     Issued issue();
+
+    /**
+     * Signs the public key of a PKCS#10 request (CreateCertificateFromCsr); the key stays with the device.
+     *
+     * @throws IllegalArgumentException when the request is not a valid, self-signed CSR in PEM
+     */
+    Issued issueFromCsr(String csrPem);
 }

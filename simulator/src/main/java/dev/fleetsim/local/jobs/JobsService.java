@@ -54,6 +54,7 @@ public final class JobsService implements AutoCloseable {
     private final DeviceApi deviceApi;
     private final ControlPlaneApi api;
     private final JobsMeters meters;
+    private final ProvisioningApi provisioning;
 
     public JobsService(Clock clock, JobsOutbound outbound) {
         this(Config.of(clock), outbound);
@@ -64,6 +65,7 @@ public final class JobsService implements AutoCloseable {
         this.meters = new JobsMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         this.deviceApi = new DeviceApi(engine, outbound, meters, config.deviceApiRatePerSecond());
         this.api = new ControlPlaneApi(engine, deviceApi, config.issuer(), config.endpoints());
+        this.provisioning = new ProvisioningApi(engine, outbound, config.issuer());
         this.engineThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fleetsim-jobs-engine");
             t.setDaemon(true);
@@ -86,7 +88,11 @@ public final class JobsService implements AutoCloseable {
 
     /** A device published to a jobs topic; the answer goes to {@code clientId} only. Never blocks. */
     public void onDeviceRequest(String clientId, String topic, byte[] payload) {
-        engineThread.execute(() -> deviceApi.handle(clientId, topic, payload));
+        if (ProvisioningApi.handles(topic)) {
+            engineThread.execute(() -> provisioning.handle(clientId, topic, payload));
+        } else {
+            engineThread.execute(() -> deviceApi.handle(clientId, topic, payload));
+        }
     }
 
     /** One control-plane or data-plane HTTP request. */
