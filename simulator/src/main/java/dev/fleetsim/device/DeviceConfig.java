@@ -64,83 +64,135 @@ public record DeviceConfig(
                 Duration.ofSeconds(64));
     }
 
+    /** A builder that starts from this configuration (the record is wide: one place copies it). */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public DeviceConfig withBehaviour(Behaviour newBehaviour, long newSeed) {
-        return new DeviceConfig(
-                host,
-                port,
-                tls,
-                localAddress,
-                keepAlive,
-                cleanSession,
-                useStartNext,
-                stepTimeoutMinutes,
-                newBehaviour,
-                newSeed,
-                retryBase,
-                retryMax);
+        return toBuilder().behaviour(newBehaviour).seed(newSeed).build();
     }
 
     public DeviceConfig withLocalAddress(InetAddress address) {
-        return new DeviceConfig(
-                host,
-                port,
-                tls,
-                address,
-                keepAlive,
-                cleanSession,
-                useStartNext,
-                stepTimeoutMinutes,
-                behaviour,
-                seed,
-                retryBase,
-                retryMax);
+        return toBuilder().localAddress(address).build();
     }
 
     public DeviceConfig withTls(DeviceTls newTls) {
-        return new DeviceConfig(
-                host,
-                port,
-                newTls,
-                localAddress,
-                keepAlive,
-                cleanSession,
-                useStartNext,
-                stepTimeoutMinutes,
-                behaviour,
-                seed,
-                retryBase,
-                retryMax);
+        return toBuilder().tls(newTls).build();
     }
 
     public DeviceConfig withStartNext(boolean startNext) {
-        return new DeviceConfig(
-                host,
-                port,
-                tls,
-                localAddress,
-                keepAlive,
-                cleanSession,
-                startNext,
-                stepTimeoutMinutes,
-                behaviour,
-                seed,
-                retryBase,
-                retryMax);
+        return toBuilder().useStartNext(startNext).build();
     }
 
     public DeviceConfig withRetry(Duration base, Duration max) {
-        return new DeviceConfig(
-                host,
-                port,
-                tls,
-                localAddress,
-                keepAlive,
-                cleanSession,
-                useStartNext,
-                stepTimeoutMinutes,
-                behaviour,
-                seed,
-                base,
-                max);
+        return toBuilder().retryBase(base).retryMax(max).build();
+    }
+
+    /** Copies a configuration with some components changed. */
+    public static final class Builder {
+        private String host;
+        private int port;
+        private DeviceTls tls;
+        private InetAddress localAddress;
+        private Duration keepAlive;
+        private boolean cleanSession;
+        private boolean useStartNext;
+        private Integer stepTimeoutMinutes;
+        private Behaviour behaviour;
+        private long seed;
+        private Duration retryBase;
+        private Duration retryMax;
+
+        private Builder(DeviceConfig c) {
+            this.host = c.host();
+            this.port = c.port();
+            this.tls = c.tls();
+            this.localAddress = c.localAddress();
+            this.keepAlive = c.keepAlive();
+            this.cleanSession = c.cleanSession();
+            this.useStartNext = c.useStartNext();
+            this.stepTimeoutMinutes = c.stepTimeoutMinutes();
+            this.behaviour = c.behaviour();
+            this.seed = c.seed();
+            this.retryBase = c.retryBase();
+            this.retryMax = c.retryMax();
+        }
+
+        public Builder host(String value) {
+            this.host = value;
+            return this;
+        }
+
+        public Builder port(int value) {
+            this.port = value;
+            return this;
+        }
+
+        public Builder tls(DeviceTls value) {
+            this.tls = value;
+            return this;
+        }
+
+        public Builder localAddress(InetAddress value) {
+            this.localAddress = value;
+            return this;
+        }
+
+        public Builder keepAlive(Duration value) {
+            this.keepAlive = value;
+            return this;
+        }
+
+        public Builder cleanSession(boolean value) {
+            this.cleanSession = value;
+            return this;
+        }
+
+        public Builder useStartNext(boolean value) {
+            this.useStartNext = value;
+            return this;
+        }
+
+        public Builder stepTimeoutMinutes(Integer value) {
+            this.stepTimeoutMinutes = value;
+            return this;
+        }
+
+        public Builder behaviour(Behaviour value) {
+            this.behaviour = value;
+            return this;
+        }
+
+        public Builder seed(long value) {
+            this.seed = value;
+            return this;
+        }
+
+        public Builder retryBase(Duration value) {
+            this.retryBase = value;
+            return this;
+        }
+
+        public Builder retryMax(Duration value) {
+            this.retryMax = value;
+            return this;
+        }
+
+        public DeviceConfig build() {
+            return new DeviceConfig(
+                    host,
+                    port,
+                    tls,
+                    localAddress,
+                    keepAlive,
+                    cleanSession,
+                    useStartNext,
+                    stepTimeoutMinutes,
+                    behaviour,
+                    seed,
+                    retryBase,
+                    retryMax);
+        }
     }
 }

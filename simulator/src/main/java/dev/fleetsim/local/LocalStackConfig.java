@@ -57,73 +57,119 @@ public record LocalStackConfig(
                 0);
     }
 
+    /** A builder that starts from this configuration (the record is wide: one place copies it). */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public LocalStackConfig withClock(Clock newClock) {
-        return new LocalStackConfig(
-                bindAddress,
-                mqttPort,
-                mqttsPort,
-                controlPlanePort,
-                dataPlanePort,
-                stateDir,
-                newClock,
-                arns,
-                eventsEnabled,
-                deviceApiRatePerSecond);
+        return toBuilder().clock(newClock).build();
     }
 
     public LocalStackConfig withMqttPort(int port) {
-        return new LocalStackConfig(
-                bindAddress,
-                port,
-                mqttsPort,
-                controlPlanePort,
-                dataPlanePort,
-                stateDir,
-                clock,
-                arns,
-                eventsEnabled,
-                deviceApiRatePerSecond);
+        return toBuilder().mqttPort(port).build();
     }
 
     public LocalStackConfig withBindAddress(String address) {
-        return new LocalStackConfig(
-                address,
-                mqttPort,
-                mqttsPort,
-                controlPlanePort,
-                dataPlanePort,
-                stateDir,
-                clock,
-                arns,
-                eventsEnabled,
-                deviceApiRatePerSecond);
+        return toBuilder().bindAddress(address).build();
     }
 
     public LocalStackConfig withDeviceApiRate(double ratePerSecond) {
-        return new LocalStackConfig(
-                bindAddress,
-                mqttPort,
-                mqttsPort,
-                controlPlanePort,
-                dataPlanePort,
-                stateDir,
-                clock,
-                arns,
-                eventsEnabled,
-                ratePerSecond);
+        return toBuilder().deviceApiRatePerSecond(ratePerSecond).build();
     }
 
     public LocalStackConfig withEvents(boolean enabled) {
-        return new LocalStackConfig(
-                bindAddress,
-                mqttPort,
-                mqttsPort,
-                controlPlanePort,
-                dataPlanePort,
-                stateDir,
-                clock,
-                arns,
-                enabled,
-                deviceApiRatePerSecond);
+        return toBuilder().eventsEnabled(enabled).build();
+    }
+
+    /** Copies a configuration with some components changed. */
+    public static final class Builder {
+        private String bindAddress;
+        private int mqttPort;
+        private int mqttsPort;
+        private int controlPlanePort;
+        private int dataPlanePort;
+        private java.nio.file.Path stateDir;
+        private Clock clock;
+        private Arns arns;
+        private boolean eventsEnabled;
+        private double deviceApiRatePerSecond;
+
+        private Builder(LocalStackConfig c) {
+            this.bindAddress = c.bindAddress();
+            this.mqttPort = c.mqttPort();
+            this.mqttsPort = c.mqttsPort();
+            this.controlPlanePort = c.controlPlanePort();
+            this.dataPlanePort = c.dataPlanePort();
+            this.stateDir = c.stateDir();
+            this.clock = c.clock();
+            this.arns = c.arns();
+            this.eventsEnabled = c.eventsEnabled();
+            this.deviceApiRatePerSecond = c.deviceApiRatePerSecond();
+        }
+
+        public Builder bindAddress(String value) {
+            this.bindAddress = value;
+            return this;
+        }
+
+        public Builder mqttPort(int value) {
+            this.mqttPort = value;
+            return this;
+        }
+
+        public Builder mqttsPort(int value) {
+            this.mqttsPort = value;
+            return this;
+        }
+
+        public Builder controlPlanePort(int value) {
+            this.controlPlanePort = value;
+            return this;
+        }
+
+        public Builder dataPlanePort(int value) {
+            this.dataPlanePort = value;
+            return this;
+        }
+
+        public Builder stateDir(java.nio.file.Path value) {
+            this.stateDir = value;
+            return this;
+        }
+
+        public Builder clock(Clock value) {
+            this.clock = value;
+            return this;
+        }
+
+        public Builder arns(Arns value) {
+            this.arns = value;
+            return this;
+        }
+
+        public Builder eventsEnabled(boolean value) {
+            this.eventsEnabled = value;
+            return this;
+        }
+
+        public Builder deviceApiRatePerSecond(double value) {
+            this.deviceApiRatePerSecond = value;
+            return this;
+        }
+
+        public LocalStackConfig build() {
+            return new LocalStackConfig(
+                    bindAddress,
+                    mqttPort,
+                    mqttsPort,
+                    controlPlanePort,
+                    dataPlanePort,
+                    stateDir,
+                    clock,
+                    arns,
+                    eventsEnabled,
+                    deviceApiRatePerSecond);
+        }
     }
 }
