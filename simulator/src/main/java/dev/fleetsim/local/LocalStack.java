@@ -90,8 +90,11 @@ public final class LocalStack implements AutoCloseable {
             int dpPort = Ports.claim("jobs data plane", host, config.dataPlanePort());
             LocalCa ca = LocalCa.open(stateDir.resolve("ca"), List.of("localhost", host, "127.0.0.1"));
             Outbound outbound = new Outbound();
-            LocalEndpoints endpoints =
-                    new LocalEndpoints(host + ":" + (mqttsPort > 0 ? mqttsPort : mqttPort), host + ":" + dpPort);
+            // DescribeEndpoint answers a bare host, as AWS does, when the port is the one clients assume (8883 for
+            // MQTT over TLS, 443 for HTTPS); otherwise host:port, so that the answer stays usable.
+            LocalEndpoints endpoints = new LocalEndpoints(
+                    mqttsPort == 8883 ? host : host + ":" + (mqttsPort > 0 ? mqttsPort : mqttPort),
+                    dpPort == 443 ? host : host + ":" + dpPort);
             JobsService jobs = new JobsService(
                     new JobsService.Config(
                             config.clock(),
