@@ -11,7 +11,6 @@ import dev.fleetsim.fleet.FleetConfig;
 import dev.fleetsim.fleet.LocalIdentities;
 import dev.fleetsim.fleet.Shard;
 import dev.fleetsim.jobs.JobExecutionStatus;
-import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.scenario.Units;
 import java.io.PrintWriter;
 import java.net.InetAddress;
@@ -197,7 +196,7 @@ final class DevicesCommand implements Callable<Integer> {
         if (ca == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "ssl:// needs --ca");
         }
-        var trust = LocalIdentities.trust(LocalCa.readCertificatePem(Files.readString(ca)));
+        var trust = LocalIdentities.trust(dev.fleetsim.pki.Pem.certificate(Files.readString(ca)));
         if (cert == null || key == null) {
             MqttClientSslConfig config =
                     MqttClientSslConfig.builder().trustManagerFactory(trust).build();

@@ -13,7 +13,6 @@ import dev.fleetsim.fleet.EventLoops;
 import dev.fleetsim.fleet.LocalIdentities;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
-import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.testing.LocalAws;
 import dev.fleetsim.testing.RecordingDeviceListener;
 import dev.fleetsim.testing.TestDevice;
@@ -67,15 +66,16 @@ class MutualTlsIT {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setKeyEntry(
-                "device", LocalCa.readPrivateKey(keys.keyPair().privateKey()), new char[0], new Certificate[] {
-                    LocalCa.readCertificatePem(keys.certificatePem())
+                "device", dev.fleetsim.pki.Pem.privateKey(keys.keyPair().privateKey()), new char[0], new Certificate[] {
+                    dev.fleetsim.pki.Pem.certificate(keys.certificatePem())
                 });
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(store, new char[0]);
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry(
-                "ca", LocalCa.readCertificatePem(Files.readString(stack.ca().caCertificateFile())));
+                "ca",
+                dev.fleetsim.pki.Pem.certificate(Files.readString(stack.ca().caCertificateFile())));
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         return MqttClientSslConfig.builder()

@@ -1,10 +1,10 @@
 package dev.fleetsim.local.identity;
 
 import dev.fleetsim.local.jobs.CertificateIssuer;
+import dev.fleetsim.pki.Pem;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
@@ -12,14 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,10 +33,7 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -73,9 +68,10 @@ public final class LocalCa implements CertificateIssuer {
             Path keyFile = dir.resolve("ca-key.pem");
             LocalCa ca;
             if (Files.exists(certFile) && Files.exists(keyFile)) {
-                ca = new LocalCa(dir, readCertificate(Files.readString(certFile)), readKey(Files.readString(keyFile)));
+                ca = new LocalCa(
+                        dir, Pem.certificate(Files.readString(certFile)), Pem.privateKey(Files.readString(keyFile)));
             } else {
-                KeyPair keys = ecKeyPair();
+                KeyPair keys = Pem.newEcKeyPair();
                 X500Name name = new X500Name("CN=fleetsim local CA,O=fleetsim");
                 Instant now = Instant.now();
                 X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
@@ -88,8 +84,8 @@ public final class LocalCa implements CertificateIssuer {
                         .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
                         .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
                 X509Certificate cert = sign(builder, keys.getPrivate());
-                Files.writeString(certFile, pem(cert));
-                Files.writeString(keyFile, pem(keys.getPrivate()));
+                Files.writeString(certFile, Pem.encode(cert));
+                Files.writeString(keyFile, Pem.encode(keys.getPrivate()));
                 ca = new LocalCa(dir, cert, keys.getPrivate());
             }
             ca.writeServerStores(serverNames);
@@ -119,7 +115,7 @@ public final class LocalCa implements CertificateIssuer {
 
     private void writeServerStores(List<String> serverNames)
             throws GeneralSecurityException, IOException, OperatorCreationException {
-        KeyPair keys = ecKeyPair();
+        KeyPair keys = Pem.newEcKeyPair();
         List<GeneralName> names = new ArrayList<>();
         for (String n : serverNames) {
             boolean ip = n.chars().allMatch(c -> Character.isDigit(c) || c == '.') || n.contains(":");
@@ -157,7 +153,7 @@ public final class LocalCa implements CertificateIssuer {
     @Override
     public Issued issue() {
         try {
-            KeyPair keys = ecKeyPair();
+            KeyPair keys = Pem.newEcKeyPair();
             X509Certificate cert = sign(
                     builder("CN=AWS IoT Certificate", keys)
                             .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
@@ -165,7 +161,7 @@ public final class LocalCa implements CertificateIssuer {
                     caKey);
             String id = HexFormat.of()
                     .formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
-            return new Issued(id, pem(cert), pem(keys.getPublic()), pem(keys.getPrivate()));
+            return new Issued(id, Pem.encode(cert), Pem.encode(keys.getPublic()), Pem.encode(keys.getPrivate()));
         } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot issue a device certificate", e);
         }
@@ -196,25 +192,12 @@ public final class LocalCa implements CertificateIssuer {
                             .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                             .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature)),
                     caKey);
-            return new Issued(certificateId(cert), pem(cert), pem(jca.getPublicKey()), null);
+            return new Issued(certificateId(cert), Pem.encode(cert), Pem.encode(jca.getPublicKey()), null);
         } catch (IOException
                 | GeneralSecurityException
                 | OperatorCreationException
                 | org.bouncycastle.pkcs.PKCSException e) {
             throw new IllegalArgumentException("certificateSigningRequest cannot be read: " + e.getMessage());
-        }
-    }
-
-    /** A new ECDSA P-256 key pair and a PKCS#10 request for it, in PEM (what a device sends to CreateCertificateFromCsr). */
-    public static String[] newKeyAndCsr(String subject) {
-        try {
-            KeyPair keys = ecKeyPair();
-            var request = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
-                            new X500Name("CN=" + subject), keys.getPublic())
-                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate()));
-            return new String[] {pem(keys.getPrivate()), pem(request)};
-        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
-            throw new IllegalStateException("cannot create a key and CSR", e);
         }
     }
 
@@ -242,64 +225,5 @@ public final class LocalCa implements CertificateIssuer {
             throws OperatorCreationException, GeneralSecurityException {
         ContentSigner signer = new JcaContentSignerBuilder("SHA256withECDSA").build(key);
         return new JcaX509CertificateConverter().getCertificate(builder.build(signer));
-    }
-
-    private static KeyPair ecKeyPair() throws GeneralSecurityException {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        return generator.generateKeyPair();
-    }
-
-    static String pem(Object object) throws IOException {
-        if (object instanceof PrivateKey key) {
-            // PKCS#8 ("PRIVATE KEY"): keeps the EC curve with the key and is read by OpenSSL, Java and the AWS SDKs.
-            return "-----BEGIN PRIVATE KEY-----\n"
-                    + java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
-                            .encodeToString(key.getEncoded())
-                    + "\n-----END PRIVATE KEY-----\n";
-        }
-        StringWriter out = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
-            writer.writeObject(object);
-        }
-        return out.toString();
-    }
-
-    /** Reads a PEM private key (PKCS#8, or SEC1 "EC PRIVATE KEY"). */
-    public static PrivateKey readPrivateKey(String pem) {
-        try {
-            return readKey(pem);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Reads a PEM certificate. */
-    public static X509Certificate readCertificatePem(String pem) {
-        try {
-            return readCertificate(pem);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
-
-    static X509Certificate readCertificate(String pem) throws IOException, GeneralSecurityException {
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-            Object o = parser.readObject();
-            return new JcaX509CertificateConverter().getCertificate((org.bouncycastle.cert.X509CertificateHolder) o);
-        }
-    }
-
-    static PrivateKey readKey(String pem) throws IOException {
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-            Object o = parser.readObject();
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            if (o instanceof PEMKeyPair pair) {
-                return converter.getKeyPair(pair).getPrivate();
-            }
-            return converter.getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) o);
-        }
     }
 }
