@@ -370,6 +370,56 @@ class AwsSdkChecklistIT {
     }
 
     @Test
+    void templatesUpdatesAndTargetsThroughTheSdk() {
+        String arn = thing("tpl-1");
+        iot.createJobTemplate(r -> r.jobTemplateId("sdk-tpl")
+                .description("firmware template")
+                .document("{\"operation\":\"install\",\"version\":\"5\"}")
+                .timeoutConfig(t -> t.inProgressTimeoutInMinutes(30L)));
+        var template = iot.describeJobTemplate(r -> r.jobTemplateId("sdk-tpl"));
+        assertThat(template.jobTemplateArn()).endsWith(":jobtemplate/sdk-tpl");
+        assertThat(template.timeoutConfig().inProgressTimeoutInMinutes()).isEqualTo(30L);
+        assertThat(template.createdAt()).isNotNull();
+        assertThat(iot.listJobTemplates(r -> {}).jobTemplates())
+                .extracting(t -> t.jobTemplateId())
+                .contains("sdk-tpl");
+
+        iot.createJob(r -> r.jobId("from-tpl").targets(arn).jobTemplateArn(template.jobTemplateArn()));
+        assertThat(iot.getJobDocument(r -> r.jobId("from-tpl")).document()).contains("\"version\":\"5\"");
+        iot.updateJob(
+                r -> r.jobId("from-tpl").description("updated").timeoutConfig(t -> t.inProgressTimeoutInMinutes(45L)));
+        Job updated = iot.describeJob(r -> r.jobId("from-tpl")).job();
+        assertThat(updated.description()).isEqualTo("updated");
+        assertThat(updated.timeoutConfig().inProgressTimeoutInMinutes()).isEqualTo(45L);
+        assertThat(updated.jobTemplateArn()).isEqualTo(template.jobTemplateArn());
+
+        var managed = iot.describeManagedJobTemplate(r -> r.templateName("AWS-Download-File"));
+        assertThat(managed.documentParameters()).extracting(p -> p.key()).contains("downloadUrl", "filePath");
+        iot.createJob(r -> r.jobId("managed-job")
+                .targets(arn)
+                .jobTemplateArn(managed.templateArn())
+                .documentParameters(Map.of("downloadUrl", "https://example.com/f", "filePath", "/tmp/f")));
+        assertThat(iot.describeJob(r -> r.jobId("managed-job")).job().documentParameters())
+                .containsEntry("filePath", "/tmp/f");
+
+        iot.createThingGroup(r -> r.thingGroupName("late-group"));
+        String group =
+                iot.describeThingGroup(r -> r.thingGroupName("late-group")).thingGroupArn();
+        iot.createJob(r -> r.jobId("cont-2").targets(group).document("{}").targetSelection(TargetSelection.CONTINUOUS));
+        String second =
+                iot.createThingGroup(r -> r.thingGroupName("late-group-2")).thingGroupArn();
+        iot.associateTargetsWithJob(r -> r.jobId("cont-2").targets(second));
+        assertThat(iot.describeJob(r -> r.jobId("cont-2")).job().targets()).containsExactly(group, second);
+        assertThatThrownBy(() ->
+                        iot.associateTargetsWithJob(r -> r.jobId("from-tpl").targets(second)))
+                .isInstanceOf(InvalidRequestException.class);
+
+        iot.deleteJobTemplate(r -> r.jobTemplateId("sdk-tpl"));
+        assertThatThrownBy(() -> iot.describeJobTemplate(r -> r.jobTemplateId("sdk-tpl")))
+                .isInstanceOf(ResourceNotFoundException.class);
+    }
+
+    @Test
     void thingsGroupsAndContinuousJobsThroughTheSdk() throws Exception {
         thing("g1");
         thing("g2");
