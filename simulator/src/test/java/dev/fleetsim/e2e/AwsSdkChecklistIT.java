@@ -420,6 +420,39 @@ class AwsSdkChecklistIT {
     }
 
     @Test
+    void thingAttributesExecutionsAndDeletionThroughTheSdk() throws Exception {
+        iot.createThing(r -> r.thingName("attr-1").attributePayload(a -> a.attributes(Map.of("model", "x1"))));
+        iot.updateThing(r -> r.thingName("attr-1")
+                .attributePayload(a -> a.attributes(Map.of("fw", "1")).merge(true)));
+        assertThat(iot.describeThing(r -> r.thingName("attr-1")).attributes())
+                .containsEntry("model", "x1")
+                .containsEntry("fw", "1");
+        assertThat(iot.describeThing(r -> r.thingName("attr-1")).version()).isEqualTo(2L);
+        assertThat(iot.listThings(r -> r.attributeName("model").attributeValue("x1"))
+                        .things())
+                .extracting(t -> t.thingName())
+                .containsExactly("attr-1");
+
+        String arn = iot.describeThing(r -> r.thingName("attr-1")).thingArn();
+        iot.createJob(r -> r.jobId("attr-job").targets(arn).document("{}"));
+        assertThat(iot.listJobExecutionsForThing(r -> r.thingName("attr-1")).executionSummaries())
+                .extracting(e -> e.jobId() + " " + e.jobExecutionSummary().status())
+                .containsExactly("attr-job QUEUED");
+        iot.cancelJob(r -> r.jobId("attr-job").reasonCode("OPERATOR_STOP").comment("no longer needed"));
+        Job canceled = iot.describeJob(r -> r.jobId("attr-job")).job();
+        assertThat(canceled.status()).isEqualTo(JobStatus.CANCELED);
+        assertThat(canceled.reasonCode()).isEqualTo("OPERATOR_STOP");
+        assertThat(canceled.comment()).isEqualTo("no longer needed");
+        iot.deleteJobExecution(r -> r.jobId("attr-job").thingName("attr-1").executionNumber(1L));
+        assertThatThrownBy(
+                        () -> iot.describeJobExecution(r -> r.jobId("attr-job").thingName("attr-1")))
+                .isInstanceOf(ResourceNotFoundException.class);
+        iot.deleteThing(r -> r.thingName("attr-1"));
+        assertThatThrownBy(() -> iot.describeThing(r -> r.thingName("attr-1")))
+                .isInstanceOf(ResourceNotFoundException.class);
+    }
+
+    @Test
     void thingsGroupsAndContinuousJobsThroughTheSdk() throws Exception {
         thing("g1");
         thing("g2");
