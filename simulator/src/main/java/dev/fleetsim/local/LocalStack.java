@@ -82,12 +82,16 @@ public final class LocalStack implements AutoCloseable {
         try {
             String host = config.bindAddress();
             // Claim the ports first so that DescribeEndpoint can name them and a taken port fails fast.
-            int mqttPort = Ports.claim("MQTT", host, config.mqttPort());
+            java.util.Set<Integer> claimed = new java.util.HashSet<>();
+            int mqttPort = Ports.claim("MQTT", host, config.mqttPort(), claimed);
+            claimed.add(mqttPort);
             int mqttsPort = config.mqttsPort() == LocalStackConfig.DISABLED
                     ? LocalStackConfig.DISABLED
-                    : Ports.claim("MQTT TLS", host, config.mqttsPort());
-            int cpPort = Ports.claim("control plane", host, config.controlPlanePort());
-            int dpPort = Ports.claim("jobs data plane", host, config.dataPlanePort());
+                    : Ports.claim("MQTT TLS", host, config.mqttsPort(), claimed);
+            claimed.add(mqttsPort);
+            int cpPort = Ports.claim("control plane", host, config.controlPlanePort(), claimed);
+            claimed.add(cpPort);
+            int dpPort = Ports.claim("jobs data plane", host, config.dataPlanePort(), claimed);
             LocalCa ca = LocalCa.open(stateDir.resolve("ca"), List.of("localhost", host, "127.0.0.1"));
             Outbound outbound = new Outbound();
             // DescribeEndpoint answers a bare host, as AWS does, when the port is the one clients assume (8883 for
