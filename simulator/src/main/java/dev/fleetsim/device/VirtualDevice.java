@@ -407,7 +407,7 @@ public final class VirtualDevice {
             case START_NEXT ->
                 onAnswerToAsk(JobsJson.read(payload, StartNextJobExecutionResponse.class)
                         .execution());
-            case UPDATE -> onUpdateAccepted(topic.jobId(), request);
+            case UPDATE -> onUpdateAccepted(topic.jobId());
             default -> {}
         }
     }
@@ -503,7 +503,7 @@ public final class VirtualDevice {
         runStep();
     }
 
-    private void onUpdateAccepted(String jobId, Pending request) {
+    private void onUpdateAccepted(String jobId) {
         if (work == null || !jobId.equals(work.jobId)) {
             return;
         }

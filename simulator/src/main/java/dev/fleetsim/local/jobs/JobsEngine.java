@@ -16,7 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -900,17 +899,6 @@ public final class JobsEngine {
         outbox.clear();
         for (Runnable r : batch) {
             r.run();
-        }
-    }
-
-    /** Drops executions of a job that no longer exists from the pending queues (defensive; keeps queues clean). */
-    void compact() {
-        for (Iterator<ThingJobs> it = queues.values().iterator(); it.hasNext(); ) {
-            ThingJobs thing = it.next();
-            thing.pending().removeIf(e -> !jobs.containsKey(e.jobId()));
-            if (thing.pending().isEmpty()) {
-                it.remove();
-            }
         }
     }
 }
