@@ -145,6 +145,29 @@ public final class FleetBench {
             DeviceTls tls = LocalIdentities.mint(stack, names);
             out.accept(
                     String.format("minted %,d identities in %.1f s", devices, (System.nanoTime() - mintStart) / 1e9));
+            java.util.function.IntFunction<io.netty.handler.ssl.SslContext> contexts = i -> {
+                var config = tls.forThing(names.get(i));
+                try {
+                    return io.netty.handler.ssl.SslContextBuilder.forClient()
+                            .sslProvider(
+                                    io.netty.handler.ssl.OpenSsl.isAvailable()
+                                            ? io.netty.handler.ssl.SslProvider.OPENSSL
+                                            : io.netty.handler.ssl.SslProvider.JDK)
+                            .keyManager(config.getKeyManagerFactory().orElseThrow())
+                            .trustManager(config.getTrustManagerFactory().orElseThrow())
+                            .protocols("TLSv1.3", "TLSv1.2")
+                            .build();
+                } catch (javax.net.ssl.SSLException e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            double raw = RawConnects.rate("127.0.0.1", stack.mqttsPort(), devices, contexts);
+            out.accept(String.format(
+                    "baseline: %,d raw sockets, TLS handshake + MQTT 3.1.1 CONNECT, one prebuilt SslContext each:"
+                            + " %,.0f connects/s",
+                    devices, raw));
+            // Raw clients used the same client ids' certificates; let the broker finish closing them.
+            Thread.sleep(2000);
             Counter counter = new Counter();
             DeviceConfig device = DeviceConfig.simple("127.0.0.1", stack.mqttsPort(), Duration.ZERO)
                     .withTls(tls);
@@ -162,6 +185,27 @@ public final class FleetBench {
                                     + " (both ends on these cores) → ratio %.2f",
                             ceiling, rate / ceiling));
                 }
+                out.accept(String.format("  ratio fleetsim devices / raw TLS sockets = %.2f", rate / raw));
+            }
+            // The same identities against mosquitto's OpenSSL listener: the device side without the in-process
+            // broker's TLS on the same cores.
+            try (Mosquitto mosquitto = Mosquitto.start(stack.ca())) {
+                double rawExternal = RawConnects.rate("127.0.0.1", mosquitto.port(), devices, contexts);
+                out.accept(String.format(
+                        "baseline: raw TLS sockets to mosquitto (OpenSSL), prebuilt contexts: %,.0f connects/s",
+                        rawExternal));
+                Counter external = new Counter();
+                DeviceConfig toMosquitto = DeviceConfig.simple("127.0.0.1", mosquitto.port(), Duration.ZERO)
+                        .withTls(tls);
+                try (Fleet fleet = new Fleet(fleet(devices, "tls-%05d", toMosquitto, List.of()), external)) {
+                    fleet.start();
+                    await(external, devices, Duration.ofSeconds(300));
+                    out.accept(String.format(
+                            "mTLS connect to mosquitto (OpenSSL): %,d devices at %,.0f connects/s",
+                            external.connected.get(), external.connectRate()));
+                    out.accept(String.format(
+                            "  ratio fleetsim devices / raw TLS sockets = %.2f", external.connectRate() / rawExternal));
+                }
             }
         }
     }
@@ -174,6 +218,15 @@ public final class FleetBench {
             for (int i = 0; i < addresses; i++) {
                 sources.add(InetAddress.getByName("127.0.0." + (2 + i)));
             }
+            int rawCount = Math.min(devices, 9_000);
+            double raw;
+            try (Mosquitto own = Mosquitto.start()) { // its own broker, so the fleet's broker starts fresh
+                raw = RawConnects.rate("127.0.0.1", own.port(), rawCount);
+            }
+            out.accept(String.format(
+                    "baseline: %,d raw MQTT 3.1.1 CONNECT/CONNACK sockets to mosquitto at %,.0f connects/s"
+                            + " (no client library, same event loops)",
+                    rawCount, raw));
             long before = usedHeapAfterGc();
             Counter counter = new Counter();
             DeviceConfig device = DeviceConfig.simple("127.0.0.1", mosquitto.port(), Duration.ZERO);
@@ -190,6 +243,8 @@ public final class FleetBench {
                         sources.size(),
                         counter.connectRate(),
                         (after - before) / 1024.0 / Math.max(1, counter.connected.get())));
+                out.accept(String.format(
+                        "  connect rate ratio fleetsim devices / raw sockets = %.2f", counter.connectRate() / raw));
             }
         }
     }

@@ -1,17 +1,21 @@
 package dev.fleetsim.bench;
 
 import dev.fleetsim.local.broker.Ports;
+import dev.fleetsim.local.identity.LocalCa;
+import dev.fleetsim.pki.Pem;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Debian's {@code mosquitto} started on a loopback port with a generated config, as the external broker of device-side
  * benchmarks (so the broker's memory is not counted). Install it with {@code apt-get install mosquitto}.
  */
-final class Mosquitto implements AutoCloseable {
+public final class Mosquitto implements AutoCloseable {
     static final Path BINARY = Path.of("/usr/sbin/mosquitto");
 
     private final Process process;
@@ -24,25 +28,36 @@ final class Mosquitto implements AutoCloseable {
         this.dir = dir;
     }
 
-    static boolean available() {
+    public static boolean available() {
         return Files.isExecutable(BINARY);
     }
 
-    static Mosquitto start() throws IOException, InterruptedException {
+    public static Mosquitto start() throws IOException, InterruptedException {
+        return start(null);
+    }
+
+    /**
+     * With {@code ca}, the listener is mutual TLS (OpenSSL in mosquitto): the server certificate is the local CA's
+     * server certificate, and clients must present a certificate that CA issued.
+     */
+    public static Mosquitto start(LocalCa ca) throws IOException, InterruptedException {
         if (!available()) {
             throw new IllegalStateException("mosquitto is not installed: apt-get install mosquitto");
         }
         int port = Ports.claim("mosquitto", "127.0.0.1", 0);
         Path dir = Files.createTempDirectory("fleetsim-mosquitto-");
         Path conf = dir.resolve("mosquitto.conf");
+        String tls = ca == null ? "" : tlsSettings(ca, dir);
         Files.writeString(conf, """
-                listener %d 0.0.0.0
+                listener %d 127.0.0.1
                 allow_anonymous true
                 max_connections -1
                 persistence false
                 log_dest none
                 max_queued_messages 100
-                """.formatted(port));
+                user %s
+                %s
+                """.formatted(port, System.getProperty("user.name"), tls));
         Process process = new ProcessBuilder(BINARY.toString(), "-c", conf.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mosquitto.log").toFile())
@@ -59,7 +74,28 @@ final class Mosquitto implements AutoCloseable {
         throw new IllegalStateException("mosquitto did not start; see " + dir.resolve("mosquitto.log"));
     }
 
-    int port() {
+    private static String tlsSettings(LocalCa ca, Path dir) throws IOException {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            try (var in = Files.newInputStream(ca.serverKeyStore())) {
+                store.load(in, LocalCa.STORE_PASSWORD.toCharArray());
+            }
+            Path key = dir.resolve("server-key.pem");
+            Path cert = dir.resolve("server.pem");
+            Files.writeString(key, Pem.encode(store.getKey("server", LocalCa.STORE_PASSWORD.toCharArray())));
+            Files.writeString(cert, Pem.encode(store.getCertificate("server")));
+            return """
+                    cafile %s
+                    certfile %s
+                    keyfile %s
+                    require_certificate true
+                    """.formatted(ca.caCertificateFile(), cert, key);
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot read the local CA's server key store", e);
+        }
+    }
+
+    public int port() {
         return port;
     }
 

@@ -106,6 +106,10 @@ public final class VirtualDevice {
     private JobExecution parked;
 
     private boolean parkedSet;
+    /** The last execution this device finished with; a late announcement of it is not new work. */
+    private String finishedJobId;
+
+    private long finishedExecution;
     /** The device's own certificate after a rotation; replaces the fleet's per-thing TLS settings. */
     private MqttClientSslConfig rotatedTls;
     /** The private key of a rotation in progress, until the new certificate arrives. */
@@ -128,6 +132,8 @@ public final class VirtualDevice {
         boolean resumedAfterReboot;
         JobExecutionStatus reporting;
         Map<String, String> details = new LinkedHashMap<>();
+        /** The last update sent, resent as is (with a fresh version) after a VersionMismatch. */
+        UpdateJobExecutionRequest lastUpdate;
 
         Work(String jobId, long executionNumber, int version, JobPlan plan, Behaviour.Plan draw) {
             this.jobId = jobId;
@@ -390,7 +396,9 @@ public final class VirtualDevice {
     private void onAccepted(JobsTopic topic, byte[] payload) {
         JsonNode json = JobsJson.readTree(new String(payload, java.nio.charset.StandardCharsets.UTF_8));
         String token = json.path("clientToken").asText(null);
-        Pending request = token == null ? null : pending.remove(token);
+        if (token != null) {
+            pending.remove(token);
+        }
         listener.requestAccepted(thingName, topic.operation(), System.nanoTime());
         switch (topic.operation()) {
             case DESCRIBE -> {
@@ -401,7 +409,7 @@ public final class VirtualDevice {
                 } else if (work != null && work.is(execution)) {
                     // VersionMismatch recovery: carry on with the service's version.
                     work.version = execution.versionNumber();
-                    resendLastUpdate(request);
+                    resendLastUpdate();
                 }
             }
             case START_NEXT ->
@@ -454,7 +462,10 @@ public final class VirtualDevice {
                 || !execution.status().isPending()) {
             return;
         }
-        if (work != null && work.is(execution)) {
+        if ((work != null && work.is(execution))
+                || (execution.jobId().equals(finishedJobId)
+                        && Long.valueOf(finishedExecution).equals(execution.executionNumber()))) {
+            // The same execution by notify-next and by an answer, or a stale announcement of one already finished.
             listener.duplicateIgnored(thingName, execution.jobId(), execution.executionNumber(), System.nanoTime());
             return;
         }
@@ -519,6 +530,7 @@ public final class VirtualDevice {
                 applySuccess();
                 reset = work.plan.steps().stream().anyMatch(step -> step instanceof Step.FactoryReset);
             }
+            rememberFinished();
             work = null;
             if (reset) {
                 // A factory reset comes back as a new device: a clean session, nothing in hand.
@@ -544,7 +556,7 @@ public final class VirtualDevice {
                 && topic.operation() == JobsTopic.Operation.UPDATE) {
             if (error.executionState() != null && error.executionState().versionNumber() != null) {
                 work.version = error.executionState().versionNumber();
-                resendLastUpdate(request);
+                resendLastUpdate();
             } else {
                 send(
                         JobsTopic.describe(thingName, work.jobId),
@@ -719,8 +731,17 @@ public final class VirtualDevice {
 
     private void dropWork() {
         cancelTimer();
+        rememberFinished();
         work = null;
         state = State.IDLE;
+    }
+
+    /** The execution in hand is done with (reported, dropped or canceled): later announcements of it are stale. */
+    private void rememberFinished() {
+        if (work != null) {
+            finishedJobId = work.jobId;
+            finishedExecution = work.executionNumber;
+        }
     }
 
     private void becomeIdle() {
@@ -835,14 +856,15 @@ public final class VirtualDevice {
 
     private void sendUpdate(JobExecutionStatus status, Map<String, String> details) {
         Long step = status == JobExecutionStatus.IN_PROGRESS ? stepTimeout() : null;
-        send(
-                JobsTopic.update(thingName, work.jobId),
-                new UpdateJobExecutionRequest(
-                        status, Map.copyOf(details), work.version, work.executionNumber, null, null, step, null));
+        work.lastUpdate = new UpdateJobExecutionRequest(
+                status, Map.copyOf(details), work.version, work.executionNumber, null, null, step, null);
+        send(JobsTopic.update(thingName, work.jobId), work.lastUpdate);
     }
 
-    private void resendLastUpdate(Pending request) {
-        if (request != null && request.request() instanceof UpdateJobExecutionRequest u && work != null) {
+    /** Resends the execution's last update with the version now known (after a VersionMismatch). */
+    private void resendLastUpdate() {
+        if (work != null && work.lastUpdate != null) {
+            UpdateJobExecutionRequest u = work.lastUpdate;
             send(
                     JobsTopic.update(thingName, work.jobId),
                     new UpdateJobExecutionRequest(

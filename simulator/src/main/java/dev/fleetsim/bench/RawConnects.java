@@ -1,0 +1,127 @@
+package dev.fleetsim.bench;
+
+import dev.fleetsim.fleet.EventLoops;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.AttributeKey;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The baseline for connect rates: the cheapest possible MQTT client, a Netty socket that writes one hand-built MQTT
+ * 3.1.1 CONNECT and waits for the 4-byte CONNACK, with the same event loops and the same pipelining as the fleet
+ * (every connect in flight at once). Whatever a real client does on top (MQTT 5 properties, subscriptions, its own
+ * pipeline) costs against this ceiling, which the broker and the kernel set on this machine.
+ */
+final class RawConnects {
+    private static final AttributeKey<SslContext> TLS = AttributeKey.valueOf("fleetsim.raw.tls");
+
+    private RawConnects() {}
+
+    /** Connects {@code count} raw clients to {@code host:port}; returns CONNACKs per second. */
+    static double rate(String host, int port, int count) throws InterruptedException {
+        return rate(host, port, count, i -> null);
+    }
+
+    /**
+     * As {@link #rate(String, int, int)}, over TLS when {@code tls} gives a context for client {@code i} (built before
+     * the clock starts, so this measures handshakes, not context construction).
+     */
+    static double rate(String host, int port, int count, java.util.function.IntFunction<SslContext> tls)
+            throws InterruptedException {
+        EventLoopGroup group = EventLoops.create(EventLoops.defaultThreads(), "raw-connect");
+        List<Channel> channels = new ArrayList<>(count);
+        CountDownLatch acked = new CountDownLatch(count);
+        AtomicInteger failed = new AtomicInteger();
+        try {
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(group)
+                    .channel(Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            SslContext ssl = ch.attr(TLS).get();
+                            if (ssl != null) {
+                                ch.pipeline().addLast(ssl.newHandler(ch.alloc(), host, port));
+                            }
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    ByteBuf buf = (ByteBuf) msg;
+                                    try {
+                                        if (buf.readableBytes() >= 4 && buf.getByte(0) == 0x20) {
+                                            acked.countDown();
+                                        }
+                                    } finally {
+                                        buf.release();
+                                    }
+                                }
+                            });
+                        }
+                    });
+            SslContext[] contexts = new SslContext[count];
+            for (int i = 0; i < count; i++) {
+                contexts[i] = tls.apply(i);
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                byte[] connect = connectPacket(String.format("raw-%06d", i));
+                bootstrap.clone().attr(TLS, contexts[i]).connect(host, port).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        failed.incrementAndGet();
+                        acked.countDown();
+                        return;
+                    }
+                    Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+                    synchronized (channels) {
+                        channels.add(ch);
+                    }
+                    ch.writeAndFlush(Unpooled.wrappedBuffer(connect));
+                });
+            }
+            if (!acked.await(120, TimeUnit.SECONDS)) {
+                return -1;
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            return (count - failed.get()) / seconds;
+        } finally {
+            synchronized (channels) {
+                channels.forEach(Channel::close);
+            }
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** MQTT 3.1.1 CONNECT: clean session, keep-alive 60 s, the given client id. */
+    static byte[] connectPacket(String clientId) {
+        byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        int remaining = 10 + 2 + id.length;
+        byte[] packet = new byte[2 + remaining];
+        int i = 0;
+        packet[i++] = 0x10;
+        packet[i++] = (byte) remaining; // client ids here are short: one length byte
+        byte[] header = {0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 60};
+        System.arraycopy(header, 0, packet, i, header.length);
+        i += header.length;
+        packet[i++] = (byte) (id.length >> 8);
+        packet[i++] = (byte) id.length;
+        System.arraycopy(id, 0, packet, i, id.length);
+        return packet;
+    }
+}
