@@ -133,6 +133,97 @@ public final class FleetBench {
         }
     }
 
+    /**
+     * N devices complete one job with the local stack in a second process ({@code fleetsim local}), driven through the
+     * AWS SDK like a user would: with the broker's sockets in another process, 10,000 devices fit under an open-files
+     * limit of 20,000.
+     */
+    public void completionTwoProcesses(int devices) throws Exception {
+        java.nio.file.Path stateDir = java.nio.file.Files.createTempDirectory("fleetsim-bench-local-");
+        Process local = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElse("java"),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.fleetsim.cli.FleetsimCommand",
+                        "local",
+                        "--state-dir",
+                        stateDir.toString(),
+                        "--mqtt-port",
+                        "0",
+                        "--mqtts-port",
+                        "-1",
+                        "--control-plane-port",
+                        "0",
+                        "--data-plane-port",
+                        "0")
+                .redirectErrorStream(true)
+                .redirectOutput(stateDir.resolve("local.log").toFile())
+                .start();
+        try {
+            java.nio.file.Path endpointsFile = stateDir.resolve("endpoints.json");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!java.nio.file.Files.exists(endpointsFile) && System.nanoTime() < deadline && local.isAlive()) {
+                Thread.sleep(100);
+            }
+            Thread.sleep(200); // the file is written whole, but give the writer its close
+            var endpoints = JobsJson.mapper().readTree(endpointsFile.toFile());
+            java.net.URI mqtt = java.net.URI.create(endpoints.get("mqtt").textValue());
+            try (software.amazon.awssdk.services.iot.IotClient iot =
+                    software.amazon.awssdk.services.iot.IotClient.builder()
+                            .endpointOverride(java.net.URI.create(
+                                    endpoints.get("controlPlane").textValue()))
+                            .region(software.amazon.awssdk.regions.Region.of(
+                                    endpoints.get("region").textValue()))
+                            .credentialsProvider(
+                                    software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+                            .httpClient(software.amazon.awssdk.http.apache.ApacheHttpClient.create())
+                            .build()) {
+                Counter counter = new Counter();
+                DeviceConfig device = DeviceConfig.simple(mqtt.getHost(), mqtt.getPort(), Duration.ZERO);
+                try (Fleet fleet = new Fleet(fleet(devices, "split-%05d", device, List.of()), counter)) {
+                    long registerStart = System.nanoTime();
+                    String groupArn = iot.createThingGroup(r -> r.thingGroupName("bench-split"))
+                            .thingGroupArn();
+                    for (String thing : fleet.thingNames()) {
+                        iot.createThing(r -> r.thingName(thing));
+                        iot.addThingToThingGroup(
+                                r -> r.thingGroupName("bench-split").thingName(thing));
+                    }
+                    out.accept(String.format(
+                            "two processes: registered %,d things through the AWS SDK in %.1f s",
+                            devices, (System.nanoTime() - registerStart) / 1e9));
+                    fleet.start().get(300, TimeUnit.SECONDS);
+                    out.accept(String.format(
+                            "two processes: %,d devices connected at %,.0f connects/s",
+                            counter.connected.get(), counter.connectRate()));
+                    long created = System.nanoTime();
+                    iot.createJob(r -> r.jobId("bench-split")
+                            .targets(groupArn)
+                            .document("{\"operation\":\"install\",\"version\":\"2\"}")
+                            .jobExecutionsRolloutConfig(c -> c.maximumPerMinute(1_000_000)));
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+                    while (counter.succeeded.get() < devices && System.nanoTime() < until) {
+                        Thread.sleep(20);
+                    }
+                    double seconds = (counter.lastSucceeded.get() - created) / 1e9;
+                    out.accept(String.format(
+                            "two processes: %,d of %,d executions SUCCEEDED in %.2f s = %,.0f executions/s"
+                                    + " (CreateJob → last SUCCEEDED accepted)",
+                            counter.succeeded.get(), devices, seconds, counter.succeeded.get() / seconds));
+                }
+            }
+        } finally {
+            local.destroy();
+            if (!local.waitFor(20, TimeUnit.SECONDS)) {
+                local.destroyForcibly();
+            }
+            try (var files = java.nio.file.Files.walk(stateDir)) {
+                files.sorted(java.util.Comparator.reverseOrder())
+                        .forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
     /** Connect rate over mTLS with per-thing ECDSA P-256 certificates. */
     public void tls(int devices) throws Exception {
         try (LocalStack stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS)) {
