@@ -68,6 +68,29 @@ final class LocalCommand implements Callable<Integer> {
     int dataPlanePort;
 
     @Option(
+            names = "--s3-port",
+            paramLabel = "PORT",
+            defaultValue = "4582",
+            description = "Artifact store speaking the S3 REST API, path-style (default ${DEFAULT-VALUE}).")
+    int s3Port;
+
+    @Option(
+            names = "--max-object-size",
+            paramLabel = "SIZE",
+            defaultValue = "5GiB",
+            converter = SizeConverter.class,
+            description = "Largest object the artifact store accepts (default ${DEFAULT-VALUE}).")
+    long maxObjectSize;
+
+    /** Sizes with units: 8MiB, 5GiB, 100kB. */
+    static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return dev.fleetsim.scenario.Units.bytes(value);
+        }
+    }
+
+    @Option(
             names = "--time-scale",
             paramLabel = "N",
             defaultValue = "1",
@@ -107,6 +130,7 @@ final class LocalCommand implements Callable<Integer> {
         checkPort("--mqtts-port", mqttsPort, true);
         checkPort("--control-plane-port", controlPlanePort, false);
         checkPort("--data-plane-port", dataPlanePort, false);
+        checkPort("--s3-port", s3Port, false);
         if (!(timeScale > 0) || Double.isInfinite(timeScale)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--time-scale must be a positive number");
         }
@@ -124,7 +148,9 @@ final class LocalCommand implements Callable<Integer> {
                 clock,
                 new Arns(region, accountId),
                 events,
-                Math.max(0, deviceApiRate));
+                Math.max(0, deviceApiRate),
+                s3Port,
+                maxObjectSize);
         LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

@@ -10,6 +10,11 @@ import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.JobsOutbound;
 import dev.fleetsim.local.jobs.JobsService;
 import dev.fleetsim.local.jobs.LocalEndpoints;
+import dev.fleetsim.local.s3.ArtifactFaults;
+import dev.fleetsim.local.s3.ObjectStore;
+import dev.fleetsim.local.s3.PlaceholderPresigner;
+import dev.fleetsim.local.s3.S3Credentials;
+import dev.fleetsim.local.s3.S3Server;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -39,6 +45,7 @@ public final class LocalStack implements AutoCloseable {
     private final JobsService jobs;
     private final HttpApiServer controlPlane;
     private final HttpApiServer dataPlane;
+    private final S3Server s3;
     private final LocalCa ca;
     private final Path stateDir;
     private final boolean deleteStateDir;
@@ -49,6 +56,7 @@ public final class LocalStack implements AutoCloseable {
             JobsService jobs,
             HttpApiServer controlPlane,
             HttpApiServer dataPlane,
+            S3Server s3,
             LocalCa ca,
             Path stateDir,
             boolean deleteStateDir) {
@@ -57,6 +65,7 @@ public final class LocalStack implements AutoCloseable {
         this.jobs = jobs;
         this.controlPlane = controlPlane;
         this.dataPlane = dataPlane;
+        this.s3 = s3;
         this.ca = ca;
         this.stateDir = stateDir;
         this.deleteStateDir = deleteStateDir;
@@ -92,6 +101,8 @@ public final class LocalStack implements AutoCloseable {
             int cpPort = Ports.claim("control plane", host, config.controlPlanePort(), claimed);
             claimed.add(cpPort);
             int dpPort = Ports.claim("jobs data plane", host, config.dataPlanePort(), claimed);
+            claimed.add(dpPort);
+            int s3Port = Ports.claim("artifact store (S3)", host, config.s3Port(), claimed);
             LocalCa ca = LocalCa.open(stateDir.resolve("ca"), List.of("localhost", host, "127.0.0.1"));
             Outbound outbound = new Outbound();
             // DescribeEndpoint answers a bare host, as AWS does, when the port is the one clients assume (8883 for
@@ -113,6 +124,20 @@ public final class LocalStack implements AutoCloseable {
             started.add(controlPlane);
             HttpApiServer dataPlane = HttpApiServer.start("jobs data plane", host, dpPort, jobs, true);
             started.add(dataPlane);
+            S3Server s3 = S3Server.start(
+                    new S3Server.Config(
+                            host,
+                            s3Port,
+                            ObjectStore.open(stateDir.resolve("s3"), config.clock(), config.maxObjectSize()),
+                            Map.of(S3Credentials.DEFAULT.accessKeyId(), S3Credentials.DEFAULT),
+                            config.arns().region(),
+                            config.clock(),
+                            new ArtifactFaults()),
+                    1);
+            started.add(s3);
+            jobs.usePresigner(new PlaceholderPresigner(
+                            s3.endpoint(), S3Credentials.DEFAULT, config.arns().region(), config.clock()))
+                    .join();
             AtomicReference<JobsService> service = new AtomicReference<>(jobs);
             BrokerConfig.Tls tls = mqttsPort == LocalStackConfig.DISABLED
                     ? null
@@ -127,7 +152,7 @@ public final class LocalStack implements AutoCloseable {
             return EmbeddedBroker.start(brokerConfig, jobs::onDeviceRequest).thenApply(broker -> {
                 outbound.target = broker;
                 LocalStack stack =
-                        new LocalStack(config, broker, jobs, controlPlane, dataPlane, ca, stateDir, temporary);
+                        new LocalStack(config, broker, jobs, controlPlane, dataPlane, s3, ca, stateDir, temporary);
                 stack.writeEndpoints();
                 return stack;
             });
@@ -182,6 +207,16 @@ public final class LocalStack implements AutoCloseable {
         return "http://" + config.bindAddress() + ":" + dataPlane.port();
     }
 
+    /** The artifact store (S3 REST, path-style). */
+    public S3Server s3() {
+        return s3;
+    }
+
+    /** {@code http://host:port} of the artifact store: the S3 endpoint override for the AWS SDK or CLI. */
+    public String s3Endpoint() {
+        return s3.endpoint();
+    }
+
     public LocalCa ca() {
         return ca;
     }
@@ -200,6 +235,9 @@ public final class LocalStack implements AutoCloseable {
         e.put("controlPlane", controlPlaneEndpoint());
         e.put("jobsDataPlane", jobsDataPlaneEndpoint());
         e.put("metrics", controlPlaneEndpoint() + "/metrics");
+        e.put("s3", s3Endpoint());
+        e.put("accessKeyId", S3Credentials.DEFAULT.accessKeyId());
+        e.put("secretAccessKey", S3Credentials.DEFAULT.secretAccessKey());
         e.put("caCertificate", ca.caCertificateFile().toAbsolutePath().toString());
         e.put("region", config.arns().region());
         e.put("accountId", config.arns().accountId());
@@ -237,6 +275,7 @@ public final class LocalStack implements AutoCloseable {
                     try {
                         controlPlane.close();
                         dataPlane.close();
+                        s3.close();
                         broker.close();
                         jobs.close();
                         if (deleteStateDir) {

@@ -31,7 +31,12 @@ public record LocalStackConfig(
         Clock clock,
         Arns arns,
         boolean eventsEnabled,
-        double deviceApiRatePerSecond) {
+        double deviceApiRatePerSecond,
+        int s3Port,
+        long maxObjectSize) {
+
+    /** S3's largest single PUT: 5 GiB. */
+    public static final long DEFAULT_MAX_OBJECT_SIZE = 5L * 1024 * 1024 * 1024;
 
     public static final String LOOPBACK = "127.0.0.1";
     public static final int DISABLED = -1;
@@ -54,7 +59,9 @@ public record LocalStackConfig(
                 Clock.systemUTC(),
                 new Arns(Arns.DEFAULT_REGION, Arns.DEFAULT_ACCOUNT),
                 false,
-                0);
+                0,
+                0,
+                DEFAULT_MAX_OBJECT_SIZE);
     }
 
     /** A builder that starts from this configuration (the record is wide: one place copies it). */
@@ -94,6 +101,8 @@ public record LocalStackConfig(
         private Arns arns;
         private boolean eventsEnabled;
         private double deviceApiRatePerSecond;
+        private int s3Port;
+        private long maxObjectSize;
 
         private Builder(LocalStackConfig c) {
             this.bindAddress = c.bindAddress();
@@ -106,6 +115,8 @@ public record LocalStackConfig(
             this.arns = c.arns();
             this.eventsEnabled = c.eventsEnabled();
             this.deviceApiRatePerSecond = c.deviceApiRatePerSecond();
+            this.s3Port = c.s3Port();
+            this.maxObjectSize = c.maxObjectSize();
         }
 
         public Builder bindAddress(String value) {
@@ -158,6 +169,16 @@ public record LocalStackConfig(
             return this;
         }
 
+        public Builder s3Port(int value) {
+            this.s3Port = value;
+            return this;
+        }
+
+        public Builder maxObjectSize(long value) {
+            this.maxObjectSize = value;
+            return this;
+        }
+
         public LocalStackConfig build() {
             return new LocalStackConfig(
                     bindAddress,
@@ -169,7 +190,9 @@ public record LocalStackConfig(
                     clock,
                     arns,
                     eventsEnabled,
-                    deviceApiRatePerSecond);
+                    deviceApiRatePerSecond,
+                    s3Port,
+                    maxObjectSize);
         }
     }
 }

@@ -1,16 +1,48 @@
 package dev.fleetsim.testing;
 
 import dev.fleetsim.local.LocalStack;
+import dev.fleetsim.local.s3.S3Credentials;
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /** The real AWS SDK pointed at a local stack. */
 public final class LocalAws {
     private LocalAws() {}
+
+    /** The real S3 client on the local store: path-style, the store's key pair. */
+    public static S3Client s3(LocalStack stack) {
+        return s3(stack, S3Credentials.DEFAULT.secretAccessKey());
+    }
+
+    /** As {@link #s3(LocalStack)} with another secret (to see signatures refused). */
+    public static S3Client s3(LocalStack stack, String secret) {
+        return S3Client.builder()
+                .endpointOverride(URI.create(stack.s3Endpoint()))
+                .region(Region.of(stack.config().arns().region()))
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(S3Credentials.DEFAULT.accessKeyId(), secret)))
+                .httpClient(ApacheHttpClient.create())
+                .build();
+    }
+
+    public static S3Presigner presigner(LocalStack stack) {
+        return S3Presigner.builder()
+                .endpointOverride(URI.create(stack.s3Endpoint()))
+                .region(Region.of(stack.config().arns().region()))
+                .serviceConfiguration(
+                        S3Configuration.builder().pathStyleAccessEnabled(true).build())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                        S3Credentials.DEFAULT.accessKeyId(), S3Credentials.DEFAULT.secretAccessKey())))
+                .build();
+    }
 
     public static IotClient iot(LocalStack stack) {
         return IotClient.builder()
