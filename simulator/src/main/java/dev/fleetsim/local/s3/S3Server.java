@@ -655,7 +655,7 @@ public final class S3Server implements AutoCloseable {
             if (fault instanceof ArtifactFaults.Fault.Throttle throttle) {
                 ChannelTrafficShapingHandler shaper =
                         new ChannelTrafficShapingHandler(throttle.bytesPerSecond(), 0, 100);
-                ctx.pipeline().addBefore(ctx.name(), "fault-throttle", shaper);
+                ctx.pipeline().addFirst("fault-throttle", shaper); // next to the socket, where it sees bytes
                 bytesServed.add(length);
                 try {
                     ChannelFuture done =
