@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             DevicesCommand.class,
             ValidateCommand.class,
             BenchCommand.class,
+            ArtifactCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FleetsimCommand implements Runnable {

@@ -12,9 +12,16 @@ final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
     public int handleExecutionException(Exception e, CommandLine cmd, CommandLine.ParseResult parseResult)
             throws Exception {
         Throwable cause = unwrap(e);
-        if (cause instanceof ScenarioException || cause instanceof PortInUseException) {
+        if (cause instanceof ScenarioException
+                || cause instanceof PortInUseException
+                || cause instanceof UserInputException) {
             cmd.getErr().println("fleetsim: " + cause.getMessage());
             return ExitCodes.BAD_INPUT;
+        }
+        if (cause instanceof software.amazon.awssdk.core.exception.SdkException sdk) {
+            // The service refused or could not be reached: its message says why.
+            cmd.getErr().println("fleetsim: " + sdk.getMessage());
+            return ExitCodes.FAILED;
         }
         throw e;
     }

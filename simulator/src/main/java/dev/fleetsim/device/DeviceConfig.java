@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param seed the run's seed; with the thing name it fixes every draw
  * @param retryBase first delay before resending a throttled or failed request; doubles up to {@code retryMax}
  * @param retryMax longest delay between resends
+ * @param downloads how download steps fetch artifacts over HTTP(S); null makes them timed no-ops (the behaviour's
+ *     download duration), for runs that test the Jobs flow without moving bytes
  */
 public record DeviceConfig(
         String host,
@@ -34,7 +36,8 @@ public record DeviceConfig(
         Behaviour behaviour,
         long seed,
         Duration retryBase,
-        Duration retryMax) {
+        Duration retryMax,
+        dev.fleetsim.device.download.DeviceDownloads downloads) {
 
     public DeviceConfig {
         Objects.requireNonNull(host, "host");
@@ -61,7 +64,8 @@ public record DeviceConfig(
                 Behaviour.alwaysSucceeds(installTime),
                 0,
                 Duration.ofSeconds(1),
-                Duration.ofSeconds(64));
+                Duration.ofSeconds(64),
+                null);
     }
 
     /** A builder that starts from this configuration (the record is wide: one place copies it). */
@@ -85,6 +89,10 @@ public record DeviceConfig(
         return toBuilder().useStartNext(startNext).build();
     }
 
+    public DeviceConfig withDownloads(dev.fleetsim.device.download.DeviceDownloads value) {
+        return toBuilder().downloads(value).build();
+    }
+
     public DeviceConfig withRetry(Duration base, Duration max) {
         return toBuilder().retryBase(base).retryMax(max).build();
     }
@@ -103,6 +111,7 @@ public record DeviceConfig(
         private long seed;
         private Duration retryBase;
         private Duration retryMax;
+        private dev.fleetsim.device.download.DeviceDownloads downloads;
 
         private Builder(DeviceConfig c) {
             this.host = c.host();
@@ -117,6 +126,7 @@ public record DeviceConfig(
             this.seed = c.seed();
             this.retryBase = c.retryBase();
             this.retryMax = c.retryMax();
+            this.downloads = c.downloads();
         }
 
         public Builder host(String value) {
@@ -179,6 +189,11 @@ public record DeviceConfig(
             return this;
         }
 
+        public Builder downloads(dev.fleetsim.device.download.DeviceDownloads value) {
+            this.downloads = value;
+            return this;
+        }
+
         public DeviceConfig build() {
             return new DeviceConfig(
                     host,
@@ -192,7 +207,8 @@ public record DeviceConfig(
                     behaviour,
                     seed,
                     retryBase,
-                    retryMax);
+                    retryMax,
+                    downloads);
         }
     }
 }

@@ -54,6 +54,9 @@ public interface DeviceListener {
 
     default void downloadEnd(String thingName, String jobId, long bytes, long nanoTime) {}
 
+    /** A download failed (after its retries) or was refused; the device reports FAILED or REJECTED. */
+    default void downloadFailed(String thingName, String jobId, String reason, long nanoTime) {}
+
     /** The service accepted a status update. */
     default void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {}
 

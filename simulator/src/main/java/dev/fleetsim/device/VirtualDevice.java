@@ -12,6 +12,9 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Outcome;
+import dev.fleetsim.device.download.DeviceDownloads;
+import dev.fleetsim.device.download.DownloadRequest;
+import dev.fleetsim.device.download.DownloadResult;
 import dev.fleetsim.device.handlers.JobDocuments;
 import dev.fleetsim.device.handlers.JobPlan;
 import dev.fleetsim.device.handlers.Step;
@@ -32,7 +35,9 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -134,6 +139,10 @@ public final class VirtualDevice {
         Map<String, String> details = new LinkedHashMap<>();
         /** The last update sent, resent as is (with a fresh version) after a VersionMismatch. */
         UpdateJobExecutionRequest lastUpdate;
+        /** The download in progress, or null. */
+        io.netty.util.concurrent.Future<DownloadResult> download;
+        /** Bytes of the last finished real download, or -1. */
+        long downloadedBytes = -1;
 
         Work(String jobId, long executionNumber, int version, JobPlan plan, Behaviour.Plan draw) {
             this.jobId = jobId;
@@ -396,9 +405,7 @@ public final class VirtualDevice {
     private void onAccepted(JobsTopic topic, byte[] payload) {
         JsonNode json = JobsJson.readTree(new String(payload, java.nio.charset.StandardCharsets.UTF_8));
         String token = json.path("clientToken").asText(null);
-        if (token != null) {
-            pending.remove(token);
-        }
+        Pending request = token == null ? null : pending.remove(token);
         listener.requestAccepted(thingName, topic.operation(), System.nanoTime());
         switch (topic.operation()) {
             case DESCRIBE -> {
@@ -415,7 +422,10 @@ public final class VirtualDevice {
             case START_NEXT ->
                 onAnswerToAsk(JobsJson.read(payload, StartNextJobExecutionResponse.class)
                         .execution());
-            case UPDATE -> onUpdateAccepted(topic.jobId());
+            case UPDATE ->
+                onUpdateAccepted(
+                        topic.jobId(),
+                        request != null && request.request() instanceof UpdateJobExecutionRequest u ? u : null);
             default -> {}
         }
     }
@@ -514,11 +524,15 @@ public final class VirtualDevice {
         runStep();
     }
 
-    private void onUpdateAccepted(String jobId) {
+    /** {@code update} is the accepted request when its client token matched one in flight, else null. */
+    private void onUpdateAccepted(String jobId, UpdateJobExecutionRequest update) {
         if (work == null || !jobId.equals(work.jobId)) {
             return;
         }
         work.version++;
+        if (update != null && state == State.REPORTING && update.status() != work.reporting) {
+            return; // a progress update sent before the terminal one: the terminal answer is still to come
+        }
         if (state == State.STARTING) {
             listener.statusReported(thingName, jobId, JobExecutionStatus.IN_PROGRESS, System.nanoTime());
             state = State.WORKING;
@@ -621,9 +635,91 @@ public final class VirtualDevice {
                     },
                     duration.toNanos() / 2,
                     TimeUnit.NANOSECONDS);
+            if (crashNow && config.downloads() != null) {
+                startDownload((Step.Download) step); // the crash timer above cuts it halfway
+            }
+            return;
+        }
+        if (step instanceof Step.Download download && config.downloads() != null) {
+            startDownload(download);
             return;
         }
         work.timer = loop.schedule(() -> endStep(step), duration.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A real download into the device's sandbox (or discarded), verified against the document's size, SHA-256 and
+     * code signature; progress goes to {@code statusDetails.progress} when the cohort asks for it.
+     */
+    private void startDownload(Step.Download step) {
+        DeviceDownloads downloads = config.downloads();
+        Path sink = null;
+        if (downloads.sandboxRoot() != null) {
+            Path root = downloads.sandboxRoot().resolve(thingName).normalize();
+            Path target = root.resolve(step.sandboxPath()).normalize();
+            if (!target.startsWith(root) || target.equals(root)) {
+                report(JobExecutionStatus.REJECTED, Map.of("reason", "the path escapes the device sandbox"));
+                return;
+            }
+            sink = target;
+        }
+        byte[] signature =
+                step.signatureBase64() == null ? null : Base64.getDecoder().decode(step.signatureBase64());
+        DownloadRequest request = new DownloadRequest(
+                step.url(),
+                sink,
+                step.expectedSize(),
+                step.sha256Hex(),
+                signature,
+                downloads.codeSigningKey(),
+                downloads.maxBytes(),
+                downloads.bytesPerSecond(),
+                downloads.progressStepPercent());
+        Work w = work;
+        w.download = downloads.downloader().fetch(loop, request, (bytes, total) -> {
+            boolean updateInFlight =
+                    pending.values().stream().anyMatch(p -> p.topic().operation() == JobsTopic.Operation.UPDATE);
+            if (work == w && state == State.WORKING && bytes > 0 && bytes < total && !updateInFlight) {
+                w.details.put("progress", (bytes * 100 / total) + "%");
+                sendUpdate(JobExecutionStatus.IN_PROGRESS, w.details);
+            }
+        });
+        w.download.addListener(f -> {
+            if (work != w || f.isCancelled() || state != State.WORKING) {
+                return;
+            }
+            w.download = null;
+            onDownloaded(step, (DownloadResult) f.getNow());
+        });
+    }
+
+    private void onDownloaded(Step.Download step, DownloadResult result) {
+        switch (result.outcome()) {
+            case SUCCEEDED -> {
+                if (work.timer != null) {
+                    work.timer.cancel(false); // a crash planned for later in the download did not come
+                    work.timer = null;
+                }
+                work.details.remove("progress");
+                work.downloadedBytes = result.bytes();
+                endStep(step);
+            }
+            case FAILED, REJECTED -> {
+                long now = System.nanoTime();
+                listener.downloadFailed(thingName, work.jobId, result.reason(), now);
+                listener.phaseEnd(thingName, work.jobId, step.name(), now);
+                cancelTimer();
+                Map<String, String> details = new LinkedHashMap<>();
+                details.put("step", step.name());
+                details.put("reason", truncate(result.reason()));
+                report(
+                        result.outcome() == DownloadResult.Outcome.REJECTED
+                                ? JobExecutionStatus.REJECTED
+                                : JobExecutionStatus.FAILED,
+                        details);
+            }
+            case CANCELED -> {}
+        }
     }
 
     private void endStep(Step step) {
@@ -632,11 +728,11 @@ public final class VirtualDevice {
         }
         listener.phaseEnd(thingName, work.jobId, step.name(), System.nanoTime());
         if (step instanceof Step.Download download) {
-            listener.downloadEnd(
-                    thingName,
-                    work.jobId,
-                    download.expectedSize() == null ? 0 : download.expectedSize(),
-                    System.nanoTime());
+            long bytes = work.downloadedBytes >= 0
+                    ? work.downloadedBytes
+                    : download.expectedSize() == null ? 0 : download.expectedSize();
+            work.downloadedBytes = -1;
+            listener.downloadEnd(thingName, work.jobId, bytes, System.nanoTime());
         }
         work.stepIndex++;
         if (work.stepIndex < work.plan.steps().size() && work.draw.outcome() != Outcome.HANG) {
@@ -762,6 +858,10 @@ public final class VirtualDevice {
         if (work != null && work.timer != null) {
             work.timer.cancel(false);
             work.timer = null;
+        }
+        if (work != null && work.download != null) {
+            work.download.cancel(false);
+            work.download = null;
         }
     }
 

@@ -239,6 +239,9 @@ public final class LocalStack implements AutoCloseable {
         e.put("accessKeyId", S3Credentials.DEFAULT.accessKeyId());
         e.put("secretAccessKey", S3Credentials.DEFAULT.secretAccessKey());
         e.put("caCertificate", ca.caCertificateFile().toAbsolutePath().toString());
+        e.put(
+                "codeSigningCertificate",
+                ca.codeSigning().certificateFile().toAbsolutePath().toString());
         e.put("region", config.arns().region());
         e.put("accountId", config.arns().accountId());
         return e;

@@ -133,7 +133,10 @@ public final class JobDocuments {
                 throw new Rejection(kind, "filesize must be 0-" + MAX_FILE_SIZE + " bytes");
             }
             String path = sandboxPath(file.path("filepath").asText("firmware.bin"), kind);
-            steps.add(new Step.Download(url(url, kind), path, size));
+            String signature = file.has("sig-sha256-ecdsa")
+                    ? base64(file.get("sig-sha256-ecdsa").asText(), "sig-sha256-ecdsa", kind)
+                    : null;
+            steps.add(new Step.Download(url(url, kind), path, size, null, signature));
             steps.add(new Step.InstallFirmware(ota.path("streamname").asText("ota")));
         }
         return of(kind, steps);
@@ -149,10 +152,7 @@ public final class JobDocuments {
                 if (file.isEmpty()) {
                     throw new Rejection(kind, "download needs fileName");
                 }
-                yield new Step.Download(
-                        url(doc.path("url").asText(""), kind),
-                        sandboxPath(dir.isEmpty() ? file : dir + "/" + file, kind),
-                        doc.has("size") ? doc.get("size").asLong() : null);
+                yield download(doc, sandboxPath(dir.isEmpty() ? file : dir + "/" + file, kind), kind);
             }
             case "install", "update", "firmware-update" -> {
                 String version = doc.path("version")
@@ -178,11 +178,65 @@ public final class JobDocuments {
         };
         List<Step> steps = new ArrayList<>();
         if (step instanceof Step.InstallFirmware && doc.has("url")) {
-            steps.add(
-                    new Step.Download(url(doc.path("url").asText(""), kind), sandboxPath("firmware.bin", kind), null));
+            steps.add(download(doc, sandboxPath("firmware.bin", kind), kind));
         }
         steps.add(step);
         return of(kind, steps);
+    }
+
+    /**
+     * A download with what the document declares to verify it: {@code size}; {@code sha256} or the JS jobs-agent
+     * {@code checksum {hashAlgorithm, inline {value}}}; the AWS code-signing block {@code codesign {signature,
+     * signatureAlgorithm, rawPayloadSize}} (spec §6.3).
+     */
+    private static Step.Download download(JsonNode doc, String sandboxPath, String kind) {
+        Long size = doc.has("size") ? Long.valueOf(doc.get("size").asLong(-1)) : null;
+        String sha256 = doc.has("sha256") ? doc.get("sha256").asText() : null;
+        JsonNode checksum = doc.path("checksum");
+        if (checksum.isObject()) {
+            String algorithm =
+                    checksum.path("hashAlgorithm").asText("").replace("-", "").toUpperCase(Locale.ROOT);
+            if (!algorithm.equals("SHA256")) {
+                throw new Rejection(
+                        kind,
+                        "unsupported checksum.hashAlgorithm '"
+                                + checksum.path("hashAlgorithm").asText() + "' (SHA256 is supported)");
+            }
+            sha256 = checksum.path("inline").path("value").asText(null);
+        }
+        if (sha256 != null && !sha256.matches("[0-9a-fA-F]{64}")) {
+            throw new Rejection(kind, "the SHA-256 must be 64 hex digits");
+        }
+        String signature = null;
+        JsonNode codesign = doc.path("codesign");
+        if (codesign.isObject()) {
+            String algorithm = codesign.path("signatureAlgorithm").asText("SHA256withECDSA");
+            String normalized = algorithm.toUpperCase(Locale.ROOT).replace("-", "");
+            if (!normalized.contains("ECDSA") || !normalized.contains("SHA256")) {
+                throw new Rejection(
+                        kind,
+                        "unsupported codesign.signatureAlgorithm '" + algorithm + "' (SHA256withECDSA is supported)");
+            }
+            signature = base64(codesign.path("signature").asText(""), "codesign.signature", kind);
+            if (codesign.has("rawPayloadSize")) {
+                size = codesign.get("rawPayloadSize").asLong(-1);
+            }
+        }
+        if (size != null && (size < 0 || size > MAX_FILE_SIZE)) {
+            throw new Rejection(kind, "the size must be 0-" + MAX_FILE_SIZE + " bytes");
+        }
+        return new Step.Download(url(doc.path("url").asText(""), kind), sandboxPath, size, sha256, signature);
+    }
+
+    private static String base64(String text, String field, String kind) {
+        try {
+            if (text.isEmpty() || java.util.Base64.getDecoder().decode(text).length == 0) {
+                throw new IllegalArgumentException("empty");
+            }
+            return text;
+        } catch (IllegalArgumentException e) {
+            throw new Rejection(kind, field + " is not base64");
+        }
     }
 
     private static JobPlan of(String kind, List<Step> steps) {

@@ -7,8 +7,21 @@ public sealed interface Step {
     /** A short name reported in {@code statusDetails.step}. */
     String name();
 
-    /** Fetch a file into the sandbox (a timed no-op until the download path lands; the URL is checked). */
-    record Download(String url, String sandboxPath, Long expectedSize) implements Step {
+    /**
+     * Fetch a file into the sandbox over HTTP(S), verified against what the document declares.
+     *
+     * @param sandboxPath where it goes, relative to the device's sandbox (already checked to stay inside)
+     * @param expectedSize bytes the document declares ({@code size}, {@code filesize}, {@code codesign.rawPayloadSize})
+     * @param sha256Hex the declared SHA-256 ({@code sha256}, {@code checksum.inline.value}), or null
+     * @param signatureBase64 the code signature, DER ECDSA with SHA-256 ({@code codesign.signature},
+     *     {@code sig-sha256-ecdsa}), or null
+     */
+    record Download(String url, String sandboxPath, Long expectedSize, String sha256Hex, String signatureBase64)
+            implements Step {
+        public Download(String url, String sandboxPath, Long expectedSize) {
+            this(url, sandboxPath, expectedSize, null, null);
+        }
+
         @Override
         public String name() {
             return "download";

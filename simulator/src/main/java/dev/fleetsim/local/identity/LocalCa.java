@@ -201,6 +201,45 @@ public final class LocalCa implements CertificateIssuer {
         }
     }
 
+    /** A code-signing key and its certificate (issued by this CA, extended key usage codeSigning). */
+    public record CodeSigning(PrivateKey key, X509Certificate certificate, Path keyFile, Path certificateFile) {}
+
+    /**
+     * The stack's code-signing identity, created on first use and kept in the CA folder ({@code codesign.pem},
+     * {@code codesign-key.pem}): {@code fleetsim artifact put --sign} signs with it, devices verify with the certificate.
+     */
+    public synchronized CodeSigning codeSigning() {
+        Path certFile = dir.resolve("codesign.pem");
+        Path keyFile = dir.resolve("codesign-key.pem");
+        try {
+            if (Files.exists(certFile) && Files.exists(keyFile)) {
+                return new CodeSigning(
+                        Pem.privateKey(Files.readString(keyFile)),
+                        Pem.certificate(Files.readString(certFile)),
+                        keyFile,
+                        certFile);
+            }
+            KeyPair keys = Pem.newEcKeyPair();
+            X509Certificate cert = sign(
+                    builder("CN=fleetsim code signing,O=fleetsim", keys)
+                            .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                            .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+                            .addExtension(
+                                    Extension.extendedKeyUsage,
+                                    false,
+                                    new org.bouncycastle.asn1.x509.ExtendedKeyUsage(
+                                            org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_codeSigning)),
+                    caKey);
+            Files.writeString(keyFile, Pem.encode(keys.getPrivate()));
+            Files.writeString(certFile, Pem.encode(cert));
+            return new CodeSigning(keys.getPrivate(), cert, keyFile, certFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set up the code-signing key in " + dir, e);
+        } catch (GeneralSecurityException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot set up the code-signing key", e);
+        }
+    }
+
     /** The id AWS gives a certificate: the SHA-256 of its DER encoding, in lower-case hex. */
     public static String certificateId(X509Certificate certificate) {
         try {
