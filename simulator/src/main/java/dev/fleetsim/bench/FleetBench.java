@@ -139,34 +139,8 @@ public final class FleetBench {
      * limit of 20,000.
      */
     public void completionTwoProcesses(int devices) throws Exception {
-        java.nio.file.Path stateDir = java.nio.file.Files.createTempDirectory("fleetsim-bench-local-");
-        Process local = new ProcessBuilder(
-                        ProcessHandle.current().info().command().orElse("java"),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        "dev.fleetsim.cli.FleetsimCommand",
-                        "local",
-                        "--state-dir",
-                        stateDir.toString(),
-                        "--mqtt-port",
-                        "0",
-                        "--mqtts-port",
-                        "-1",
-                        "--control-plane-port",
-                        "0",
-                        "--data-plane-port",
-                        "0")
-                .redirectErrorStream(true)
-                .redirectOutput(stateDir.resolve("local.log").toFile())
-                .start();
-        try {
-            java.nio.file.Path endpointsFile = stateDir.resolve("endpoints.json");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!java.nio.file.Files.exists(endpointsFile) && System.nanoTime() < deadline && local.isAlive()) {
-                Thread.sleep(100);
-            }
-            Thread.sleep(200); // the file is written whole, but give the writer its close
-            var endpoints = JobsJson.mapper().readTree(endpointsFile.toFile());
+        try (ChildStack child = ChildStack.start()) {
+            var endpoints = child.endpoints();
             java.net.URI mqtt = java.net.URI.create(endpoints.get("mqtt").textValue());
             try (software.amazon.awssdk.services.iot.IotClient iot =
                     software.amazon.awssdk.services.iot.IotClient.builder()
@@ -211,15 +185,6 @@ public final class FleetBench {
                                     + " (CreateJob → last SUCCEEDED accepted)",
                             counter.succeeded.get(), devices, seconds, counter.succeeded.get() / seconds));
                 }
-            }
-        } finally {
-            local.destroy();
-            if (!local.waitFor(20, TimeUnit.SECONDS)) {
-                local.destroyForcibly();
-            }
-            try (var files = java.nio.file.Files.walk(stateDir)) {
-                files.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(f -> f.toFile().delete());
             }
         }
     }

@@ -12,7 +12,11 @@ import picocli.CommandLine.Option;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Benchmarks, each reported as a ratio to a baseline measured in the same run.",
-        subcommands = {BenchCommand.JobsApi.class, BenchCommand.FleetBenchCommand.class})
+        subcommands = {
+            BenchCommand.JobsApi.class,
+            BenchCommand.FleetBenchCommand.class,
+            BenchCommand.DownloadBenchCommand.class
+        })
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -120,6 +124,94 @@ final class BenchCommand implements Runnable {
             }
             if (idle > 0) {
                 bench.idle(idle);
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code fleetsim bench download}. */
+    @Command(
+            name = "download",
+            mixinStandardHelpOptions = true,
+            description = "Verified download throughput at several concurrencies against 'curl -s URL | sha256sum'"
+                    + " pipelines on the same store and the machine's SHA-256 ceiling; a large artifact in a small"
+                    + " heap; many shaped devices at once.")
+    static final class DownloadBenchCommand implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--size",
+                defaultValue = "8MiB",
+                converter = LocalCommand.SizeConverter.class,
+                description = "Artifact size for the throughput runs (default ${DEFAULT-VALUE}).")
+        long size;
+
+        @Option(
+                names = "--concurrency",
+                split = ",",
+                defaultValue = "1,16,256,1000",
+                description =
+                        "Concurrent devices (and curl pipelines) per run (default ${DEFAULT-VALUE}; empty skips).")
+        java.util.List<Integer> concurrency;
+
+        @Option(
+                names = "--large",
+                defaultValue = "1GiB",
+                converter = LocalCommand.SizeConverter.class,
+                description = "Artifact fetched by a child JVM with --large-heap (default ${DEFAULT-VALUE}; 0 skips).")
+        long large;
+
+        @Option(
+                names = "--large-heap",
+                defaultValue = "64",
+                description = "Heap of that child JVM in MiB (default ${DEFAULT-VALUE}).")
+        int largeHeap;
+
+        @Option(
+                names = "--shaped-devices",
+                defaultValue = "10000",
+                description = "Devices downloading at once, each shaped to --shaped-rate (default ${DEFAULT-VALUE}; 0"
+                        + " skips).")
+        int shapedDevices;
+
+        @Option(
+                names = "--shaped-size",
+                defaultValue = "256KiB",
+                converter = LocalCommand.SizeConverter.class,
+                description = "Artifact size for the shaped run (default ${DEFAULT-VALUE}).")
+        long shapedSize;
+
+        @Option(
+                names = "--shaped-rate",
+                defaultValue = "1Mbps",
+                description = "Bandwidth of each shaped device (default ${DEFAULT-VALUE}).")
+        String shapedRate;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            long rate;
+            try {
+                rate = dev.fleetsim.scenario.Units.bytesPerSecond(shapedRate);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--shaped-rate: " + e.getMessage());
+            }
+            try (dev.fleetsim.bench.DownloadBench bench = new dev.fleetsim.bench.DownloadBench(line -> {
+                out.println("  " + line);
+                out.flush();
+            })) {
+                java.util.List<Integer> levels =
+                        concurrency.stream().filter(c -> c > 0).toList();
+                if (!levels.isEmpty()) {
+                    bench.throughput(size, levels);
+                }
+                if (large > 0) {
+                    bench.large(large, largeHeap);
+                }
+                if (shapedDevices > 0) {
+                    bench.shaped(shapedDevices, shapedSize, rate);
+                }
             }
             return ExitCodes.OK;
         }

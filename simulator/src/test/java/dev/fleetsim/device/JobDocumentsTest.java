@@ -46,6 +46,40 @@ class JobDocumentsTest {
     }
 
     @Test
+    void downloadsCarryTheDeclaredHashAndAwsCodesignBlock() {
+        String sha = "a".repeat(64);
+        JobPlan plan = plan("""
+                {"operation":"install","version":"2.0","url":"https://h/fw.bin","sha256":"%s",
+                 "codesign":{"rawPayloadSize":1000,"signature":"MEUCIQ==","signatureAlgorithm":"SHA256withECDSA",
+                 "payloadLocation":{"s3":{"bucketName":"b","key":"k","version":"1"}}}}""".formatted(sha));
+
+        assertThat(plan.steps())
+                .containsExactly(
+                        new Step.Download("https://h/fw.bin", "firmware.bin", 1000L, sha, "MEUCIQ=="),
+                        new Step.InstallFirmware("2.0"));
+
+        JobPlan jsAgent = plan("""
+                {"operation":"download","url":"http://h/f","fileName":"f","checksum":{"hashAlgorithm":"sha256",
+                 "inline":{"value":"%s"}}}""".formatted(sha));
+        assertThat(((Step.Download) jsAgent.steps().get(0)).sha256Hex()).isEqualTo(sha);
+    }
+
+    @Test
+    void unverifiableIntegrityDeclarationsAreRejected() {
+        assertThat(plan("""
+                        {"operation":"download","url":"http://h/f","fileName":"f","sha256":"xyz"}""").rejection()).isEqualTo("the SHA-256 must be 64 hex digits");
+        assertThat(plan("""
+                        {"operation":"download","url":"http://h/f","fileName":"f",
+                         "checksum":{"hashAlgorithm":"md5","inline":{"value":"00"}}}""").rejection()).contains("unsupported checksum.hashAlgorithm 'md5'");
+        assertThat(plan("""
+                        {"operation":"download","url":"http://h/f","fileName":"f",
+                         "codesign":{"signature":"AAAA","signatureAlgorithm":"SHA1withRSA"}}""").rejection()).contains("unsupported codesign.signatureAlgorithm 'SHA1withRSA'");
+        assertThat(plan("""
+                        {"operation":"download","url":"http://h/f","fileName":"f",
+                         "codesign":{"signature":"not base64!"}}""").rejection()).isEqualTo("codesign.signature is not base64");
+    }
+
+    @Test
     void freeRtosOtaOverHttp() {
         JobPlan plan = plan("""
                 {"afr_ota":{"protocols":["HTTP"],"streamname":"AFR_OTA-1","files":[{"filepath":"/device/fw.bin",
@@ -54,7 +88,7 @@ class JobDocumentsTest {
 
         assertThat(plan.kind()).isEqualTo("afr_ota");
         assertThat(plan.steps().get(0))
-                .isEqualTo(new Step.Download("https://s3.example.com/b/k?X=1", "device/fw.bin", 123456L));
+                .isEqualTo(new Step.Download("https://s3.example.com/b/k?X=1", "device/fw.bin", 123456L, null, "MEUC"));
         assertThat(plan.steps().get(1)).isInstanceOf(Step.InstallFirmware.class);
     }
 
