@@ -151,4 +151,49 @@ class AwsCliIT {
                     .hasSize(1);
         }
     }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void theAwsCliUploadsListsDownloadsAndPresignsOnTheArtifactStore(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        assumeTrue(Files.isExecutable(AWS), "the AWS CLI is not installed (apt-get install awscli)");
+        try (LocalStack stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS)) {
+            String s3 = stack.s3Endpoint();
+            byte[] content = new byte[3_000_000];
+            new java.util.Random(3).nextBytes(content);
+            Path file = dir.resolve("fw.bin");
+            Files.write(file, content);
+
+            assertThat(aws(s3, "s3", "mb", "s3://firmware").exitCode()).isZero();
+            Result put = aws(s3, "s3", "cp", file.toString(), "s3://firmware/releases/fw 2.0.bin");
+            assertThat(put.exitCode()).as(put.err()).isZero();
+            assertThat(aws(s3, "s3api", "list-objects-v2", "--bucket", "firmware")
+                            .json()
+                            .get("Contents")
+                            .get(0)
+                            .get("Size")
+                            .asLong())
+                    .isEqualTo(content.length);
+            Path back = dir.resolve("back.bin");
+            assertThat(aws(s3, "s3", "cp", "s3://firmware/releases/fw 2.0.bin", back.toString())
+                            .exitCode())
+                    .isZero();
+            assertThat(Files.readAllBytes(back)).isEqualTo(content);
+
+            String url = aws(s3, "s3", "presign", "s3://firmware/releases/fw 2.0.bin", "--expires-in", "300")
+                    .out()
+                    .trim();
+            java.net.http.HttpResponse<byte[]> got = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(got.statusCode()).isEqualTo(200);
+            assertThat(got.body()).isEqualTo(content);
+
+            Result missing = aws(s3, "s3api", "head-object", "--bucket", "firmware", "--key", "nope");
+            assertThat(missing.exitCode()).isNotZero();
+            assertThat(missing.err()).contains("404");
+        }
+    }
 }

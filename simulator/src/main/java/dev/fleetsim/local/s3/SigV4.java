@@ -19,7 +19,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * AWS Signature Version 4 for S3, both ways: verifying header-signed ({@code Authorization}) and presigned
+ * AWS Signature Version 4 for S3 (and SigV2 presigned URLs, which the AWS CLI v1 still makes), both ways: verifying header-signed ({@code Authorization}) and presigned
  * (query-string) requests as S3 does, presigning URLs, and the per-chunk signatures of {@code aws-chunked} uploads.
  *
  * <p>S3 specifics: the canonical URI is the decoded path encoded once (S3 neither normalises nor double-encodes it); the
@@ -76,6 +76,9 @@ public final class SigV4 {
         Map<String, String> query = decodeQuery(request.rawQuery());
         if (query.containsKey("X-Amz-Signature") || query.containsKey("X-Amz-Algorithm")) {
             return verifyPresigned(request, query, credentials, now);
+        }
+        if (query.containsKey("Signature") && query.containsKey("AWSAccessKeyId")) {
+            return verifyPresignedV2(request, query, credentials, now);
         }
         String authorization = request.header("authorization");
         if (authorization == null) {
@@ -212,6 +215,59 @@ public final class SigV4 {
             throw mismatch(scope.accessKeyId(), stringToSign, provided, canonical);
         }
         return new Verified(scope.accessKeyId(), UNSIGNED_PAYLOAD, provided, amzDate, scope.text(), key);
+    }
+
+    /**
+     * Legacy SigV2 query authentication ({@code AWSAccessKeyId}, {@code Expires}, {@code Signature}), which the AWS
+     * CLI v1's {@code aws s3 presign} still produces: Base64(HMAC-SHA1(secret, "GET\n\n\n" + Expires + "\n" +
+     * resource)).
+     */
+    private static Verified verifyPresignedV2(
+            Request request, Map<String, String> query, Function<String, S3Credentials> credentials, Instant now) {
+        long expires;
+        try {
+            expires = Long.parseLong(query.getOrDefault("Expires", ""));
+        } catch (NumberFormatException e) {
+            throw new S3Exception(403, "AccessDenied", "Query-string authentication requires the Expires parameter");
+        }
+        if (now.getEpochSecond() > expires) {
+            throw new S3Exception(
+                    403,
+                    "AccessDenied",
+                    "Request has expired",
+                    Map.of("Expires", Instant.ofEpochSecond(expires).toString(), "ServerTime", now.toString()));
+        }
+        S3Credentials secret = lookup(credentials, query.get("AWSAccessKeyId"));
+        StringBuilder resource = new StringBuilder(request.rawPath().isEmpty() ? "/" : request.rawPath());
+        List<String> sub = new ArrayList<>();
+        query.forEach((k, v) -> {
+            if (k.equals("versionId") || k.startsWith("response-")) {
+                sub.add(v.isEmpty() ? k : k + "=" + v);
+            }
+        });
+        java.util.Collections.sort(sub);
+        if (!sub.isEmpty()) {
+            resource.append('?').append(String.join("&", sub));
+        }
+        String contentMd5 = request.header("content-md5");
+        String contentType = request.header("content-type");
+        String stringToSign = request.method() + "\n" + (contentMd5 == null ? "" : contentMd5) + "\n"
+                + (contentType == null ? "" : contentType) + "\n" + expires + "\n" + resource;
+        byte[] expected;
+        try {
+            Mac mac = Mac.getInstance("HmacSHA1");
+            mac.init(new SecretKeySpec(secret.secretAccessKey().getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
+            expected = mac.doFinal(stringToSign.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+        String provided = query.get("Signature");
+        if (!MessageDigest.isEqual(
+                java.util.Base64.getEncoder().encodeToString(expected).getBytes(StandardCharsets.US_ASCII),
+                provided.getBytes(StandardCharsets.US_ASCII))) {
+            throw mismatch(query.get("AWSAccessKeyId"), stringToSign, provided, "(SigV2)");
+        }
+        return new Verified(query.get("AWSAccessKeyId"), UNSIGNED_PAYLOAD, provided, null, null, null);
     }
 
     /**
