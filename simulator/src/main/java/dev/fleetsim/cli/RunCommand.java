@@ -1,26 +1,36 @@
 package dev.fleetsim.cli;
 
-import dev.fleetsim.jobs.JobExecutionStatus;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
 import dev.fleetsim.local.LocalStackConfig;
-import dev.fleetsim.scenario.RunResult;
+import dev.fleetsim.scenario.RunObserver;
+import dev.fleetsim.scenario.RunReport;
 import dev.fleetsim.scenario.Scenario;
 import dev.fleetsim.scenario.ScenarioLoader;
 import dev.fleetsim.scenario.ScenarioRunner;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code fleetsim run FILE}: runs a scenario against the embedded local stack and prints a summary. */
+/** {@code fleetsim run FILE}: plays a scenario against the embedded local stack, shows it live, leaves a report. */
 @Command(
         name = "run",
         mixinStandardHelpOptions = true,
-        description = "Run a scenario against the embedded local stack (broker + IoT Jobs service) and print a"
-                + " summary. Exit 0 when every execution SUCCEEDED, 1 otherwise, 2 on bad input.")
+        description = "Run a scenario against the embedded local stack (broker, IoT Jobs service, artifact store):"
+                + " live progress, then report.json and report.html in the report folder. Exit 0 when every"
+                + " expectation holds (without expectations: every execution SUCCEEDED), 1 otherwise, 2 on bad"
+                + " input.")
 final class RunCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -28,6 +38,20 @@ final class RunCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE", description = "The scenario file (YAML), e.g. scenarios/quickstart.yaml.")
     Path file;
+
+    @Option(
+            names = "--report-dir",
+            paramLabel = "DIR",
+            description = "Where the report goes (default ./fleetsim-reports/<name>-<timestamp>/).")
+    Path reportDir;
+
+    @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            defaultValue = "-1",
+            description = "Serve the run's Prometheus metrics on 127.0.0.1:PORT/metrics while it runs (0: a free port;"
+                    + " default off).")
+    int metricsPort;
 
     @Option(
             names = "--mqtt-port",
@@ -48,56 +72,118 @@ final class RunCommand implements Callable<Integer> {
         if (mqttPort < 0 || mqttPort > 65_535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--mqtt-port must be 0-65535");
         }
+        if (metricsPort < -1 || metricsPort > 65_535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-port must be 0-65535");
+        }
         Scenario scenario = ScenarioLoader.load(file);
         PrintWriter out = spec.commandLine().getOut();
+        Path dir = reportDir != null
+                ? reportDir
+                : Path.of(
+                        "fleetsim-reports",
+                        scenario.name().replaceAll("[^a-zA-Z0-9_.-]", "-") + "-"
+                                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         out.printf(
-                "fleetsim run %s: scenario '%s', %d devices, %d job%s%n",
+                "fleetsim run %s: scenario '%s', %,d devices, %d job%s, seed %d%n",
                 file,
                 scenario.name(),
                 scenario.fleet().count(),
                 scenario.jobs().size(),
-                scenario.jobs().size() == 1 ? "" : "s");
+                scenario.jobs().size() == 1 ? "" : "s",
+                scenario.seed());
         out.flush();
-        ScenarioRunner runner = new ScenarioRunner(
-                LocalStackConfig.ephemeral().withBindAddress(bindAddress).withMqttPort(mqttPort), line -> {
-                    out.println("  " + line);
-                    out.flush();
-                });
-        RunResult result = runner.run(scenario);
-        printSummary(out, result);
-        return result.passed() ? ExitCodes.OK : ExitCodes.FAILED;
+        AtomicReference<HttpServer> metrics = new AtomicReference<>();
+        RunObserver.Sink sink = observer -> {
+            if (metricsPort >= 0) {
+                metrics.set(serveMetrics(observer, out));
+            }
+        };
+        RunReport report;
+        try {
+            ScenarioRunner runner = new ScenarioRunner(
+                    new ScenarioRunner.Options(bindAddress, mqttPort, dir, System.console() != null),
+                    line -> {
+                        out.println("  " + line);
+                        out.flush();
+                    },
+                    sink);
+            report = runner.run(scenario);
+        } finally {
+            if (metrics.get() != null) {
+                metrics.get().stop(0);
+            }
+        }
+        report.write(dir);
+        printSummary(out, report, dir);
+        return report.passed() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
-    static void printSummary(PrintWriter out, RunResult result) {
+    private HttpServer serveMetrics(RunObserver observer, PrintWriter out) {
+        try {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", metricsPort), 16);
+            server.createContext("/metrics", exchange -> {
+                byte[] body = observer.registry().scrape().getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                exchange.sendResponseHeaders(200, body.length);
+                try (OutputStream os = exchange.getResponseBody()) {
+                    os.write(body);
+                }
+            });
+            server.start();
+            out.println("  metrics: http://127.0.0.1:" + server.getAddress().getPort() + "/metrics");
+            out.flush();
+            return server;
+        } catch (IOException e) {
+            throw new UserInputException("--metrics-port " + metricsPort + ": " + e.getMessage());
+        }
+    }
+
+    static void printSummary(PrintWriter out, RunReport report, Path dir) {
+        JsonNode r = report.json();
         out.println();
         out.println("summary");
         out.printf(
-                "  devices ready      %d/%d%n",
-                result.devicesReady(), result.scenario().fleet().count());
-        for (RunResult.JobResult job : result.jobs()) {
-            out.printf("  job %s: %s%n", job.job().jobId(), job.job().status());
+                "  wall time %.1f s real, %.0f s simulated; %d MQTT connects, %d failures%n",
+                r.path("realSeconds").asDouble(),
+                r.path("simulatedSeconds").asDouble(),
+                r.path("mqtt").path("connects").asLong(),
+                r.path("mqtt").path("connectFailures").asLong());
+        for (JsonNode job : r.path("jobs")) {
             StringBuilder counts = new StringBuilder();
-            for (Map.Entry<JobExecutionStatus, Integer> e :
-                    job.job().executionCounts().entrySet()) {
-                counts.append(String.format("%s %d  ", e.getKey(), e.getValue()));
-            }
+            job.path("executions").fields().forEachRemaining(e -> {
+                if (e.getValue().asInt() > 0) {
+                    counts.append(e.getKey())
+                            .append(' ')
+                            .append(e.getValue().asInt())
+                            .append("  ");
+                }
+            });
             out.printf(
-                    "    executions       %s(of %d targets)%n",
-                    counts, job.job().targetCount());
-            RunResult.LatencySummary l = job.createdToSucceededMillis();
-            out.printf(
-                    "    created -> SUCCEEDED  p50 %.0f ms  p99 %.0f ms  max %.0f ms  (%d samples)%n",
-                    l.p50(), l.p99(), l.max(), l.count());
+                    "  job %s: %s%s  %s(rollout max deviation %d/min)%n",
+                    job.path("jobId").asText(),
+                    job.path("status").asText(),
+                    job.has("reasonCode") ? " (" + job.path("reasonCode").asText() + ")" : "",
+                    counts,
+                    job.path("rollout").path("maxDeviation").asInt());
         }
-        out.printf("  wall time          %.1f s%n", result.wallTime().toMillis() / 1000.0);
-        if (result.timedOut()) {
-            out.printf(
-                    "  result             FAIL: not every execution was terminal within %s%n",
-                    result.scenario().timeout());
+        JsonNode e2e = r.path("phases").path("end-to-end");
+        out.printf(
+                "  end to end (job created -> terminal status): p50 %.0f ms  p99 %.0f ms  max %.0f ms  (%d samples)%n",
+                e2e.path("p50Ms").asDouble(),
+                e2e.path("p99Ms").asDouble(),
+                e2e.path("maxMs").asDouble(),
+                e2e.path("count").asLong());
+        for (RunReport.Check c : report.checks()) {
+            out.printf("  %s %s (actual: %s)%n", c.passed() ? "pass" : "FAIL", c.text(), c.actual());
+        }
+        out.printf("  report: %s%n", dir.resolve("report.html"));
+        if (report.timedOut()) {
+            out.println("  result: FAIL: the run hit its timeout before every job was done");
         } else {
-            out.printf(
-                    "  result             %s%n",
-                    result.passed() ? "PASS: every execution SUCCEEDED" : "FAIL: not every execution SUCCEEDED");
+            out.println("  result: " + (report.passed() ? "PASS" : "FAIL")
+                    + (report.checks().isEmpty()
+                            ? (report.passed() ? ": every execution SUCCEEDED" : ": not every execution SUCCEEDED")
+                            : ""));
         }
         out.flush();
     }

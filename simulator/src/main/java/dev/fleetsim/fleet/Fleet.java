@@ -25,6 +25,20 @@ public final class Fleet implements AutoCloseable {
     private final List<VirtualDevice> devices;
 
     public Fleet(FleetConfig config, DeviceListener listener) {
+        this(
+                config,
+                i -> config.cohorts().isEmpty()
+                        ? config.device()
+                        : config.device()
+                                .withBehaviour(
+                                        Cohort.of(config.cohorts(), i, config.count())
+                                                .behaviour(),
+                                        config.device().seed()),
+                listener);
+    }
+
+    /** A fleet whose device {@code i} (index within the fleet) is configured by {@code deviceFor}. */
+    public Fleet(FleetConfig config, java.util.function.IntFunction<DeviceConfig> deviceFor, DeviceListener listener) {
         this.config = config;
         this.group = EventLoops.create(config.eventLoops(), "fleetsim-device");
         this.devices = new ArrayList<>();
@@ -33,11 +47,7 @@ public final class Fleet implements AutoCloseable {
             if (!config.shard().contains(i)) {
                 continue;
             }
-            DeviceConfig device = config.device();
-            if (!config.cohorts().isEmpty()) {
-                device = device.withBehaviour(
-                        Cohort.of(config.cohorts(), i, config.count()).behaviour(), device.seed());
-            }
+            DeviceConfig device = deviceFor.apply(i);
             if (!config.sourceAddresses().isEmpty()) {
                 device = device.withLocalAddress(config.sourceAddresses()
                         .get(created % config.sourceAddresses().size()));

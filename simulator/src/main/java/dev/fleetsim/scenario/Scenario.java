@@ -1,48 +1,134 @@
 package dev.fleetsim.scenario;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fleetsim.device.behaviour.Behaviour;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * A validated scenario, ready to run.
+ * A validated scenario, ready to run. Every time in it ({@code at}, {@code duration}, phase durations) is simulated
+ * time; the runner divides by {@link #timeScale()} for real time.
  *
- * @param source the file it came from
- * @param name scenario name
- * @param timeout how long to wait for every execution to be terminal
- * @param fleet the fleet
- * @param jobs the jobs, created in order once the fleet is ready
+ * @param timeout real-time cap on the whole run
+ * @param duration simulated time to run for; null runs until every job is terminal
  */
-public record Scenario(Path source, String name, Duration timeout, FleetSpec fleet, List<JobSpec> jobs) {
+public record Scenario(
+        Path source,
+        String name,
+        long seed,
+        double timeScale,
+        Duration timeout,
+        Duration duration,
+        FleetSpec fleet,
+        List<GroupSpec> groups,
+        List<CohortSpec> cohorts,
+        List<ArtifactSpec> artifacts,
+        List<JobSpec> jobs,
+        List<ActionSpec> actions,
+        List<Expectation> expectations) {
 
-    /** Default wait for terminal executions. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
 
     public Scenario {
+        groups = List.copyOf(groups);
+        cohorts = List.copyOf(cohorts);
+        artifacts = List.copyOf(artifacts);
         jobs = List.copyOf(jobs);
+        actions = List.copyOf(actions);
+        expectations = List.copyOf(expectations);
     }
 
-    /**
-     * @param count devices
-     * @param thingNamePattern {@link String#format} pattern over the device index
-     * @param connectRate connects per second
-     * @param installTime simulated install time of every job
-     */
-    public record FleetSpec(int count, String thingNamePattern, int connectRate, Duration installTime) {
+    /** Real time for a simulated duration. */
+    public Duration real(Duration simulated) {
+        return Duration.ofNanos((long) (simulated.toNanos() / timeScale));
+    }
+
+    public record FleetSpec(int count, String thingNamePattern, int startIndex, int connectRate, Duration rampUp) {
         public static final String DEFAULT_PATTERN = "sim-%05d";
         public static final int DEFAULT_CONNECT_RATE = 500;
-        public static final Duration DEFAULT_INSTALL_TIME = Duration.ofMillis(500);
+
+        public String thingName(int i) {
+            return String.format(thingNamePattern, startIndex + i);
+        }
     }
 
+    /** A static thing group: the devices with index in [from, to). */
+    public record GroupSpec(String name, int from, int to) {}
+
     /**
-     * @param jobId the job id
-     * @param description optional description
-     * @param document the job document as JSON text
-     * @param targets thing names; empty means every thing of the fleet
+     * A cohort: the devices with index in [from, to) share a behaviour (phase durations already in real time), a
+     * bandwidth (bytes/s, 0 = unlimited) and a progress-report step (percent, 0 = none).
      */
-    public record JobSpec(String jobId, String description, String document, List<String> targets) {
+    public record CohortSpec(String name, int from, int to, Behaviour behaviour, long bandwidth, int progressStep) {}
+
+    /** An artifact uploaded before the jobs: generated ({@code size}) or read from {@code file}. */
+    public record ArtifactSpec(String name, String bucket, String key, long size, Path file, boolean signed) {}
+
+    /**
+     * A job: AWS CreateJob request fields as JSON ({@code request}, with {@code jobId}), created {@code at} after the
+     * fleet is ready. {@code artifact} names an artifact whose document fragment is merged into the document.
+     * {@code targets} as written: thing names, group names or ARNs; empty targets the whole fleet.
+     */
+    public record JobSpec(String jobId, Duration at, ObjectNode request, String artifact, List<String> targets) {
         public JobSpec {
             targets = List.copyOf(targets);
+        }
+    }
+
+    /** A timeline entry. */
+    public sealed interface ActionSpec {
+        Duration at();
+
+        record CancelJob(Duration at, String jobId, boolean force, String comment) implements ActionSpec {}
+
+        /** Adds the devices with index in [from, to) to a group (created when missing). */
+        record AddThingsToGroup(Duration at, String group, int from, int to) implements ActionSpec {}
+
+        /** Takes the devices with index in [from, to) offline for {@code duration} (simulated). */
+        record Offline(Duration at, int from, int to, Duration duration) implements ActionSpec {}
+
+        /** A seeded share of the fleet drops its connections for {@code duration} (simulated). */
+        record DisconnectStorm(Duration at, double share, Duration duration) implements ActionSpec {}
+    }
+
+    /** A check made at the end; a failed one makes the run exit 1. */
+    public sealed interface Expectation {
+        /** Text as written, for the report. */
+        String text();
+
+        record JobStatus(String jobId, String status, String text) implements Expectation {}
+
+        /** Executions of {@code status}: a count, or a percentage of the job's targets. */
+        record ExecutionCount(String jobId, String status, Bound bound, String text) implements Expectation {}
+
+        /** The largest |observed − allowed| executions notified in any simulated minute. */
+        record RolloutDeviation(String jobId, Bound bound, String text) implements Expectation {}
+
+        /** Whether {@code abortConfig} stopped the job. */
+        record Aborted(String jobId, boolean aborted, String text) implements Expectation {}
+
+        /** A latency percentile of a phase, in milliseconds. */
+        record Latency(String phase, double percentile, Bound bound, String text) implements Expectation {}
+    }
+
+    /** {@code op value} with the value a count, a percentage ({@code percent}) or milliseconds. */
+    public record Bound(String op, double value, boolean percent) {
+        public boolean test(double actual) {
+            return switch (op) {
+                case "<" -> actual < value;
+                case "<=" -> actual <= value;
+                case ">" -> actual > value;
+                case ">=" -> actual >= value;
+                case "==" -> actual == value;
+                default -> throw new IllegalStateException(op);
+            };
+        }
+
+        @Override
+        public String toString() {
+            return op + " " + (value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value))
+                    + (percent ? "%" : "");
         }
     }
 }

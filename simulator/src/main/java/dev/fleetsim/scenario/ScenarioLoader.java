@@ -2,15 +2,13 @@ package dev.fleetsim.scenario;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.fleetsim.device.behaviour.Behaviour;
+import dev.fleetsim.device.behaviour.Distribution;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.local.jobs.CreateJobSpec;
@@ -22,25 +20,32 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.IllegalFormatException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Reads a scenario file and validates it into a {@link Scenario}. Syntax and type errors name file, line and column;
- * semantic errors name file and key path, and all of them are reported at once.
+ * Reads a scenario file and validates it into a {@link Scenario}. Every problem is reported at once, each with
+ * {@code file:line:column}, the key path and a hint; unknown keys get "did you mean". The reference is
+ * {@code scenarios/README.md}.
  */
 public final class ScenarioLoader {
     /** Largest fleet a scenario may ask for in one process. */
     public static final int MAX_DEVICES = 1_000_000;
 
-    private static final Pattern THING_ARN = Pattern.compile("arn:aws[a-z-]*:iot:[^:]*:[^:]*:thing/(.+)");
-    private static final ObjectMapper YAML = YAMLMapper.builder(new YAMLFactory())
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
+    private static final Pattern RANGE = Pattern.compile("(\\d+)\\s*-\\s*(\\d+)");
+    private static final ObjectMapper YAML =
+            YAMLMapper.builder(new YAMLFactory()).build();
+    private static final Set<String> EXECUTION_STATUSES =
+            Set.of("QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED");
+    private static final Set<String> JOB_STATUSES =
+            Set.of("IN_PROGRESS", "CANCELED", "COMPLETED", "DELETION_IN_PROGRESS", "SCHEDULED");
+    static final Set<String> PHASES =
+            Set.of("connect", "notify-to-start", "download", "install", "report", "end-to-end");
 
     private ScenarioLoader() {}
 
@@ -56,136 +61,591 @@ public final class ScenarioLoader {
         if (text.isBlank()) {
             throw new ScenarioException(file + ": the scenario file is empty");
         }
-        YamlLocations locations = YamlLocations.index(text);
-        ScenarioFile raw;
+        JsonNode root;
         try {
-            raw = YAML.readValue(text, ScenarioFile.class);
+            root = YAML.readTree(text);
         } catch (JsonProcessingException e) {
-            throw new ScenarioException(describe(file, locations, e));
+            JsonLocation l = e.getLocation();
+            throw new ScenarioException(file + (l == null ? "" : ":" + l.getLineNr() + ":" + l.getColumnNr())
+                    + ": not valid YAML: " + firstLine(e.getOriginalMessage()));
         }
-        return validate(file, locations, raw);
-    }
-
-    private static Scenario validate(Path file, YamlLocations locations, ScenarioFile raw) throws ScenarioException {
         List<String> errors = new ArrayList<>();
-        if (raw.name() == null || raw.name().isBlank()) {
-            errors.add("name: must not be empty");
-        }
-        Duration timeout = duration(raw.timeout(), Scenario.DEFAULT_TIMEOUT, "timeout", errors);
-        if (timeout.isZero() || timeout.isNegative()) {
-            errors.add("timeout: must be positive");
-        }
-
-        ScenarioFile.Fleet f = raw.fleet();
-        int count = f.count() == null ? 0 : f.count();
-        if (count < 1 || count > MAX_DEVICES) {
-            errors.add("fleet.count: must be between 1 and " + MAX_DEVICES + ", not " + count);
-        }
-        String pattern = f.thingNamePattern() == null ? Scenario.FleetSpec.DEFAULT_PATTERN : f.thingNamePattern();
-        Set<String> thingNames = new HashSet<>();
-        try {
-            for (int i = 0; i < Math.max(0, Math.min(count, MAX_DEVICES)); i++) {
-                String name = String.format(pattern, i);
-                if (!JobsTopic.isValidThingName(name)) {
-                    errors.add("fleet.thingNamePattern: gives '" + name
-                            + "', not a valid thing name (1-128 of a-z A-Z 0-9 : _ -)");
-                    break;
-                }
-                thingNames.add(name);
-            }
-            if (count > 0 && thingNames.size() > 0 && thingNames.size() < count) {
-                errors.add("fleet.thingNamePattern: gives duplicate names; include the index, e.g. sim-%05d");
-            }
-        } catch (IllegalFormatException e) {
-            errors.add("fleet.thingNamePattern: '" + pattern + "' is not a format for one integer, e.g. sim-%05d");
-        }
-        int connectRate = f.connectRate() == null ? Scenario.FleetSpec.DEFAULT_CONNECT_RATE : f.connectRate();
-        if (connectRate < 1) {
-            errors.add("fleet.connectRate: must be at least 1 connect per second");
-        }
-        Duration installTime =
-                duration(f.installTime(), Scenario.FleetSpec.DEFAULT_INSTALL_TIME, "fleet.installTime", errors);
-
-        List<Scenario.JobSpec> jobs = new ArrayList<>();
-        Set<String> jobIds = new HashSet<>();
-        if (raw.jobs().isEmpty()) {
-            errors.add("jobs: list at least one job");
-        }
-        for (int i = 0; i < raw.jobs().size(); i++) {
-            jobs.add(job(raw.jobs().get(i), "jobs[" + i + "]", jobIds, thingNames, errors));
-        }
+        Scenario scenario = new Reader(file, errors).read(new Node(root, "", errors));
         if (!errors.isEmpty()) {
+            YamlLocations locations = YamlLocations.index(text);
             throw new ScenarioException(errors.stream()
                     .map(e -> at(file, locations, e.substring(0, Math.max(0, e.indexOf(": ")))) + ": " + e)
                     .collect(Collectors.joining(System.lineSeparator())));
         }
-        return new Scenario(
-                file, raw.name(), timeout, new Scenario.FleetSpec(count, pattern, connectRate, installTime), jobs);
+        return scenario;
     }
 
-    private static Scenario.JobSpec job(
-            ScenarioFile.Job job, String at, Set<String> jobIds, Set<String> fleet, List<String> errors) {
-        if (!JobsTopic.isValidJobId(job.jobId())) {
-            errors.add(at + ".jobId: '" + job.jobId() + "' must be 1-64 of a-z A-Z 0-9 _ -");
-        } else if (!jobIds.add(job.jobId())) {
-            errors.add(at + ".jobId: '" + job.jobId() + "' is used by an earlier job");
+    /** One pass over the tree, collecting errors. */
+    private static final class Reader {
+        private final Path file;
+        private final List<String> errors;
+        private double timeScale = 1;
+        private int count;
+        private final Map<String, Scenario.GroupSpec> groups = new LinkedHashMap<>();
+        private final Map<String, Scenario.CohortSpec> cohorts = new LinkedHashMap<>();
+        private final Set<String> artifactNames = new HashSet<>();
+        private final Set<String> jobIds = new HashSet<>();
+        private final Set<String> thingNames = new HashSet<>();
+
+        Reader(Path file, List<String> errors) {
+            this.file = file;
+            this.errors = errors;
         }
-        String document = document(job.document(), at + ".document", errors);
-        List<String> targets = new ArrayList<>();
-        if (job.targets() != null) {
-            if (job.targets().isEmpty()) {
-                errors.add(at + ".targets: list at least one target, or leave the key out to target the whole fleet");
+
+        Scenario read(Node top) {
+            if (!top.mapping(
+                    "name",
+                    "seed",
+                    "timeout",
+                    "duration",
+                    "target",
+                    "fleet",
+                    "cohorts",
+                    "artifacts",
+                    "jobs",
+                    "actions",
+                    "expect")) {
+                top.error("a scenario is a mapping with at least name, fleet and jobs");
+                return null;
             }
-            for (String target : job.targets()) {
-                Matcher arn = THING_ARN.matcher(target == null ? "" : target);
-                String name = arn.matches() ? arn.group(1) : target;
-                if (!fleet.contains(name)) {
-                    errors.add(at + ".targets: '" + target + "' is not a thing of this fleet");
+            String name = top.get("name").required();
+            long seed = top.get("seed").integer(1, Long.MIN_VALUE, Long.MAX_VALUE);
+            target(top.get("target"));
+            Duration timeout = top.get("timeout").duration(Scenario.DEFAULT_TIMEOUT);
+            Duration duration = top.get("duration").duration(null);
+            Scenario.FleetSpec fleet = fleet(top.get("fleet"));
+            List<Scenario.CohortSpec> cohortList = cohorts(top.get("cohorts"));
+            List<Scenario.ArtifactSpec> artifacts = artifacts(top.get("artifacts"));
+            List<Scenario.JobSpec> jobs = jobs(top.get("jobs"));
+            List<Scenario.ActionSpec> actions = actions(top.get("actions"));
+            List<Scenario.Expectation> expectations = expectations(top.get("expect"));
+            if (jobs.isEmpty() && duration == null && !top.get("jobs").isMissing()) {
+                top.get("jobs").error("list at least one job, or set a duration");
+            }
+            if (!errors.isEmpty()) {
+                return null;
+            }
+            return new Scenario(
+                    file,
+                    name,
+                    seed,
+                    timeScale,
+                    timeout,
+                    duration,
+                    fleet,
+                    new ArrayList<>(groups.values()),
+                    cohortList,
+                    artifacts,
+                    jobs,
+                    actions,
+                    expectations);
+        }
+
+        private void target(Node target) {
+            if (target.isMissing() || !target.mapping("local", "iot-core")) {
+                return;
+            }
+            if (target.has("iot-core")) {
+                target.get("iot-core")
+                        .error("running against AWS IoT Core is reserved for a later release; use"
+                                + " 'local' for now");
+                target.get("iot-core").mapping("endpoint", "region", "profile");
+            }
+            Node local = target.get("local");
+            if (local.mapping("timeScale")) {
+                Node scale = local.get("timeScale");
+                double s = scale.number(1);
+                if (!(s > 0) || s > 3600) {
+                    scale.error("must be above 0 and at most 3600 (simulated seconds per real second)");
+                } else {
+                    timeScale = s;
                 }
-                targets.add(name);
             }
         }
-        return new Scenario.JobSpec(job.jobId(), job.description(), document, targets);
-    }
 
-    /** A CreateJob document: an object in YAML, or JSON text holding an object. */
-    private static String document(JsonNode node, String at, List<String> errors) {
-        if (node == null || node.isNull()) {
-            errors.add(at + ": required; give the job document as an object or as JSON text");
-            return "{}";
+        private Scenario.FleetSpec fleet(Node f) {
+            if (f.isMissing()) {
+                f.error("required: the fleet's count at least");
+                return null;
+            }
+            if (!f.mapping("count", "thingNamePattern", "startIndex", "connectRate", "rampUp", "groups")) {
+                return null;
+            }
+            count = (int) f.get("count").integer(0, 1, MAX_DEVICES);
+            if (!f.has("count")) {
+                f.get("count").error("required");
+            }
+            String pattern = f.get("thingNamePattern").text(Scenario.FleetSpec.DEFAULT_PATTERN);
+            int start = (int) f.get("startIndex").integer(0, 0, Integer.MAX_VALUE);
+            int rate = (int) f.get("connectRate").integer(Scenario.FleetSpec.DEFAULT_CONNECT_RATE, 1, 1_000_000);
+            Duration ramp = f.get("rampUp").duration(Duration.ZERO);
+            Scenario.FleetSpec spec = new Scenario.FleetSpec(count, pattern, start, rate, ramp);
+            try {
+                for (int i = 0; i < count; i++) {
+                    String thing = spec.thingName(i);
+                    if (!JobsTopic.isValidThingName(thing)) {
+                        f.get("thingNamePattern")
+                                .error("gives '" + thing + "', not a valid thing name (1-128 of a-z A-Z 0-9 : _ -)");
+                        break;
+                    }
+                    thingNames.add(thing);
+                }
+                if (count > 0 && !thingNames.isEmpty() && thingNames.size() < count) {
+                    f.get("thingNamePattern").error("gives duplicate names; include the index, e.g. sim-%05d");
+                }
+            } catch (IllegalFormatException e) {
+                f.get("thingNamePattern").error("'" + pattern + "' is not a format for one integer, e.g. sim-%05d");
+            }
+            int next = 0;
+            for (Node g : f.get("groups").list()) {
+                if (!g.mapping("name", "share", "count", "range")) {
+                    continue;
+                }
+                String name = g.get("name").required();
+                int[] range = range(g, next);
+                if (name != null && !name.matches("[a-zA-Z0-9:_-]{1,128}")) {
+                    g.get("name").error("a thing group name is 1-128 of a-z A-Z 0-9 : _ -");
+                } else if (name != null && groups.containsKey(name)) {
+                    g.get("name").error("'" + name + "' is defined twice");
+                } else if (name != null && range != null) {
+                    groups.put(name, new Scenario.GroupSpec(name, range[0], range[1]));
+                    next = Math.max(next, range[1]);
+                }
+            }
+            return spec;
         }
-        String text;
-        if (node.isTextual()) {
-            text = node.textValue();
+
+        /** [from, to) of devices by {@code share}, {@code count} or {@code range} (inclusive "a-b"), from {@code next}. */
+        private int[] range(Node n, int next) {
+            int given = (n.has("share") ? 1 : 0) + (n.has("count") ? 1 : 0) + (n.has("range") ? 1 : 0);
+            if (given != 1) {
+                n.error("give exactly one of share, count or range");
+                return null;
+            }
+            if (n.has("range")) {
+                String text = n.get("range").text("");
+                Matcher m = RANGE.matcher(text.trim());
+                if (!m.matches()) {
+                    n.get("range").error("write device indexes as 'first-last', e.g. 0-99");
+                    return null;
+                }
+                int a = Integer.parseInt(m.group(1));
+                int b = Integer.parseInt(m.group(2));
+                if (a > b || b >= count) {
+                    n.get("range").error("must lie within 0-" + (count - 1) + " with first <= last");
+                    return null;
+                }
+                return new int[] {a, b + 1};
+            }
+            int size = n.has("count")
+                    ? (int) n.get("count").integer(0, 1, Math.max(1, count))
+                    : (int) Math.round(n.get("share").fraction(0) * count);
+            if (next + size > count) {
+                (n.has("count") ? n.get("count") : n.get("share"))
+                        .error("the shares and counts so far add up to more than the fleet's " + count + " devices");
+                return null;
+            }
+            return new int[] {next, next + size};
+        }
+
+        private List<Scenario.CohortSpec> cohorts(Node list) {
+            List<Scenario.CohortSpec> out = new ArrayList<>();
+            int next = 0;
+            for (Node c : list.list()) {
+                if (!c.mapping(
+                        "name",
+                        "share",
+                        "count",
+                        "range",
+                        "group",
+                        "outcomes",
+                        "download",
+                        "install",
+                        "reboot",
+                        "rebootDuringInstall",
+                        "crashMidDownload",
+                        "bandwidth",
+                        "progressStep")) {
+                    continue;
+                }
+                String name = c.get("name").required();
+                int[] range;
+                if (c.has("group")) {
+                    String group = c.get("group").text("");
+                    Scenario.GroupSpec g = groups.get(group);
+                    if (g == null) {
+                        String hint = DidYouMean.closest(group, groups.keySet());
+                        c.get("group")
+                                .error("no group '" + group + "' in fleet.groups"
+                                        + (hint == null ? "" : "; did you mean '" + hint + "'?"));
+                        range = null;
+                    } else {
+                        range = new int[] {g.from(), g.to()};
+                    }
+                } else {
+                    range = range(c, next);
+                    if (range != null) {
+                        next = range[1];
+                    }
+                }
+                Node o = c.get("outcomes");
+                double succeed = 1;
+                double fail = 0;
+                double reject = 0;
+                double hang = 0;
+                if (o.mapping("succeed", "fail", "reject", "hang")) {
+                    succeed = o.get("succeed").number(0);
+                    fail = o.get("fail").number(0);
+                    reject = o.get("reject").number(0);
+                    hang = o.get("hang").number(0);
+                    if (succeed + fail + reject + hang <= 0) {
+                        o.error("give at least one positive weight of succeed, fail, reject or hang");
+                        succeed = 1;
+                    }
+                }
+                Distribution download = distribution(c.get("download"), Duration.ZERO);
+                Distribution install = distribution(c.get("install"), Duration.ofSeconds(1));
+                Distribution reboot = distribution(c.get("reboot"), Duration.ofSeconds(5));
+                double rebootDuring = c.get("rebootDuringInstall").fraction(0);
+                double crash = c.get("crashMidDownload").fraction(0);
+                long bandwidth = c.get("bandwidth").bitRate(0);
+                int progress = (int) Math.round(c.get("progressStep").fraction(0) * 100);
+                if (name != null && cohorts.containsKey(name)) {
+                    c.get("name").error("'" + name + "' is defined twice");
+                }
+                if (name != null && range != null) {
+                    Behaviour behaviour = new Behaviour(
+                            name, succeed, fail, reject, hang, download, install, rebootDuring, crash, reboot);
+                    Scenario.CohortSpec spec =
+                            new Scenario.CohortSpec(name, range[0], range[1], behaviour, bandwidth, progress);
+                    cohorts.put(name, spec);
+                    out.add(spec);
+                }
+            }
+            return out;
+        }
+
+        /** A duration, or {uniform: [a, b]}, {normal: {mean, stddev}}, {lognormal: {median, sigma}}, {exponential: m}. */
+        private Distribution distribution(Node n, Duration fallback) {
+            if (n.isMissing()) {
+                return Distribution.fixed(scaled(fallback));
+            }
+            if (n.json().isValueNode()) {
+                return Distribution.fixed(scaled(n.duration(fallback)));
+            }
+            if (!n.mapping("fixed", "uniform", "normal", "lognormal", "exponential")
+                    || n.json().size() != 1) {
+                n.error("give one of fixed, uniform, normal, lognormal or exponential");
+                return Distribution.fixed(scaled(fallback));
+            }
+            if (n.has("fixed")) {
+                return Distribution.fixed(scaled(n.get("fixed").duration(fallback)));
+            }
+            if (n.has("exponential")) {
+                return new Distribution.Exponential(scaled(n.get("exponential").duration(fallback)));
+            }
+            if (n.has("uniform")) {
+                List<Node> bounds = n.get("uniform").list();
+                if (bounds.size() != 2) {
+                    n.get("uniform").error("write [min, max], e.g. [1s, 5s]");
+                    return Distribution.fixed(scaled(fallback));
+                }
+                Duration a = bounds.get(0).duration(fallback);
+                Duration b = bounds.get(1).duration(fallback);
+                if (a.compareTo(b) > 0) {
+                    n.get("uniform").error("min must not exceed max");
+                    return Distribution.fixed(scaled(fallback));
+                }
+                return new Distribution.Uniform(scaled(a), scaled(b));
+            }
+            if (n.has("normal")) {
+                Node p = n.get("normal");
+                p.mapping("mean", "stddev");
+                return new Distribution.Normal(
+                        scaled(p.get("mean").duration(fallback)),
+                        scaled(p.get("stddev").duration(Duration.ZERO)));
+            }
+            Node p = n.get("lognormal");
+            p.mapping("median", "sigma");
+            double sigma = p.get("sigma").number(0.5);
+            return new Distribution.LogNormal(scaled(p.get("median").duration(fallback)), sigma);
+        }
+
+        private Duration scaled(Duration simulated) {
+            return Duration.ofNanos((long) (simulated.toNanos() / timeScale));
+        }
+
+        private List<Scenario.ArtifactSpec> artifacts(Node list) {
+            List<Scenario.ArtifactSpec> out = new ArrayList<>();
+            for (Node a : list.list()) {
+                if (!a.mapping("name", "size", "file", "signed", "bucket", "key")) {
+                    continue;
+                }
+                String name = a.get("name").required();
+                if (name != null && !artifactNames.add(name)) {
+                    a.get("name").error("'" + name + "' is defined twice");
+                }
+                long size = a.get("size").bytes(-1);
+                Path path = null;
+                if (a.has("file")) {
+                    path = file.toAbsolutePath()
+                            .getParent()
+                            .resolve(a.get("file").text(""));
+                    if (!Files.isRegularFile(path)) {
+                        a.get("file").error("no such file: " + path);
+                    }
+                }
+                if ((size >= 0) == (path != null)) {
+                    a.error("give exactly one of size (a generated artifact) or file");
+                }
+                if (size > 8L * 1024 * 1024 * 1024) {
+                    a.get("size").error("at most 8GiB");
+                }
+                String bucket = a.get("bucket").text("fleetsim-artifacts");
+                if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+                    a.get("bucket").error("an S3 bucket name is 3-63 of a-z 0-9 . -");
+                }
+                String key = a.get("key").text(name == null ? "artifact" : name);
+                out.add(new Scenario.ArtifactSpec(
+                        name, bucket, key, size, path, a.get("signed").bool(false)));
+            }
+            return out;
+        }
+
+        private List<Scenario.JobSpec> jobs(Node list) {
+            if (list.isMissing()) {
+                return List.of();
+            }
+            List<Scenario.JobSpec> out = new ArrayList<>();
+            Set<String> fields = new HashSet<>(AwsShapes.createJobFields().keySet());
+            fields.add("at");
+            fields.add("artifact");
+            for (Node j : list.list()) {
+                if (!j.mapping(fields.toArray(String[]::new))) {
+                    continue;
+                }
+                String jobId = j.get("jobId").required();
+                if (jobId != null && !JobsTopic.isValidJobId(jobId)) {
+                    j.get("jobId").error("'" + jobId + "' must be 1-64 of a-z A-Z 0-9 _ -");
+                } else if (jobId != null && !jobIds.add(jobId)) {
+                    j.get("jobId").error("'" + jobId + "' is used by an earlier job");
+                }
+                Duration at = j.get("at").duration(Duration.ZERO);
+                String artifact = j.get("artifact").text(null);
+                if (artifact != null && !artifactNames.contains(artifact)) {
+                    String hint = DidYouMean.closest(artifact, artifactNames);
+                    j.get("artifact")
+                            .error("no artifact '" + artifact + "' in artifacts"
+                                    + (hint == null ? "" : "; did you mean '" + hint + "'?"));
+                }
+                ObjectNode request = ((ObjectNode) j.json()).deepCopy();
+                request.remove("at");
+                request.remove("artifact");
+                request.remove("targets");
+                JsonNode document = request.get("document");
+                if (document != null && document.isObject()) {
+                    request.put("document", document.toString()); // CreateJob takes the document as JSON text
+                }
+                if (document == null && !request.has("jobTemplateArn")) {
+                    j.error("give a document or a jobTemplateArn");
+                } else if (document != null) {
+                    document(j.get("document"), request.get("document").asText());
+                }
+                List<String> checks = new ArrayList<>();
+                AwsShapes.check(request, createJobBuilder(), j.path(), checks);
+                errors.addAll(checks);
+                if (checks.isEmpty()) {
+                    try {
+                        AwsShapes.createJob(request);
+                    } catch (IllegalArgumentException e) {
+                        j.error("not a valid CreateJob request: " + firstLine(e.getMessage()));
+                    }
+                }
+                List<String> targets = new ArrayList<>();
+                for (Node t : j.get("targets").list()) {
+                    String target = t.text("");
+                    String nameOnly = target.replaceAll("^arn:aws[a-z-]*:iot:[^:]*:[^:]*:(thing|thinggroup)/", "");
+                    if (!thingNames.contains(nameOnly) && !groups.containsKey(nameOnly)) {
+                        String hint = DidYouMean.closest(nameOnly, groups.keySet());
+                        t.error("'" + target + "' is neither a thing of this fleet nor a group in fleet.groups"
+                                + (hint == null ? "" : "; did you mean '" + hint + "'?"));
+                    }
+                    targets.add(target);
+                }
+                if (j.has("targets") && targets.isEmpty()) {
+                    j.get("targets").error("list at least one target, or leave the key out to target the fleet");
+                }
+                if (jobId != null) {
+                    out.add(new Scenario.JobSpec(jobId, at, request, artifact, targets));
+                }
+            }
+            return out;
+        }
+
+        private static java.lang.reflect.Type createJobBuilder() {
+            return software.amazon.awssdk.services.iot.model.CreateJobRequest.serializableBuilderClass();
+        }
+
+        private void document(Node at, String text) {
             try {
                 if (!JobsJson.readTree(text).isObject()) {
-                    errors.add(at + ": the JSON text must hold an object");
+                    at.error("the document must be a JSON object");
                 }
             } catch (IllegalArgumentException e) {
-                errors.add(at + ": " + e.getMessage());
+                at.error(e.getMessage());
             }
-        } else if (node.isObject()) {
-            text = node.toString();
-        } else {
-            errors.add(at + ": must be an object or JSON text");
-            return "{}";
+            if (text.length() > CreateJobSpec.MAX_DOCUMENT_CHARS) {
+                at.error(text.length() + " characters; AWS allows at most " + CreateJobSpec.MAX_DOCUMENT_CHARS);
+            }
         }
-        if (text.length() > CreateJobSpec.MAX_DOCUMENT_CHARS) {
-            errors.add(
-                    at + ": " + text.length() + " characters; AWS allows at most " + CreateJobSpec.MAX_DOCUMENT_CHARS);
-        }
-        return text;
-    }
 
-    private static Duration duration(String text, Duration fallback, String at, List<String> errors) {
-        if (text == null) {
-            return fallback;
+        private List<Scenario.ActionSpec> actions(Node list) {
+            List<Scenario.ActionSpec> out = new ArrayList<>();
+            for (Node a : list.list()) {
+                if (!a.mapping("at", "cancelJob", "addThingsToGroup", "offline", "disconnectStorm")) {
+                    continue;
+                }
+                Duration at = a.get("at").duration(null);
+                if (at == null) {
+                    a.get("at").error("required: when the action happens, e.g. 5m");
+                    at = Duration.ZERO;
+                }
+                int kinds = a.json().size() - 1;
+                if (kinds != 1) {
+                    a.error("give exactly one of cancelJob, addThingsToGroup, offline or disconnectStorm");
+                    continue;
+                }
+                if (a.has("cancelJob")) {
+                    Node c = a.get("cancelJob");
+                    c.mapping("jobId", "force", "comment");
+                    String jobId = c.get("jobId").required();
+                    if (jobId != null && !jobIds.contains(jobId)) {
+                        c.get("jobId").error("no job '" + jobId + "' in jobs");
+                    }
+                    out.add(new Scenario.ActionSpec.CancelJob(
+                            at,
+                            jobId,
+                            c.get("force").bool(false),
+                            c.get("comment").text(null)));
+                } else if (a.has("addThingsToGroup")) {
+                    Node g = a.get("addThingsToGroup");
+                    g.mapping("group", "share", "count", "range");
+                    String group = g.get("group").required();
+                    int[] range = range(g, 0);
+                    if (group != null && range != null) {
+                        out.add(new Scenario.ActionSpec.AddThingsToGroup(at, group, range[0], range[1]));
+                    }
+                } else if (a.has("offline")) {
+                    Node o = a.get("offline");
+                    o.mapping("cohort", "share", "count", "range", "for");
+                    int[] range;
+                    if (o.has("cohort")) {
+                        Scenario.CohortSpec c = cohorts.get(o.get("cohort").text(""));
+                        if (c == null) {
+                            o.get("cohort")
+                                    .error("no cohort '" + o.get("cohort").text("") + "' in cohorts");
+                            continue;
+                        }
+                        range = new int[] {c.from(), c.to()};
+                    } else {
+                        range = range(o, 0);
+                    }
+                    Duration d = o.get("for").duration(null);
+                    if (d == null) {
+                        o.get("for").error("required: how long the devices stay offline, e.g. 2m");
+                        continue;
+                    }
+                    if (range != null) {
+                        out.add(new Scenario.ActionSpec.Offline(at, range[0], range[1], d));
+                    }
+                } else {
+                    Node s = a.get("disconnectStorm");
+                    s.mapping("share", "for");
+                    out.add(new Scenario.ActionSpec.DisconnectStorm(
+                            at, s.get("share").fraction(0.1), s.get("for").duration(Duration.ofSeconds(30))));
+                }
+            }
+            return out;
         }
-        try {
-            return Units.parseDuration(text);
-        } catch (IllegalArgumentException e) {
-            errors.add(at + ": " + e.getMessage());
-            return fallback;
+
+        private List<Scenario.Expectation> expectations(Node list) {
+            List<Scenario.Expectation> out = new ArrayList<>();
+            for (Node e : list.list()) {
+                if (e.has("latency")) {
+                    Node l = e.get("latency");
+                    e.mapping("latency");
+                    l.mapping("phase", "p50", "p90", "p99", "p99.9", "max");
+                    String phase = l.get("phase").required();
+                    if (phase != null && !PHASES.contains(phase)) {
+                        String hint = DidYouMean.closest(phase, PHASES);
+                        l.get("phase")
+                                .error("unknown phase '" + phase + "'"
+                                        + (hint == null
+                                                ? "; phases: " + String.join(", ", PHASES)
+                                                : "; did you mean '" + hint + "'?"));
+                    }
+                    for (String p : List.of("p50", "p90", "p99", "p99.9", "max")) {
+                        if (l.has(p)) {
+                            Scenario.Bound b = l.get(p).bound();
+                            double percentile = p.equals("max") ? 100 : Double.parseDouble(p.substring(1));
+                            if (b != null) {
+                                out.add(new Scenario.Expectation.Latency(
+                                        phase,
+                                        percentile,
+                                        b,
+                                        "latency " + phase + " " + p + " "
+                                                + l.get(p).text("")));
+                            }
+                        }
+                    }
+                    continue;
+                }
+                if (!e.mapping("job", "status", "executions", "rolloutDeviation", "aborted")) {
+                    continue;
+                }
+                String job = e.get("job").required();
+                if (job != null && !jobIds.contains(job)) {
+                    String hint = DidYouMean.closest(job, jobIds);
+                    e.get("job")
+                            .error("no job '" + job + "' in jobs"
+                                    + (hint == null ? "" : "; did you mean '" + hint + "'?"));
+                }
+                if (e.has("status")) {
+                    String status = e.get("status").text("");
+                    if (!JOB_STATUSES.contains(status)) {
+                        e.get("status").error("a job status is one of " + String.join(", ", JOB_STATUSES));
+                    }
+                    out.add(new Scenario.Expectation.JobStatus(job, status, "job " + job + " status " + status));
+                }
+                Node executions = e.get("executions");
+                if (executions.mapping(EXECUTION_STATUSES.toArray(String[]::new))) {
+                    executions.json().fieldNames().forEachRemaining(status -> {
+                        Scenario.Bound b = executions.get(status).bound();
+                        if (b != null && EXECUTION_STATUSES.contains(status)) {
+                            out.add(new Scenario.Expectation.ExecutionCount(
+                                    job, status, b, "job " + job + " " + status + " " + b));
+                        }
+                    });
+                }
+                if (e.has("rolloutDeviation")) {
+                    Scenario.Bound b = e.get("rolloutDeviation").bound();
+                    if (b != null) {
+                        out.add(new Scenario.Expectation.RolloutDeviation(
+                                job, b, "job " + job + " rollout deviation per simulated minute " + b));
+                    }
+                }
+                if (e.has("aborted")) {
+                    boolean aborted = e.get("aborted").bool(true);
+                    out.add(new Scenario.Expectation.Aborted(
+                            job, aborted, "job " + job + (aborted ? " aborted" : " not aborted")));
+                }
+            }
+            return out;
         }
     }
 
@@ -195,80 +655,10 @@ public final class ScenarioLoader {
         return location == null ? file.toString() : file + ":" + location;
     }
 
-    /** One line: {@code file:line:column: what is wrong}. */
-    private static String describe(Path file, YamlLocations locations, JsonProcessingException e) {
-        String path = e instanceof JsonMappingException m ? path(m) : "";
-        JsonLocation location = e.getLocation();
-        String where = !path.isEmpty() && locations.find(path) != null
-                ? at(file, locations, path)
-                : file
-                        + (location == null || location.getLineNr() < 0
-                                ? ""
-                                : ":" + location.getLineNr() + ":" + location.getColumnNr());
-        String what;
-        if (e instanceof UnrecognizedPropertyException u) {
-            String known = u.getKnownPropertyIds().stream()
-                    .map(Object::toString)
-                    .sorted()
-                    .collect(Collectors.joining(", "));
-            String parent = path.contains(".") ? path.substring(0, path.lastIndexOf('.')) : "the top level";
-            what = "unknown key '" + u.getPropertyName() + "' in " + parent + "; known keys: " + known;
-        } else if (e instanceof MismatchedInputException mi && mi.getMessage().startsWith("Missing required")) {
-            what = path.isEmpty() ? "a required key is missing" : path + ": required key is missing";
-            String missing = between(mi.getOriginalMessage(), "'", "'");
-            if (missing != null) {
-                String parent = path.endsWith(missing) ? path.substring(0, path.length() - missing.length()) : path;
-                parent = parent.endsWith(".") ? parent.substring(0, parent.length() - 1) : parent;
-                what = "required key '" + missing + "' is missing" + (parent.isEmpty() ? "" : " in " + parent);
-            }
-        } else if (e instanceof MismatchedInputException mi) {
-            String value = mi instanceof InvalidFormatException f ? " '" + f.getValue() + "'" : "";
-            what = (path.isEmpty() ? "" : path + ": ") + "expected " + expected(mi.getTargetType()) + ", found"
-                    + (value.isEmpty() ? " something else" : value);
-        } else {
-            what = "not valid YAML: " + firstLine(e.getOriginalMessage());
-        }
-        return where + ": " + what;
-    }
-
-    private static String expected(Class<?> type) {
-        if (type == null) {
-            return "another kind of value";
-        }
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
-            return "a whole number";
-        }
-        if (type == String.class) {
-            return "text";
-        }
-        if (java.util.Collection.class.isAssignableFrom(type)) {
-            return "a list";
-        }
-        return "a mapping of keys to values";
-    }
-
-    private static String path(JsonMappingException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                if (sb.length() > 0) {
-                    sb.append('.');
-                }
-                sb.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                sb.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return sb.toString();
-    }
-
-    private static String between(String text, String open, String close) {
-        int a = text.indexOf(open);
-        int b = a < 0 ? -1 : text.indexOf(close, a + 1);
-        return b < 0 ? null : text.substring(a + 1, b);
-    }
-
     private static String firstLine(String text) {
+        if (text == null) {
+            return "";
+        }
         int nl = text.indexOf('\n');
         return nl < 0 ? text : text.substring(0, nl);
     }

@@ -1,187 +1,492 @@
 package dev.fleetsim.scenario;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fleetsim.artifact.Artifact;
+import dev.fleetsim.artifact.Artifacts;
 import dev.fleetsim.device.DeviceConfig;
-import dev.fleetsim.device.DeviceListener;
+import dev.fleetsim.device.VirtualDevice;
+import dev.fleetsim.device.behaviour.Behaviour;
+import dev.fleetsim.device.download.DeviceDownloads;
+import dev.fleetsim.device.download.Downloader;
 import dev.fleetsim.fleet.EventLoops;
 import dev.fleetsim.fleet.Fleet;
 import dev.fleetsim.fleet.FleetConfig;
-import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.fleet.Shard;
+import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
-import dev.fleetsim.local.jobs.CreateJobSpec;
-import dev.fleetsim.local.jobs.JobStatus;
-import dev.fleetsim.local.jobs.JobView;
+import dev.fleetsim.local.clock.VirtualClock;
+import dev.fleetsim.local.s3.S3Credentials;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.Recorder;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.Job;
+import software.amazon.awssdk.services.iot.model.JobStatus;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Plays a scenario against the local stack: start the stack, connect the fleet, create the jobs, wait until every
- * execution is terminal or the timeout passes, stop everything, and report.
+ * Plays a scenario as the operator's application would: starts the local stack, creates things, groups, artifacts
+ * and jobs through the AWS SDK ({@code IotClient}, {@code S3Client}) against its endpoints, connects the fleet, drives
+ * the timeline, observes through the listener seam, and leaves the report. The same calls will point at AWS later.
  */
 public final class ScenarioRunner {
-    private static final Duration FLEET_READY_TIMEOUT = Duration.ofSeconds(60);
-    private static final long POLL_MILLIS = 100;
+    private static final Duration FLEET_READY_TIMEOUT = Duration.ofMinutes(3);
 
-    private final LocalStackConfig stackConfig;
-    private final Consumer<String> progress;
+    /** Where and how to run. */
+    public record Options(String bindAddress, int mqttPort, Path reportDir, boolean tty) {}
+
+    private final Options options;
+    private final Consumer<String> out;
+    private final RunObserver.Sink sink;
 
     /**
-     * @param stackConfig where the local stack listens
-     * @param progress receives one line per milestone (the CLI prints them)
+     * @param out receives progress lines (the CLI prints them)
+     * @param sink gets the observer as soon as it exists (the CLI serves its metrics)
      */
-    public ScenarioRunner(LocalStackConfig stackConfig, Consumer<String> progress) {
-        this.stackConfig = stackConfig;
-        this.progress = progress;
+    public ScenarioRunner(Options options, Consumer<String> out, RunObserver.Sink sink) {
+        this.options = options;
+        this.out = out;
+        this.sink = sink;
     }
 
-    public RunResult run(Scenario scenario) throws InterruptedException, ExecutionException, TimeoutException {
-        LocalStack stack = LocalStack.start(stackConfig).get(60, TimeUnit.SECONDS);
-        try {
-            return runOn(stack, scenario);
+    public RunReport run(Scenario scenario) throws Exception {
+        Clock clock = scenario.timeScale() == 1 ? Clock.systemUTC() : new VirtualClock(scenario.timeScale());
+        LocalStackConfig config = LocalStackConfig.ephemeral().toBuilder()
+                .bindAddress(options.bindAddress())
+                .mqttPort(options.mqttPort())
+                .mqttsPort(LocalStackConfig.DISABLED)
+                .clock(clock)
+                .build();
+        LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
+        EventLoopGroup downloadTimers = EventLoops.create(1, "fleetsim-download-shaper");
+        try (IotClient iot = IotClient.builder()
+                        .endpointOverride(URI.create(stack.controlPlaneEndpoint()))
+                        .region(Region.of(stack.config().arns().region()))
+                        .credentialsProvider(credentials())
+                        .httpClient(ApacheHttpClient.create())
+                        .build();
+                S3Client s3 = S3Client.builder()
+                        .endpointOverride(URI.create(stack.s3Endpoint()))
+                        .region(Region.of(stack.config().arns().region()))
+                        .forcePathStyle(true)
+                        .credentialsProvider(credentials())
+                        .httpClient(ApacheHttpClient.create())
+                        .build();
+                Downloader downloader = new Downloader(downloadTimers, Downloader.Settings.defaults())) {
+            return new Run(scenario, stack, clock, iot, s3, downloader).play();
         } finally {
+            downloadTimers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             stack.stop().get(60, TimeUnit.SECONDS);
         }
     }
 
-    private RunResult runOn(LocalStack stack, Scenario scenario)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        long runStart = System.nanoTime();
-        Scenario.FleetSpec spec = scenario.fleet();
-        FleetConfig fleetConfig = FleetConfig.of(
-                spec.count(),
-                spec.thingNamePattern(),
-                EventLoops.defaultThreads(),
-                spec.connectRate(),
-                DeviceConfig.simple(stackConfig.bindAddress(), stack.mqttPort(), spec.installTime()));
-        Observer observer = new Observer();
-        progress.accept("local stack: MQTT on " + stack.mqttEndpoint());
-        try (Fleet fleet = new Fleet(fleetConfig, observer)) {
-            stack.jobs().registerThings(fleet.thingNames()).get(30, TimeUnit.SECONDS);
-            long connectStart = System.nanoTime();
-            try {
-                fleet.start().get(FLEET_READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                // Devices that failed are visible in the counts; the run carries on with the ready ones.
-            }
-            Duration readyTime = Duration.ofNanos(System.nanoTime() - connectStart);
-            int ready = observer.ready.get();
-            progress.accept(String.format(
-                    "devices ready: %d/%d in %.1f s", ready, spec.count(), readyTime.toMillis() / 1000.0));
+    private static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                S3Credentials.DEFAULT.accessKeyId(), S3Credentials.DEFAULT.secretAccessKey()));
+    }
 
-            String fleetGroup = null;
-            for (Scenario.JobSpec job : scenario.jobs()) {
-                List<String> targets = job.targets();
-                if (targets.isEmpty()) {
-                    // The whole fleet, through one static group: a job takes at most 100 targets.
-                    if (fleetGroup == null) {
-                        fleetGroup = stack.jobs()
-                                .createGroup(
-                                        "fleetsim-" + scenario.name().replaceAll("[^a-zA-Z0-9_-]", "-"),
-                                        fleet.thingNames())
-                                .get(60, TimeUnit.SECONDS);
-                    }
-                    targets = List.of(fleetGroup);
-                }
-                observer.createdAt.put(job.jobId(), System.nanoTime());
-                observer.latencies.put(job.jobId(), new Recorder(3));
-                stack.jobs()
-                        .createJob(new CreateJobSpec(job.jobId(), targets, job.document(), job.description()))
-                        .get(30, TimeUnit.SECONDS);
-                progress.accept("job " + job.jobId() + " created for "
-                        + (job.targets().isEmpty() ? fleet.thingNames().size() : targets.size()) + " things");
-            }
+    /** One run's state. */
+    private final class Run {
+        private final Scenario scenario;
+        private final LocalStack stack;
+        private final Clock clock;
+        private final IotClient iot;
+        private final S3Client s3;
+        private final Downloader downloader;
+        private final RunObserver observer;
+        private final Map<String, String> groupArns = new LinkedHashMap<>();
+        private final Map<String, Artifact> artifacts = new LinkedHashMap<>();
+        private final Map<String, Instant> jobCreatedAt = new LinkedHashMap<>();
+        private final List<RunReport.Sample> samples = new ArrayList<>();
+        private final long realStart = System.nanoTime();
+        private final Instant simulatedStart;
+        private Fleet fleet;
 
-            long deadline = System.nanoTime() + scenario.timeout().toNanos();
-            List<JobView> views = describeAll(stack, scenario);
-            while (views.stream().anyMatch(v -> v.status() == JobStatus.IN_PROGRESS) && System.nanoTime() < deadline) {
-                Thread.sleep(POLL_MILLIS);
-                views = describeAll(stack, scenario);
-            }
-            boolean timedOut = views.stream().anyMatch(v -> v.status() == JobStatus.IN_PROGRESS);
-            // The service counts an execution SUCCEEDED before the device reads the accepted answer; let the
-            // device-side reports catch up so every success has its latency sample.
-            long graceEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            for (JobView view : views) {
-                while (observer.succeeded(view.jobId()) < view.count(JobExecutionStatus.SUCCEEDED)
-                        && System.nanoTime() < graceEnd) {
-                    Thread.sleep(10);
-                }
-            }
-            List<RunResult.JobResult> results = new ArrayList<>();
-            for (JobView view : views) {
-                results.add(new RunResult.JobResult(view, observer.summary(view.jobId())));
-            }
-            return new RunResult(
-                    scenario,
+        Run(Scenario scenario, LocalStack stack, Clock clock, IotClient iot, S3Client s3, Downloader downloader) {
+            this.scenario = scenario;
+            this.stack = stack;
+            this.clock = clock;
+            this.iot = iot;
+            this.s3 = s3;
+            this.downloader = downloader;
+            this.observer = new RunObserver(clock);
+            this.simulatedStart = clock.instant();
+            sink.accept(observer);
+        }
+
+        RunReport play() throws Exception {
+            Path reportDir = options.reportDir();
+            observer.logTo(reportDir);
+            Scenario.FleetSpec spec = scenario.fleet();
+            out.accept(String.format(
+                    "local stack: MQTT %s, control plane %s, S3 %s, time scale %s",
                     stack.mqttEndpoint(),
-                    ready,
-                    readyTime,
-                    results,
+                    stack.controlPlaneEndpoint(),
+                    stack.s3Endpoint(),
+                    scenario.timeScale() == 1 ? "1 (real time)" : scenario.timeScale() + "x"));
+            register(spec);
+            uploadArtifacts();
+
+            DeviceConfig base = DeviceConfig.simple(options.bindAddress(), stack.mqttPort(), Duration.ofSeconds(1));
+            DeviceDownloads downloads = DeviceDownloads.discard(
+                    downloader, stack.ca().codeSigning().certificate().getPublicKey());
+            Behaviour fallback = Behaviour.alwaysSucceeds(scenario.real(Duration.ofSeconds(1)));
+            FleetConfig fleetConfig = new FleetConfig(
+                    spec.count(),
+                    spec.thingNamePattern(),
+                    spec.startIndex(),
+                    EventLoops.defaultThreads(),
+                    spec.connectRate(),
+                    spec.rampUp(),
+                    Shard.ALL,
+                    List.of(),
+                    List.of(),
+                    base);
+            fleet = new Fleet(fleetConfig, i -> deviceConfig(base, downloads, fallback, i), observer);
+            try {
+                long connectStart = System.nanoTime();
+                try {
+                    fleet.start().get(FLEET_READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // Devices that failed show in the counts; the run goes on with the ready ones.
+                }
+                out.accept(String.format(
+                        "devices ready: %,d/%,d in %.1f s",
+                        observer.ready(), spec.count(), (System.nanoTime() - connectStart) / 1e9));
+                boolean timedOut = timeline();
+                return finish(timedOut);
+            } finally {
+                fleet.close();
+                observer.close();
+            }
+        }
+
+        private DeviceConfig deviceConfig(DeviceConfig base, DeviceDownloads downloads, Behaviour fallback, int i) {
+            for (Scenario.CohortSpec c : scenario.cohorts()) {
+                if (i >= c.from() && i < c.to()) {
+                    return base.withBehaviour(c.behaviour(), scenario.seed())
+                            .withDownloads(new DeviceDownloads(
+                                    downloader,
+                                    null,
+                                    c.bandwidth(),
+                                    downloads.codeSigningKey(),
+                                    c.progressStep(),
+                                    DeviceDownloads.DEFAULT_MAX_BYTES));
+                }
+            }
+            return base.withBehaviour(fallback, scenario.seed()).withDownloads(downloads);
+        }
+
+        /** Things and groups through the AWS SDK, a few requests at a time. */
+        private void register(Scenario.FleetSpec spec) throws Exception {
+            long start = System.nanoTime();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> calls = new ArrayList<>();
+                for (int i = 0; i < spec.count(); i++) {
+                    String thing = spec.thingName(i);
+                    calls.add(pool.submit(() -> iot.createThing(r -> r.thingName(thing))));
+                }
+                for (Future<?> f : calls) {
+                    f.get();
+                }
+                calls.clear();
+                for (Scenario.GroupSpec g : scenario.groups()) {
+                    groupArns.put(
+                            g.name(),
+                            iot.createThingGroup(r -> r.thingGroupName(g.name()))
+                                    .thingGroupArn());
+                    for (int i = g.from(); i < g.to(); i++) {
+                        String thing = spec.thingName(i);
+                        calls.add(pool.submit(() -> iot.addThingToThingGroup(
+                                r -> r.thingGroupName(g.name()).thingName(thing))));
+                    }
+                }
+                for (Future<?> f : calls) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+            out.accept(String.format(
+                    "registered %,d things and %d groups through the AWS SDK in %.1f s",
+                    spec.count(), scenario.groups().size(), (System.nanoTime() - start) / 1e9));
+        }
+
+        private String fleetGroup() throws Exception {
+            String name = "fleetsim-all";
+            if (!groupArns.containsKey(name)) {
+                scenario.groups().stream()
+                        .filter(g -> g.from() == 0 && g.to() == scenario.fleet().count())
+                        .findFirst()
+                        .ifPresent(g -> groupArns.put(name, groupArns.get(g.name())));
+            }
+            if (!groupArns.containsKey(name)) {
+                groupArns.put(
+                        name, iot.createThingGroup(r -> r.thingGroupName(name)).thingGroupArn());
+                addToGroup(name, 0, scenario.fleet().count());
+            }
+            return groupArns.get(name);
+        }
+
+        private void addToGroup(String group, int from, int to) throws Exception {
+            if (!groupArns.containsKey(group)) {
+                groupArns.put(
+                        group,
+                        iot.createThingGroup(r -> r.thingGroupName(group)).thingGroupArn());
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> calls = new ArrayList<>();
+                for (int i = from; i < to; i++) {
+                    String thing = scenario.fleet().thingName(i);
+                    calls.add(pool.submit(() -> iot.addThingToThingGroup(
+                            r -> r.thingGroupName(group).thingName(thing))));
+                }
+                for (Future<?> f : calls) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+
+        private void uploadArtifacts() throws IOException {
+            for (Scenario.ArtifactSpec a : scenario.artifacts()) {
+                Path file = a.file();
+                Path temp = null;
+                if (file == null) {
+                    temp = Files.createTempFile("fleetsim-artifact-", ".bin");
+                    Artifacts.generate(
+                            temp, a.size(), scenario.seed() ^ a.name().hashCode());
+                    file = temp;
+                }
+                try {
+                    Artifact artifact = Artifacts.upload(
+                            s3,
+                            a.bucket(),
+                            a.key(),
+                            file,
+                            a.signed() ? stack.ca().codeSigning().key() : null,
+                            true);
+                    artifacts.put(a.name(), artifact);
+                    out.accept(String.format(
+                            "artifact %s: s3://%s/%s, %,d bytes%s",
+                            a.name(), a.bucket(), a.key(), artifact.size(), a.signed() ? ", signed" : ""));
+                } finally {
+                    if (temp != null) {
+                        Files.deleteIfExists(temp);
+                    }
+                }
+            }
+        }
+
+        /** Jobs and actions at their times; returns true when the real-time cap ended the run. */
+        private boolean timeline() throws Exception {
+            List<Object> events = new ArrayList<>();
+            events.addAll(scenario.jobs());
+            events.addAll(scenario.actions());
+            events.sort(Comparator.comparing(
+                    e -> e instanceof Scenario.JobSpec j ? j.at() : ((Scenario.ActionSpec) e).at()));
+            long t0 = System.nanoTime();
+            long deadline = realStart + scenario.timeout().toNanos();
+            long end = scenario.duration() == null
+                    ? Long.MAX_VALUE
+                    : t0 + scenario.real(scenario.duration()).toNanos();
+            int next = 0;
+            long lastProgress = 0;
+            while (true) {
+                long now = System.nanoTime();
+                while (next < events.size()) {
+                    Object e = events.get(next);
+                    Duration at = e instanceof Scenario.JobSpec j ? j.at() : ((Scenario.ActionSpec) e).at();
+                    long due = t0 + scenario.real(at).toNanos();
+                    if (due > now) {
+                        break;
+                    }
+                    if (e instanceof Scenario.JobSpec job) {
+                        createJob(job, due);
+                    } else {
+                        act((Scenario.ActionSpec) e);
+                    }
+                    next++;
+                }
+                if (now - lastProgress >= TimeUnit.SECONDS.toNanos(1)) {
+                    lastProgress = now;
+                    observer.drain();
+                    progress();
+                }
+                boolean allCreated = next >= events.size();
+                if (now >= end) {
+                    return false;
+                }
+                if (scenario.duration() == null && allCreated && allTerminal()) {
+                    return false;
+                }
+                if (now >= deadline) {
+                    return true;
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        private boolean allTerminal() {
+            for (Scenario.JobSpec j : scenario.jobs()) {
+                JobStatus s = iot.describeJob(r -> r.jobId(j.jobId())).job().status();
+                if (s == JobStatus.IN_PROGRESS || s == JobStatus.SCHEDULED) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private void createJob(Scenario.JobSpec job, long intendedNanos) throws Exception {
+            ObjectNode request = job.request().deepCopy();
+            if (job.artifact() != null) {
+                Artifact artifact = artifacts.get(job.artifact());
+                ObjectNode document = request.has("document")
+                        ? (ObjectNode) JobsJson.readTree(request.get("document").asText())
+                        : JobsJson.mapper().createObjectNode();
+                document.setAll(artifact.documentFragment());
+                request.put("document", document.toString());
+                if (!request.has("presignedUrlConfig")) {
+                    request.putObject("presignedUrlConfig")
+                            .put(
+                                    "roleArn",
+                                    "arn:aws:iam::" + stack.config().arns().accountId() + ":role/fleetsim-presign")
+                            .put("expiresInSec", 3600);
+                }
+            }
+            var targets = request.putArray("targets");
+            if (job.targets().isEmpty()) {
+                targets.add(fleetGroup());
+            } else {
+                for (String t : job.targets()) {
+                    // Names, or ARNs from another account or region (as pasted from AWS): this stack's ARN.
+                    String name = t.replaceAll("^arn:aws[a-z-]*:iot:[^:]*:[^:]*:(thing|thinggroup)/", "");
+                    targets.add(
+                            groupArns.containsKey(name) && !t.contains(":thing/")
+                                    ? groupArns.get(name)
+                                    : stack.config().arns().thing(name));
+                }
+            }
+            observer.jobStarting(job.jobId(), intendedNanos);
+            iot.createJob(AwsShapes.createJob(request));
+            Instant created = iot.describeJob(r -> r.jobId(job.jobId())).job().createdAt();
+            jobCreatedAt.put(job.jobId(), created);
+            out.accept("job " + job.jobId() + " created, targets "
+                    + job.targets().size() + " named" + (job.targets().isEmpty() ? " (the whole fleet)" : ""));
+        }
+
+        private void act(Scenario.ActionSpec action) throws Exception {
+            if (action instanceof Scenario.ActionSpec.CancelJob c) {
+                iot.cancelJob(r -> r.jobId(c.jobId()).force(c.force()).comment(c.comment()));
+                out.accept("action: cancelJob " + c.jobId() + (c.force() ? " (force)" : ""));
+            } else if (action instanceof Scenario.ActionSpec.AddThingsToGroup a) {
+                addToGroup(a.group(), a.from(), a.to());
+                out.accept("action: added devices " + a.from() + "-" + (a.to() - 1) + " to group " + a.group());
+            } else if (action instanceof Scenario.ActionSpec.Offline o) {
+                List<VirtualDevice> devices = fleet.devices();
+                for (int i = o.from(); i < o.to() && i < devices.size(); i++) {
+                    devices.get(i).goOffline(scenario.real(o.duration()));
+                }
+                out.accept("action: devices " + o.from() + "-" + (o.to() - 1) + " offline for " + o.duration());
+            } else if (action instanceof Scenario.ActionSpec.DisconnectStorm s) {
+                int hit = fleet.disconnectStorm(s.share(), scenario.real(s.duration()), scenario.seed());
+                out.accept("action: disconnect storm, " + hit + " devices for " + s.duration());
+            }
+        }
+
+        private void progress() {
+            long realNanos = System.nanoTime() - realStart;
+            Duration simulated = Duration.between(simulatedStart, clock.instant());
+            samples.add(new RunReport.Sample(
+                    realNanos / 1e9, simulated.toMillis() / 1000.0, observer.connected(), observer.downloadedBytes()));
+            StringBuilder line = new StringBuilder(String.format(
+                    "[%5.1fs real, %s simulated] connected %,d",
+                    realNanos / 1e9, hms(simulated), observer.connected()));
+            for (String jobId : jobCreatedAt.keySet()) {
+                Job job = iot.describeJob(r -> r.jobId(jobId)).job();
+                var d = job.jobProcessDetails();
+                line.append(String.format(
+                        " | %s %s: queued %d, in progress %d, succeeded %d, failed %d",
+                        jobId,
+                        job.statusAsString(),
+                        d.numberOfQueuedThings(),
+                        d.numberOfInProgressThings(),
+                        d.numberOfSucceededThings(),
+                        d.numberOfFailedThings() + d.numberOfTimedOutThings() + d.numberOfRejectedThings()));
+            }
+            if (samples.size() > 1) {
+                RunReport.Sample a = samples.get(samples.size() - 2);
+                RunReport.Sample b = samples.get(samples.size() - 1);
+                double mibs =
+                        (b.downloadedBytes() - a.downloadedBytes()) / (1 << 20) / (b.realSeconds() - a.realSeconds());
+                if (mibs > 0) {
+                    line.append(String.format(" | download %.1f MiB/s", mibs));
+                }
+            }
+            out.accept(line.toString());
+        }
+
+        private RunReport finish(boolean timedOut) throws Exception {
+            // The service counts a status before the device reads the answer: let device-side reports catch up.
+            long grace = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < grace && !caughtUp()) {
+                Thread.sleep(20);
+            }
+            observer.drain();
+            Map<String, Job> jobs = new LinkedHashMap<>();
+            for (String jobId : jobCreatedAt.keySet()) {
+                jobs.put(jobId, iot.describeJob(r -> r.jobId(jobId)).job());
+            }
+            return RunReport.build(
+                    scenario,
+                    observer,
+                    jobs,
+                    jobCreatedAt,
+                    samples,
                     timedOut,
-                    Duration.ofNanos(System.nanoTime() - runStart));
+                    (System.nanoTime() - realStart) / 1e9,
+                    Duration.between(simulatedStart, clock.instant()).toMillis() / 1000.0);
+        }
+
+        private boolean caughtUp() {
+            for (String jobId : jobCreatedAt.keySet()) {
+                var d = iot.describeJob(r -> r.jobId(jobId)).job().jobProcessDetails();
+                if (observer.reported(jobId, dev.fleetsim.jobs.JobExecutionStatus.SUCCEEDED)
+                        < d.numberOfSucceededThings()) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 
-    private static List<JobView> describeAll(LocalStack stack, Scenario scenario)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        List<JobView> views = new ArrayList<>();
-        for (Scenario.JobSpec job : scenario.jobs()) {
-            views.add(stack.jobs()
-                    .describeJob(job.jobId())
-                    .get(30, TimeUnit.SECONDS)
-                    .orElseThrow());
-        }
-        return views;
-    }
-
-    /** Device events → counters and latency recorders (HdrHistogram recorders take concurrent writers). */
-    private static final class Observer implements DeviceListener {
-        final AtomicInteger ready = new AtomicInteger();
-        final Map<String, Long> createdAt = new ConcurrentHashMap<>();
-        final Map<String, Recorder> latencies = new ConcurrentHashMap<>();
-        final Map<String, AtomicInteger> succeeded = new ConcurrentHashMap<>();
-
-        @Override
-        public void ready(String thingName, long nanoTime) {
-            ready.incrementAndGet();
-        }
-
-        @Override
-        public void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {
-            if (status != JobExecutionStatus.SUCCEEDED) {
-                return;
-            }
-            Long created = createdAt.get(jobId);
-            Recorder recorder = latencies.get(jobId);
-            if (created != null && recorder != null) {
-                recorder.recordValue(Math.max(0, TimeUnit.NANOSECONDS.toMicros(nanoTime - created)));
-                succeeded.computeIfAbsent(jobId, k -> new AtomicInteger()).incrementAndGet();
-            }
-        }
-
-        int succeeded(String jobId) {
-            AtomicInteger n = succeeded.get(jobId);
-            return n == null ? 0 : n.get();
-        }
-
-        RunResult.LatencySummary summary(String jobId) {
-            Recorder recorder = latencies.get(jobId);
-            Histogram h = recorder == null ? new Histogram(3) : recorder.getIntervalHistogram();
-            return new RunResult.LatencySummary(
-                    h.getTotalCount(),
-                    h.getValueAtPercentile(50) / 1000.0,
-                    h.getValueAtPercentile(99) / 1000.0,
-                    h.getMaxValue() / 1000.0);
-        }
+    static String hms(Duration d) {
+        long s = d.getSeconds();
+        return s >= 3600
+                ? String.format("%dh%02dm%02ds", s / 3600, (s / 60) % 60, s % 60)
+                : String.format("%dm%02ds", s / 60, s % 60);
     }
 }

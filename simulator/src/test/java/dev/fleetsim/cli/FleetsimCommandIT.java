@@ -49,7 +49,8 @@ class FleetsimCommandIT {
                 fleet:
                   count: 12
                   thingNamePattern: "small-%02d"
-                  installTime: 20ms
+                cohorts:
+                  - {name: all, share: 100%, install: 20ms}
                 jobs:
                   - jobId: first
                     document: {operation: install, version: 1.1.0}
@@ -58,18 +59,28 @@ class FleetsimCommandIT {
                     targets: [small-00, "arn:aws:iot:us-east-1:123456789012:thing/small-01"]
                 """);
 
-        Outcome outcome = run("run", file.toString());
+        Path reports = dir.resolve("reports");
+        Outcome outcome = run("run", file.toString(), "--report-dir", reports.toString());
 
         assertThat(outcome.exitCode()).as(outcome.out() + outcome.err()).isZero();
         assertThat(outcome.out())
-                .contains("devices ready      12/12")
-                .contains("job first: COMPLETED")
-                .contains("SUCCEEDED 12  (of 12 targets)")
-                .contains("job second: COMPLETED")
-                .contains("SUCCEEDED 2  (of 2 targets)")
-                .contains("created -> SUCCEEDED  p50")
-                .contains("(12 samples)")
-                .contains("PASS");
+                .contains("devices ready: 12/12")
+                .contains("job first: COMPLETED  SUCCEEDED 12")
+                .contains("job second: COMPLETED  SUCCEEDED 2")
+                .contains("end to end (job created -> terminal status): p50")
+                .contains("(14 samples)")
+                .contains("result: PASS: every execution SUCCEEDED");
+        var report = dev.fleetsim.jobs.JobsJson.mapper()
+                .readTree(reports.resolve("report.json").toFile());
+        assertThat(report.get("schema").asText()).isEqualTo("fleetsim-report/1");
+        assertThat(report.get("jobs").get(1).get("executions").get("SUCCEEDED").asInt())
+                .isEqualTo(2);
+        assertThat(report.get("phases").get("end-to-end").get("count").asLong()).isEqualTo(14);
+        assertThat(java.nio.file.Files.readString(reports.resolve("report.html")))
+                .contains("<svg")
+                .doesNotContain("<script")
+                .doesNotContain("http://cdn");
+        assertThat(reports.resolve("end-to-end.hlog")).exists();
     }
 
     @Test
@@ -103,10 +114,7 @@ class FleetsimCommandIT {
         Outcome outcome = run("validate", file.toString());
 
         assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(outcome.err())
-                .contains(file + ":4:")
-                .contains("unknown key 'cout' in fleet")
-                .contains("count");
+        assertThat(outcome.err()).contains(file + ":4:").contains("unknown key 'cout' in fleet; did you mean 'count'?");
     }
 
     @Test
@@ -129,10 +137,10 @@ class FleetsimCommandIT {
         assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(outcome.err())
                 .contains("timeout: 'soon' is not a duration")
-                .contains(file + ":4:3: fleet.count: must be between 1")
+                .contains(file + ":4:3: fleet.count: must be 1-1000000, not 0")
                 .contains("jobs[0].jobId")
-                .contains("jobs[0].document: the JSON text must hold an object")
-                .contains("jobs[1].targets: 'not-in-fleet' is not a thing of this fleet");
+                .contains("jobs[0].document: the document must be a JSON object")
+                .contains("jobs[1].targets[0]: 'not-in-fleet' is neither a thing of this fleet nor a group");
     }
 
     @Test

@@ -173,10 +173,19 @@ public final class Downloader implements AutoCloseable {
         if (fleetShaper != null) {
             fleetShaper.release();
         }
-        pools.forEach((loop, byOrigin) -> loop.execute(() -> {
-            byOrigin.values().forEach(q -> q.forEach(Channel::close));
-            byOrigin.clear();
-        }));
+        pools.forEach((loop, byOrigin) -> {
+            if (loop.isShuttingDown()) {
+                return; // the fleet stopped first: its loops closed their channels
+            }
+            try {
+                loop.execute(() -> {
+                    byOrigin.values().forEach(q -> q.forEach(Channel::close));
+                    byOrigin.clear();
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopped meanwhile
+            }
+        });
     }
 
     // ================================================================== one transfer

@@ -1,0 +1,384 @@
+package dev.fleetsim.scenario;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.local.jobs.AbortMath;
+import dev.fleetsim.local.jobs.JobConfig;
+import dev.fleetsim.local.jobs.RolloutMath;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+import software.amazon.awssdk.services.iot.model.Job;
+import software.amazon.awssdk.services.iot.model.JobProcessDetails;
+
+/**
+ * What a run showed, as {@code report.json} (schema {@value #SCHEMA}, documented in {@code scenarios/README.md}) and a
+ * self-contained {@code report.html} with plots; the expectations are checked here.
+ */
+public final class RunReport {
+    public static final String SCHEMA = "fleetsim-report/1";
+    private static final List<JobExecutionStatus> STATUSES = List.of(
+            JobExecutionStatus.QUEUED,
+            JobExecutionStatus.IN_PROGRESS,
+            JobExecutionStatus.SUCCEEDED,
+            JobExecutionStatus.FAILED,
+            JobExecutionStatus.REJECTED,
+            JobExecutionStatus.TIMED_OUT,
+            JobExecutionStatus.CANCELED,
+            JobExecutionStatus.REMOVED);
+
+    /** One progress sample: times, connected devices, cumulative downloaded bytes. */
+    public record Sample(double realSeconds, double simulatedSeconds, int connected, long downloadedBytes) {}
+
+    /** One checked expectation. */
+    public record Check(String text, boolean passed, String actual) {}
+
+    private final ObjectNode json;
+    private final List<Check> checks;
+    private final boolean timedOut;
+    private final boolean allSucceeded;
+
+    private RunReport(ObjectNode json, List<Check> checks, boolean timedOut, boolean allSucceeded) {
+        this.json = json;
+        this.checks = checks;
+        this.timedOut = timedOut;
+        this.allSucceeded = allSucceeded;
+    }
+
+    public ObjectNode json() {
+        return json;
+    }
+
+    public List<Check> checks() {
+        return checks;
+    }
+
+    public boolean timedOut() {
+        return timedOut;
+    }
+
+    /**
+     * Passed: with expectations, every one holds; without, every execution of every job SUCCEEDED. Either way the run
+     * must not have hit its timeout.
+     */
+    public boolean passed() {
+        return !timedOut && (checks.isEmpty() ? allSucceeded : checks.stream().allMatch(Check::passed));
+    }
+
+    static RunReport build(
+            Scenario scenario,
+            RunObserver observer,
+            Map<String, Job> jobs,
+            Map<String, Instant> createdAt,
+            List<Sample> samples,
+            boolean timedOut,
+            double realSeconds,
+            double simulatedSeconds) {
+        ObjectNode root = JobsJson.mapper().createObjectNode();
+        root.put("schema", SCHEMA);
+        root.put("scenario", scenario.name());
+        root.put("file", String.valueOf(scenario.source()));
+        root.put("seed", scenario.seed());
+        root.put("devices", scenario.fleet().count());
+        root.put("timeScale", scenario.timeScale());
+        root.put("realSeconds", round(realSeconds));
+        root.put("simulatedSeconds", round(simulatedSeconds));
+        root.put("timedOut", timedOut);
+        ObjectNode mqtt = root.putObject("mqtt");
+        mqtt.put("connects", observer.connects());
+        mqtt.put("connectFailures", observer.connectFailures());
+        mqtt.put("disconnects", observer.disconnects());
+        mqtt.put("requests", observer.requests());
+        ObjectNode download = root.putObject("download");
+        download.put("bytes", observer.downloadedBytes());
+        download.put(
+                "mibPerSecond", round(observer.downloadedBytes() / (double) (1 << 20) / Math.max(realSeconds, 1e-3)));
+
+        boolean allSucceeded = true;
+        Map<String, ObjectNode> jobNodes = new LinkedHashMap<>();
+        ArrayNode jobArray = root.putArray("jobs");
+        for (Scenario.JobSpec spec : scenario.jobs()) {
+            Job job = jobs.get(spec.jobId());
+            ObjectNode j = jobArray.addObject();
+            j.put("jobId", spec.jobId());
+            jobNodes.put(spec.jobId(), j);
+            if (job == null) {
+                j.put("status", "NOT_CREATED");
+                allSucceeded = false;
+                continue;
+            }
+            j.put("status", job.statusAsString());
+            if (job.reasonCode() != null) {
+                j.put("reasonCode", job.reasonCode());
+            }
+            JobProcessDetails d = job.jobProcessDetails();
+            Map<JobExecutionStatus, Integer> counts = counts(d);
+            int targets = counts.values().stream().mapToInt(Integer::intValue).sum();
+            j.put("executionsTotal", targets);
+            ObjectNode ex = j.putObject("executions");
+            counts.forEach((s, n) -> ex.put(s.name(), n));
+            if (job.status() != software.amazon.awssdk.services.iot.model.JobStatus.COMPLETED
+                    || counts.get(JobExecutionStatus.SUCCEEDED) != targets) {
+                allSucceeded = false;
+            }
+            Instant created = createdAt.get(spec.jobId());
+            j.put("createdAt", created.toString());
+            j.set("rollout", rollout(spec, observer, created, targets));
+            j.set("statusSeries", statusSeries(observer.terminals(spec.jobId()), created));
+            j.set("abort", abort(spec, job, observer.terminals(spec.jobId()), created));
+        }
+
+        ObjectNode phases = root.putObject("phases");
+        Map<String, Histogram> histograms = new LinkedHashMap<>();
+        for (String phase : List.of("connect", "notify-to-start", "download", "install", "report", "end-to-end")) {
+            Histogram h = observer.total(phase);
+            histograms.put(phase, h);
+            ObjectNode p = phases.putObject(phase);
+            p.put("count", h.getTotalCount());
+            p.put("p50Ms", ms(h, 50));
+            p.put("p90Ms", ms(h, 90));
+            p.put("p99Ms", ms(h, 99));
+            p.put("p999Ms", ms(h, 99.9));
+            p.put("maxMs", h.getTotalCount() == 0 ? 0 : round(h.getMaxValue() / 1000.0));
+        }
+
+        ArrayNode sampleArray = root.putArray("samples");
+        for (Sample s : samples) {
+            sampleArray
+                    .addObject()
+                    .put("realSeconds", round(s.realSeconds()))
+                    .put("simulatedSeconds", round(s.simulatedSeconds()))
+                    .put("connected", s.connected())
+                    .put("downloadedBytes", s.downloadedBytes());
+        }
+
+        List<Check> checks = new ArrayList<>();
+        for (Scenario.Expectation e : scenario.expectations()) {
+            checks.add(check(e, jobNodes, histograms));
+        }
+        ArrayNode exp = root.putArray("expectations");
+        for (Check c : checks) {
+            exp.addObject()
+                    .put("expectation", c.text())
+                    .put("passed", c.passed())
+                    .put("actual", c.actual());
+        }
+        RunReport report = new RunReport(root, checks, timedOut, allSucceeded);
+        root.put("passed", report.passed());
+        return report;
+    }
+
+    private static Map<JobExecutionStatus, Integer> counts(JobProcessDetails d) {
+        Map<JobExecutionStatus, Integer> m = new EnumMap<>(JobExecutionStatus.class);
+        m.put(JobExecutionStatus.QUEUED, nz(d.numberOfQueuedThings()));
+        m.put(JobExecutionStatus.IN_PROGRESS, nz(d.numberOfInProgressThings()));
+        m.put(JobExecutionStatus.SUCCEEDED, nz(d.numberOfSucceededThings()));
+        m.put(JobExecutionStatus.FAILED, nz(d.numberOfFailedThings()));
+        m.put(JobExecutionStatus.REJECTED, nz(d.numberOfRejectedThings()));
+        m.put(JobExecutionStatus.TIMED_OUT, nz(d.numberOfTimedOutThings()));
+        m.put(JobExecutionStatus.CANCELED, nz(d.numberOfCanceledThings()));
+        m.put(JobExecutionStatus.REMOVED, nz(d.numberOfRemovedThings()));
+        return m;
+    }
+
+    private static int nz(Integer n) {
+        return n == null ? 0 : n;
+    }
+
+    /**
+     * Per simulated minute since creation: executions devices took up, and what AWS's formula allowed given the things
+     * notified and succeeded before that minute (the rate rising within the minute with each notified thing, spec
+     * §5.2); with the largest difference.
+     */
+    private static ObjectNode rollout(Scenario.JobSpec spec, RunObserver observer, Instant created, int targets) {
+        ObjectNode out = JobsJson.mapper().createObjectNode();
+        JobConfig.Rollout config = null;
+        JsonNode raw = spec.request().get("jobExecutionsRolloutConfig");
+        if (raw != null) {
+            try {
+                config = JobsJson.mapper().treeToValue(raw, JobConfig.Rollout.class);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+                config = null;
+            }
+        }
+        List<Long> received = observer.receivedTimes(spec.jobId());
+        List<RunObserver.Terminal> terminals = observer.terminals(spec.jobId());
+        int minutes = 0;
+        for (long t : received) {
+            minutes = Math.max(minutes, (int) ((t - created.toEpochMilli()) / 60_000) + 1);
+        }
+        ArrayNode series = out.putArray("perMinute");
+        long notifiedBefore = 0;
+        int maxDeviation = 0;
+        for (int m = 0; m < minutes; m++) {
+            long start = created.toEpochMilli() + m * 60_000L;
+            long end = start + 60_000L;
+            long notified = received.stream().filter(t -> t >= start && t < end).count();
+            long succeededBefore = terminals.stream()
+                    .filter(t -> t.status() == JobExecutionStatus.SUCCEEDED && t.simulatedMillis() < start)
+                    .count();
+            long pending = Math.max(0, targets - notifiedBefore);
+            long allowed = 0;
+            while (allowed < pending
+                    && allowed < RolloutMath.ratePerMinute(config, notifiedBefore + allowed, succeededBefore)) {
+                allowed++;
+            }
+            int deviation = (int) Math.abs(notified - allowed);
+            maxDeviation = Math.max(maxDeviation, deviation);
+            series.addObject().put("minute", m).put("notified", notified).put("allowed", allowed);
+            notifiedBefore += notified;
+        }
+        out.put("maxDeviation", maxDeviation);
+        return out;
+    }
+
+    /** Cumulative terminal statuses per simulated minute since creation. */
+    private static ArrayNode statusSeries(List<RunObserver.Terminal> terminals, Instant created) {
+        ArrayNode out = JobsJson.mapper().createArrayNode();
+        if (terminals.isEmpty()) {
+            return out;
+        }
+        long last = terminals.stream()
+                .mapToLong(RunObserver.Terminal::simulatedMillis)
+                .max()
+                .orElse(0);
+        int minutes = (int) ((last - created.toEpochMilli()) / 60_000) + 1;
+        for (int m = 0; m <= minutes; m++) {
+            long end = created.toEpochMilli() + m * 60_000L;
+            ObjectNode row = out.addObject().put("minute", m);
+            for (JobExecutionStatus s : List.of(
+                    JobExecutionStatus.SUCCEEDED,
+                    JobExecutionStatus.FAILED,
+                    JobExecutionStatus.REJECTED,
+                    JobExecutionStatus.TIMED_OUT)) {
+                row.put(
+                        s.name(),
+                        terminals.stream()
+                                .filter(t -> t.status() == s && t.simulatedMillis() <= end)
+                                .count());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether {@code abortConfig} stopped the job; when, and the counts devices had reported by then; and at which
+     * completed-execution count AWS's rule (§5.4) first trips given the order devices reported in.
+     */
+    private static ObjectNode abort(
+            Scenario.JobSpec spec, Job job, List<RunObserver.Terminal> terminals, Instant created) {
+        ObjectNode out = JobsJson.mapper().createObjectNode();
+        boolean aborted = job.status() == software.amazon.awssdk.services.iot.model.JobStatus.CANCELED
+                && "FAILURE_THRESHOLD_EXCEEDED".equals(job.reasonCode());
+        out.put("aborted", aborted);
+        JsonNode raw = spec.request().get("abortConfig");
+        if (raw != null) {
+            try {
+                JobConfig.Abort config = JobsJson.mapper().treeToValue(raw, JobConfig.Abort.class);
+                Map<JobExecutionStatus, Integer> counts = new EnumMap<>(JobExecutionStatus.class);
+                for (int i = 0; i < terminals.size(); i++) {
+                    counts.merge(terminals.get(i).status(), 1, Integer::sum);
+                    if (AbortMath.tripped(config, counts) != null) {
+                        out.put("expectedAtCompleted", i + 1);
+                        break;
+                    }
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+                out.put("expectedAtCompleted", (String) null);
+            }
+        }
+        if (aborted && job.lastUpdatedAt() != null) {
+            Instant at = job.lastUpdatedAt();
+            out.put("atSimulatedSeconds", round((at.toEpochMilli() - created.toEpochMilli()) / 1000.0));
+            long completed = terminals.stream()
+                    .filter(t -> t.simulatedMillis() <= at.toEpochMilli())
+                    .count();
+            out.put("completed", completed);
+            ObjectNode byStatus = out.putObject("byStatus");
+            for (JobExecutionStatus s : List.of(
+                    JobExecutionStatus.SUCCEEDED,
+                    JobExecutionStatus.FAILED,
+                    JobExecutionStatus.REJECTED,
+                    JobExecutionStatus.TIMED_OUT)) {
+                byStatus.put(
+                        s.name(),
+                        terminals.stream()
+                                .filter(t -> t.status() == s && t.simulatedMillis() <= at.toEpochMilli())
+                                .count());
+            }
+        }
+        return out;
+    }
+
+    private static Check check(Scenario.Expectation e, Map<String, ObjectNode> jobs, Map<String, Histogram> phases) {
+        if (e instanceof Scenario.Expectation.Latency l) {
+            Histogram h = phases.get(l.phase());
+            if (h == null || h.getTotalCount() == 0) {
+                return new Check(l.text(), false, "no samples");
+            }
+            double value = l.percentile() >= 100 ? h.getMaxValue() / 1000.0 : ms(h, l.percentile());
+            return new Check(l.text(), l.bound().test(value), String.format(Locale.ROOT, "%.0f ms", value));
+        }
+        String jobId = e instanceof Scenario.Expectation.JobStatus s
+                ? s.jobId()
+                : e instanceof Scenario.Expectation.ExecutionCount c
+                        ? c.jobId()
+                        : e instanceof Scenario.Expectation.RolloutDeviation r
+                                ? r.jobId()
+                                : ((Scenario.Expectation.Aborted) e).jobId();
+        ObjectNode job = jobs.get(jobId);
+        if (job == null) {
+            return new Check(e.text(), false, "job not created");
+        }
+        if (e instanceof Scenario.Expectation.JobStatus s) {
+            String actual = job.path("status").asText();
+            return new Check(s.text(), actual.equals(s.status()), actual);
+        }
+        if (e instanceof Scenario.Expectation.ExecutionCount c) {
+            double n = job.path("executions").path(c.status()).asDouble();
+            double total = job.path("executionsTotal").asDouble();
+            double actual = c.bound().percent() ? (total == 0 ? 0 : 100 * n / total) : n;
+            return new Check(
+                    c.text(),
+                    c.bound().test(actual),
+                    c.bound().percent()
+                            ? String.format(Locale.ROOT, "%.1f%% (%d of %d)", actual, (long) n, (long) total)
+                            : Long.toString((long) n));
+        }
+        if (e instanceof Scenario.Expectation.RolloutDeviation r) {
+            int actual = job.path("rollout").path("maxDeviation").asInt();
+            return new Check(r.text(), r.bound().test(actual), actual + " per minute");
+        }
+        Scenario.Expectation.Aborted a = (Scenario.Expectation.Aborted) e;
+        boolean actual = job.path("abort").path("aborted").asBoolean();
+        return new Check(a.text(), actual == a.aborted(), actual ? "aborted" : "not aborted");
+    }
+
+    private static double ms(Histogram h, double percentile) {
+        return h.getTotalCount() == 0 ? 0 : round(h.getValueAtPercentile(percentile) / 1000.0);
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    /** Writes {@code report.json} and {@code report.html} into {@code dir}. */
+    public void write(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(
+                dir.resolve("report.json"),
+                JobsJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(json));
+        Files.writeString(dir.resolve("report.html"), ReportHtml.render(json));
+    }
+}
