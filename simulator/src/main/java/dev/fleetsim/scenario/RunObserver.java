@@ -78,6 +78,7 @@ public final class RunObserver implements DeviceListener {
 
     private final Map<String, Map<JobExecutionStatus, AtomicInteger>> reported = new ConcurrentHashMap<>();
     private final Map<String, List<Terminal>> terminals = new ConcurrentHashMap<>();
+    private final java.util.Set<String> firstReceipts = ConcurrentHashMap.newKeySet();
     private final Map<String, SingleWriterRecorder> recorders = new ConcurrentHashMap<>();
     private final Map<String, Histogram> totals = new ConcurrentHashMap<>();
     private final Map<String, HistogramLogWriter> logs = new ConcurrentHashMap<>();
@@ -166,7 +167,8 @@ public final class RunObserver implements DeviceListener {
         started.put(key(thingName, jobId, "received"), nanoTime);
         registry.counter("fleetsim_jobs_received_total", "job", jobId).increment();
         List<Long> times = received.get(jobId);
-        if (times != null) {
+        // A device that reconnects or reboots takes the same execution up again: count its first notification only.
+        if (times != null && firstReceipts.add(thingName + '\u0000' + jobId + '\u0000' + executionNumber)) {
             times.add(clock.millis());
         }
     }

@@ -39,7 +39,8 @@ public final class RunReport {
             JobExecutionStatus.REMOVED);
 
     /** One progress sample: times, connected devices, cumulative downloaded bytes. */
-    public record Sample(double realSeconds, double simulatedSeconds, int connected, long downloadedBytes) {}
+    public record Sample(
+            double realSeconds, double simulatedSeconds, int connected, long downloadedBytes, long heapBytes) {}
 
     /** One checked expectation. */
     public record Check(String text, boolean passed, String actual) {}
@@ -81,6 +82,7 @@ public final class RunReport {
             RunObserver observer,
             Map<String, Job> jobs,
             Map<String, Instant> createdAt,
+            Map<String, List<Instant>> queuedAt,
             List<Sample> samples,
             boolean timedOut,
             double realSeconds,
@@ -134,7 +136,7 @@ public final class RunReport {
             }
             Instant created = createdAt.get(spec.jobId());
             j.put("createdAt", created.toString());
-            j.set("rollout", rollout(spec, observer, created, targets));
+            j.set("rollout", rollout(spec, observer, created, queuedAt.getOrDefault(spec.jobId(), List.of())));
             j.set("statusSeries", statusSeries(observer.terminals(spec.jobId()), created));
             j.set("abort", abort(spec, job, observer.terminals(spec.jobId()), created));
         }
@@ -160,7 +162,8 @@ public final class RunReport {
                     .put("realSeconds", round(s.realSeconds()))
                     .put("simulatedSeconds", round(s.simulatedSeconds()))
                     .put("connected", s.connected())
-                    .put("downloadedBytes", s.downloadedBytes());
+                    .put("downloadedBytes", s.downloadedBytes())
+                    .put("heapBytes", s.heapBytes());
         }
 
         List<Check> checks = new ArrayList<>();
@@ -197,11 +200,14 @@ public final class RunReport {
     }
 
     /**
-     * Per simulated minute since creation: executions devices took up, and what AWS's formula allowed given the things
-     * notified and succeeded before that minute (the rate rising within the minute with each notified thing, spec
-     * §5.2); with the largest difference.
+     * Per simulated minute since creation: executions devices took up (first notification of each), and what AWS's
+     * formula allowed given the things notified and succeeded before that minute (the rate rising within the minute
+     * with each notified thing, spec §5.2) and the executions waiting (from ListJobExecutionsForJob's
+     * {@code queuedAt}); with the largest difference. Retried executions are not in {@code queuedAt}, so a job with
+     * retries shows them as deviation.
      */
-    private static ObjectNode rollout(Scenario.JobSpec spec, RunObserver observer, Instant created, int targets) {
+    private static ObjectNode rollout(
+            Scenario.JobSpec spec, RunObserver observer, Instant created, List<Instant> queuedAt) {
         ObjectNode out = JobsJson.mapper().createObjectNode();
         JobConfig.Rollout config = null;
         JsonNode raw = spec.request().get("jobExecutionsRolloutConfig");
@@ -228,7 +234,10 @@ public final class RunReport {
             long succeededBefore = terminals.stream()
                     .filter(t -> t.status() == JobExecutionStatus.SUCCEEDED && t.simulatedMillis() < start)
                     .count();
-            long pending = Math.max(0, targets - notifiedBefore);
+            // Waiting at this minute: executions queued by its end (targets at creation, later group joiners) that
+            // were not notified before it.
+            long queued = queuedAt.stream().filter(q -> q.toEpochMilli() < end).count();
+            long pending = Math.max(0, queued - notifiedBefore);
             long allowed = 0;
             while (allowed < pending
                     && allowed < RolloutMath.ratePerMinute(config, notifiedBefore + allowed, succeededBefore)) {

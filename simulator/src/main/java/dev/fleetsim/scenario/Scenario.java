@@ -44,7 +44,9 @@ public record Scenario(
         return Duration.ofNanos((long) (simulated.toNanos() / timeScale));
     }
 
-    public record FleetSpec(int count, String thingNamePattern, int startIndex, int connectRate, Duration rampUp) {
+    /** {@code tls}: devices connect over mutual TLS with a certificate each, minted through CreateKeysAndCertificate. */
+    public record FleetSpec(
+            int count, String thingNamePattern, int startIndex, int connectRate, Duration rampUp, boolean tls) {
         public static final String DEFAULT_PATTERN = "sim-%05d";
         public static final int DEFAULT_CONNECT_RATE = 500;
 

@@ -173,7 +173,7 @@ public final class ScenarioLoader {
                 f.error("required: the fleet's count at least");
                 return null;
             }
-            if (!f.mapping("count", "thingNamePattern", "startIndex", "connectRate", "rampUp", "groups")) {
+            if (!f.mapping("count", "thingNamePattern", "startIndex", "connectRate", "rampUp", "groups", "tls")) {
                 return null;
             }
             count = (int) f.get("count").integer(0, 1, MAX_DEVICES);
@@ -184,7 +184,8 @@ public final class ScenarioLoader {
             int start = (int) f.get("startIndex").integer(0, 0, Integer.MAX_VALUE);
             int rate = (int) f.get("connectRate").integer(Scenario.FleetSpec.DEFAULT_CONNECT_RATE, 1, 1_000_000);
             Duration ramp = f.get("rampUp").duration(Duration.ZERO);
-            Scenario.FleetSpec spec = new Scenario.FleetSpec(count, pattern, start, rate, ramp);
+            boolean tls = f.get("tls").bool(false);
+            Scenario.FleetSpec spec = new Scenario.FleetSpec(count, pattern, start, rate, ramp, tls);
             try {
                 for (int i = 0; i < count; i++) {
                     String thing = spec.thingName(i);
@@ -425,6 +426,8 @@ public final class ScenarioLoader {
             Set<String> fields = new HashSet<>(AwsShapes.createJobFields().keySet());
             fields.add("at");
             fields.add("artifact");
+            fields.add("every");
+            fields.add("times");
             for (Node j : list.list()) {
                 if (!j.mapping(fields.toArray(String[]::new))) {
                     continue;
@@ -443,10 +446,20 @@ public final class ScenarioLoader {
                             .error("no artifact '" + artifact + "' in artifacts"
                                     + (hint == null ? "" : "; did you mean '" + hint + "'?"));
                 }
+                Duration every = j.get("every").duration(null);
+                int times = (int) j.get("times").integer(every == null ? 1 : 0, 1, 10_000);
+                if (every != null && !j.has("times")) {
+                    j.get("times").error("required with every: how many jobs in the series, e.g. 24");
+                }
+                if (j.has("times") && every == null) {
+                    j.get("every").error("required with times: the interval between jobs, e.g. 1h");
+                }
                 ObjectNode request = ((ObjectNode) j.json()).deepCopy();
                 request.remove("at");
                 request.remove("artifact");
                 request.remove("targets");
+                request.remove("every");
+                request.remove("times");
                 JsonNode document = request.get("document");
                 if (document != null && document.isObject()) {
                     request.put("document", document.toString()); // CreateJob takes the document as JSON text
@@ -480,8 +493,21 @@ public final class ScenarioLoader {
                 if (j.has("targets") && targets.isEmpty()) {
                     j.get("targets").error("list at least one target, or leave the key out to target the fleet");
                 }
-                if (jobId != null) {
+                if (jobId != null && times <= 1) {
                     out.add(new Scenario.JobSpec(jobId, at, request, artifact, targets));
+                } else if (jobId != null) {
+                    // A recurring job: jobId-1 … jobId-N, every interval.
+                    for (int n = 1; n <= times; n++) {
+                        String id = jobId + "-" + n;
+                        if (!JobsTopic.isValidJobId(id)) {
+                            j.get("jobId").error("'" + id + "' (with the series number) is over 64 characters");
+                            break;
+                        }
+                        jobIds.add(id);
+                        ObjectNode copy = request.deepCopy();
+                        copy.put("jobId", id);
+                        out.add(new Scenario.JobSpec(id, at.plus(every.multipliedBy(n - 1)), copy, artifact, targets));
+                    }
                 }
             }
             return out;
@@ -507,15 +533,21 @@ public final class ScenarioLoader {
         private List<Scenario.ActionSpec> actions(Node list) {
             List<Scenario.ActionSpec> out = new ArrayList<>();
             for (Node a : list.list()) {
-                if (!a.mapping("at", "cancelJob", "addThingsToGroup", "offline", "disconnectStorm")) {
+                if (!a.mapping("at", "every", "times", "cancelJob", "addThingsToGroup", "offline", "disconnectStorm")) {
                     continue;
+                }
+                int before = out.size();
+                Duration every = a.get("every").duration(null);
+                int times = (int) a.get("times").integer(1, 1, 100_000);
+                if ((every == null) != !a.has("times")) {
+                    a.error("every and times go together: e.g. every: 10m, times: 6");
                 }
                 Duration at = a.get("at").duration(null);
                 if (at == null) {
                     a.get("at").error("required: when the action happens, e.g. 5m");
                     at = Duration.ZERO;
                 }
-                int kinds = a.json().size() - 1;
+                int kinds = a.json().size() - 1 - (a.has("every") ? 1 : 0) - (a.has("times") ? 1 : 0);
                 if (kinds != 1) {
                     a.error("give exactly one of cancelJob, addThingsToGroup, offline or disconnectStorm");
                     continue;
@@ -569,8 +601,28 @@ public final class ScenarioLoader {
                     out.add(new Scenario.ActionSpec.DisconnectStorm(
                             at, s.get("share").fraction(0.1), s.get("for").duration(Duration.ofSeconds(30))));
                 }
+                if (every != null && out.size() > before) {
+                    Scenario.ActionSpec first = out.get(out.size() - 1);
+                    for (int n = 1; n < times; n++) {
+                        out.add(repeat(first, at.plus(every.multipliedBy(n))));
+                    }
+                }
             }
             return out;
+        }
+
+        private static Scenario.ActionSpec repeat(Scenario.ActionSpec a, Duration at) {
+            if (a instanceof Scenario.ActionSpec.CancelJob c) {
+                return new Scenario.ActionSpec.CancelJob(at, c.jobId(), c.force(), c.comment());
+            }
+            if (a instanceof Scenario.ActionSpec.AddThingsToGroup g) {
+                return new Scenario.ActionSpec.AddThingsToGroup(at, g.group(), g.from(), g.to());
+            }
+            if (a instanceof Scenario.ActionSpec.Offline o) {
+                return new Scenario.ActionSpec.Offline(at, o.from(), o.to(), o.duration());
+            }
+            Scenario.ActionSpec.DisconnectStorm d = (Scenario.ActionSpec.DisconnectStorm) a;
+            return new Scenario.ActionSpec.DisconnectStorm(at, d.share(), d.duration());
         }
 
         private List<Scenario.Expectation> expectations(Node list) {

@@ -74,7 +74,7 @@ public final class ScenarioRunner {
         LocalStackConfig config = LocalStackConfig.ephemeral().toBuilder()
                 .bindAddress(options.bindAddress())
                 .mqttPort(options.mqttPort())
-                .mqttsPort(LocalStackConfig.DISABLED)
+                .mqttsPort(scenario.fleet().tls() ? 0 : LocalStackConfig.DISABLED)
                 .clock(clock)
                 .build();
         LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
@@ -147,7 +147,10 @@ public final class ScenarioRunner {
             register(spec);
             uploadArtifacts();
 
-            DeviceConfig base = DeviceConfig.simple(options.bindAddress(), stack.mqttPort(), Duration.ofSeconds(1));
+            DeviceConfig base = spec.tls()
+                    ? DeviceConfig.simple(options.bindAddress(), stack.mqttsPort(), Duration.ofSeconds(1))
+                            .withTls(identities(spec))
+                    : DeviceConfig.simple(options.bindAddress(), stack.mqttPort(), Duration.ofSeconds(1));
             DeviceDownloads downloads = DeviceDownloads.discard(
                     downloader, stack.ca().codeSigning().certificate().getPublicKey());
             Behaviour fallback = Behaviour.alwaysSucceeds(scenario.real(Duration.ofSeconds(1)));
@@ -231,6 +234,37 @@ public final class ScenarioRunner {
             out.accept(String.format(
                     "registered %,d things and %d groups through the AWS SDK in %.1f s",
                     spec.count(), scenario.groups().size(), (System.nanoTime() - start) / 1e9));
+        }
+
+        /** A certificate per thing through CreateKeysAndCertificate and AttachThingPrincipal, as an operator would. */
+        private dev.fleetsim.device.DeviceTls identities(Scenario.FleetSpec spec) throws Exception {
+            long start = System.nanoTime();
+            var trust = dev.fleetsim.fleet.LocalIdentities.trust(stack.ca().caCertificate());
+            Map<String, com.hivemq.client.mqtt.MqttClientSslConfig> configs =
+                    new java.util.concurrent.ConcurrentHashMap<>();
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<?>> calls = new ArrayList<>();
+                for (int i = 0; i < spec.count(); i++) {
+                    String thing = spec.thingName(i);
+                    calls.add(pool.submit(() -> {
+                        var keys = iot.createKeysAndCertificate(r -> r.setAsActive(true));
+                        iot.attachThingPrincipal(r -> r.thingName(thing).principal(keys.certificateArn()));
+                        configs.put(
+                                thing,
+                                dev.fleetsim.pki.Pem.mtls(keys.keyPair().privateKey(), keys.certificatePem(), trust));
+                    }));
+                }
+                for (Future<?> f : calls) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdown();
+            }
+            out.accept(String.format(
+                    "minted %,d device certificates (CreateKeysAndCertificate) in %.1f s; devices use mTLS",
+                    spec.count(), (System.nanoTime() - start) / 1e9));
+            return configs::get;
         }
 
         private String fleetGroup() throws Exception {
@@ -420,8 +454,13 @@ public final class ScenarioRunner {
         private void progress() {
             long realNanos = System.nanoTime() - realStart;
             Duration simulated = Duration.between(simulatedStart, clock.instant());
+            Runtime rt = Runtime.getRuntime();
             samples.add(new RunReport.Sample(
-                    realNanos / 1e9, simulated.toMillis() / 1000.0, observer.connected(), observer.downloadedBytes()));
+                    realNanos / 1e9,
+                    simulated.toMillis() / 1000.0,
+                    observer.connected(),
+                    observer.downloadedBytes(),
+                    rt.totalMemory() - rt.freeMemory()));
             StringBuilder line = new StringBuilder(String.format(
                     "[%5.1fs real, %s simulated] connected %,d",
                     realNanos / 1e9, hms(simulated), observer.connected()));
@@ -457,14 +496,21 @@ public final class ScenarioRunner {
             }
             observer.drain();
             Map<String, Job> jobs = new LinkedHashMap<>();
+            Map<String, List<Instant>> queuedAt = new LinkedHashMap<>();
             for (String jobId : jobCreatedAt.keySet()) {
                 jobs.put(jobId, iot.describeJob(r -> r.jobId(jobId)).job());
+                List<Instant> queued = new ArrayList<>();
+                iot.listJobExecutionsForJobPaginator(r -> r.jobId(jobId).maxResults(250))
+                        .executionSummaries()
+                        .forEach(e -> queued.add(e.jobExecutionSummary().queuedAt()));
+                queuedAt.put(jobId, queued);
             }
             return RunReport.build(
                     scenario,
                     observer,
                     jobs,
                     jobCreatedAt,
+                    queuedAt,
                     samples,
                     timedOut,
                     (System.nanoTime() - realStart) / 1e9,
