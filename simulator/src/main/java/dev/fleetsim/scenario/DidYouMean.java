@@ -7,7 +7,7 @@ import java.util.Locale;
 final class DidYouMean {
     private DidYouMean() {}
 
-    /** The closest candidate within an edit distance of a third of the word (at least 2), or null. */
+    /** The closest candidate within an edit distance of 40% of the word's length (at least 2), or null. */
     static String closest(String word, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
@@ -19,7 +19,7 @@ final class DidYouMean {
                 best = c;
             }
         }
-        return best != null && bestDistance <= Math.max(2, word.length() / 3) ? best : null;
+        return best != null && bestDistance <= Math.max(2, Math.round(word.length() * 0.4f)) ? best : null;
     }
 
     /** Levenshtein distance with adjacent transpositions counted as one edit. */

@@ -83,6 +83,7 @@ public final class RunReport {
             Map<String, Job> jobs,
             Map<String, Instant> createdAt,
             Map<String, List<Instant>> queuedAt,
+            Map<String, List<RunObserver.Terminal>> completions,
             List<Sample> samples,
             boolean timedOut,
             double realSeconds,
@@ -137,8 +138,11 @@ public final class RunReport {
             Instant created = createdAt.get(spec.jobId());
             j.put("createdAt", created.toString());
             j.set("rollout", rollout(spec, observer, created, queuedAt.getOrDefault(spec.jobId(), List.of())));
-            j.set("statusSeries", statusSeries(observer.terminals(spec.jobId()), created));
-            j.set("abort", abort(spec, job, observer.terminals(spec.jobId()), created));
+            // As the service recorded them (ListJobExecutionsForJob: status and lastUpdatedAt of each thing's latest
+            // execution), so the abort point is the service's, not delayed by the answer's trip to the device.
+            List<RunObserver.Terminal> done = completions.getOrDefault(spec.jobId(), List.of());
+            j.set("statusSeries", statusSeries(done, created));
+            j.set("abort", abort(spec, job, done, created));
         }
 
         ObjectNode phases = root.putObject("phases");
@@ -370,7 +374,17 @@ public final class RunReport {
             return new Check(r.text(), r.bound().test(actual), actual + " per minute");
         }
         Scenario.Expectation.Aborted a = (Scenario.Expectation.Aborted) e;
-        boolean actual = job.path("abort").path("aborted").asBoolean();
+        JsonNode abort = job.path("abort");
+        boolean actual = abort.path("aborted").asBoolean();
+        if (actual && a.aborted() && abort.has("expectedAtCompleted") && abort.has("completed")) {
+            // Aborted, and at the right moment: the first completed count where AWS's rule trips.
+            long at = abort.path("completed").asLong();
+            long expected = abort.path("expectedAtCompleted").asLong();
+            return new Check(
+                    a.text() + " at the first completed count where the threshold is crossed",
+                    at == expected,
+                    "aborted at " + at + " completed executions; the rule trips at " + expected);
+        }
         return new Check(a.text(), actual == a.aborted(), actual ? "aborted" : "not aborted");
     }
 

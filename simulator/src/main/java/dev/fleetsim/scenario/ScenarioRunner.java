@@ -497,13 +497,25 @@ public final class ScenarioRunner {
             observer.drain();
             Map<String, Job> jobs = new LinkedHashMap<>();
             Map<String, List<Instant>> queuedAt = new LinkedHashMap<>();
+            Map<String, List<RunObserver.Terminal>> completions = new LinkedHashMap<>();
             for (String jobId : jobCreatedAt.keySet()) {
                 jobs.put(jobId, iot.describeJob(r -> r.jobId(jobId)).job());
                 List<Instant> queued = new ArrayList<>();
+                List<RunObserver.Terminal> done = new ArrayList<>();
                 iot.listJobExecutionsForJobPaginator(r -> r.jobId(jobId).maxResults(250))
                         .executionSummaries()
-                        .forEach(e -> queued.add(e.jobExecutionSummary().queuedAt()));
+                        .forEach(e -> {
+                            var summary = e.jobExecutionSummary();
+                            queued.add(summary.queuedAt());
+                            var status = dev.fleetsim.jobs.JobExecutionStatus.valueOf(summary.statusAsString());
+                            if (status.isTerminal() && summary.lastUpdatedAt() != null) {
+                                done.add(new RunObserver.Terminal(
+                                        summary.lastUpdatedAt().toEpochMilli(), status));
+                            }
+                        });
+                done.sort(java.util.Comparator.comparingLong(RunObserver.Terminal::simulatedMillis));
                 queuedAt.put(jobId, queued);
+                completions.put(jobId, done);
             }
             return RunReport.build(
                     scenario,
@@ -511,6 +523,7 @@ public final class ScenarioRunner {
                     jobs,
                     jobCreatedAt,
                     queuedAt,
+                    completions,
                     samples,
                     timedOut,
                     (System.nanoTime() - realStart) / 1e9,

@@ -1,0 +1,134 @@
+package dev.fleetsim.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fleetsim.device.behaviour.Distribution;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScenarioLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Path file(String text) throws IOException {
+        Path f = dir.resolve("s.yaml");
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceWithLineColumnAndSuggestions() throws IOException {
+        Path f = file("""
+                name: many
+                jbos: []
+                fleet:
+                  count: 100
+                  groups:
+                    - {name: canary, share: 10%}
+                cohorts:
+                  - name: slow
+                    share: 95%
+                    bandwidth: 2Mbs
+                  - name: rest
+                    share: 10%
+                artifacts:
+                  - {name: fw, size: 8MiB}
+                jobs:
+                  - jobId: j1
+                    artifact: fw2
+                    targets: [canry]
+                    document: {operation: install}
+                    abortConfig:
+                      criteriaList:
+                        - {failureType: FAILED, action: CANCEL, thresholdPercentag: 10}
+                    jobExecutionsRolloutConfig: {maximumPerMinut: 10}
+                expect:
+                  - latency: {phase: end-to-edn, p99: "< 5s"}
+                """);
+
+        assertThatThrownBy(() -> ScenarioLoader.load(f))
+                .isInstanceOf(ScenarioException.class)
+                .satisfies(e -> assertThat(e.getMessage().lines())
+                        .contains(
+                                f + ":2:1: jbos: unknown key 'jbos' at the top level; did you mean 'jobs'?",
+                                f + ":10:5: cohorts[0].bandwidth: '2Mbs' is not a bit rate; write a number and a"
+                                        + " unit: bps, kbps, Mbps or Gbps (e.g. 2Mbps)",
+                                f + ":12:5: cohorts[1].share: the shares and counts so far add up to more than the"
+                                        + " fleet's 100 devices",
+                                f + ":17:5: jobs[0].artifact: no artifact 'fw2' in artifacts; did you mean 'fw'?",
+                                f + ":18:15: jobs[0].targets[0]: 'canry' is neither a thing of this fleet nor a"
+                                        + " group in fleet.groups; did you mean 'canary'?",
+                                f + ":22:49: jobs[0].abortConfig.criteriaList[0].thresholdPercentag: unknown key"
+                                        + " 'thresholdPercentag' in jobs[0].abortConfig.criteriaList[0]; did you mean"
+                                        + " 'thresholdPercentage'?",
+                                f + ":23:34: jobs[0].jobExecutionsRolloutConfig.maximumPerMinut: unknown key"
+                                        + " 'maximumPerMinut' in jobs[0].jobExecutionsRolloutConfig; did you mean"
+                                        + " 'maximumPerMinute'?",
+                                f + ":25:15: expect[0].latency.phase: unknown phase 'end-to-edn'; did you mean"
+                                        + " 'end-to-end'?"));
+    }
+
+    @Test
+    void recurringJobsExpandAndTimesAreSimulatedUnderTheTimeScale() throws Exception {
+        Scenario s = ScenarioLoader.load(file("""
+                name: soak
+                duration: 1h
+                target: {local: {timeScale: 60}}
+                fleet: {count: 10}
+                cohorts:
+                  - {name: all, share: 100%, install: 2m, download: {uniform: [1m, 3m]}}
+                jobs:
+                  - {jobId: push, at: 5m, every: 10m, times: 3, document: {operation: reboot}}
+                actions:
+                  - {at: 1m, every: 20m, times: 2, disconnectStorm: {share: 10%, for: 30s}}
+                """));
+
+        assertThat(s.jobs())
+                .extracting(Scenario.JobSpec::jobId, Scenario.JobSpec::at)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("push-1", Duration.ofMinutes(5)),
+                        org.assertj.core.groups.Tuple.tuple("push-2", Duration.ofMinutes(15)),
+                        org.assertj.core.groups.Tuple.tuple("push-3", Duration.ofMinutes(25)));
+        assertThat(s.jobs().get(1).request().get("jobId").asText()).isEqualTo("push-2");
+        assertThat(s.actions())
+                .extracting(Scenario.ActionSpec::at)
+                .containsExactly(Duration.ofMinutes(1), Duration.ofMinutes(21));
+        // Phase durations are simulated: at 60x a 2-minute install takes 2 real seconds.
+        assertThat(s.cohorts().get(0).behaviour().install()).isEqualTo(new Distribution.Fixed(Duration.ofSeconds(2)));
+        assertThat(s.cohorts().get(0).behaviour().download())
+                .isEqualTo(new Distribution.Uniform(Duration.ofSeconds(1), Duration.ofSeconds(3)));
+        assertThat(s.real(s.duration())).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void jobsTakeAwsCreateJobFieldsVerbatim() throws Exception {
+        Scenario s = ScenarioLoader.load(file("""
+                name: aws
+                fleet: {count: 3, groups: [{name: all, share: 100%}]}
+                jobs:
+                  - jobId: tmpl
+                    targets: [all]
+                    targetSelection: CONTINUOUS
+                    jobTemplateArn: "arn:aws:iot:us-east-1::jobtemplate/AWS-Run-Command:1.0"
+                    documentParameters: {command: "uptime"}
+                    timeoutConfig: {inProgressTimeoutInMinutes: 5}
+                    jobExecutionsRetryConfig:
+                      criteriaList: [{failureType: TIMED_OUT, numberOfRetries: 2}]
+                    schedulingConfig: {endBehavior: CANCEL}
+                    presignedUrlConfig: {roleArn: "arn:aws:iam::000000000000:role/x", expiresInSec: 300}
+                """));
+
+        var request = AwsShapes.createJob(s.jobs().get(0).request());
+        assertThat(request.jobId()).isEqualTo("tmpl");
+        assertThat(request.targetSelectionAsString()).isEqualTo("CONTINUOUS");
+        assertThat(request.documentParameters()).containsEntry("command", "uptime");
+        assertThat(request.jobExecutionsRetryConfig().criteriaList().get(0).numberOfRetries())
+                .isEqualTo(2);
+        assertThat(request.presignedUrlConfig().expiresInSec()).isEqualTo(300L);
+    }
+}
