@@ -78,7 +78,7 @@ class ShippedScenariosIT {
     }
 
     @Test
-    void troubleshootingAndFactoryResetComplete() throws Exception {
+    void troubleshootingFactoryResetAndCertificateRotationComplete() throws Exception {
         for (String scenario : new String[] {"troubleshoot", "factory-reset"}) {
             JsonNode job = run(scenario).get("jobs").get(0);
             assertThat(job.get("status").asText()).as(scenario).isEqualTo("COMPLETED");
