@@ -368,7 +368,11 @@ public final class ScenarioRunner {
                 if (now - lastProgress >= TimeUnit.SECONDS.toNanos(1)) {
                     lastProgress = now;
                     observer.drain();
-                    progress();
+                    sample();
+                    // A line a second on a terminal; every 5 s into a file or a CI log.
+                    if (options.tty() || samples.size() % 5 == 1) {
+                        progress();
+                    }
                 }
                 boolean allCreated = next >= events.size();
                 if (now >= end) {
@@ -451,7 +455,7 @@ public final class ScenarioRunner {
             }
         }
 
-        private void progress() {
+        private void sample() {
             long realNanos = System.nanoTime() - realStart;
             Duration simulated = Duration.between(simulatedStart, clock.instant());
             Runtime rt = Runtime.getRuntime();
@@ -461,6 +465,11 @@ public final class ScenarioRunner {
                     observer.connected(),
                     observer.downloadedBytes(),
                     rt.totalMemory() - rt.freeMemory()));
+        }
+
+        private void progress() {
+            long realNanos = System.nanoTime() - realStart;
+            Duration simulated = Duration.between(simulatedStart, clock.instant());
             StringBuilder line = new StringBuilder(String.format(
                     "[%5.1fs real, %s simulated] connected %,d",
                     realNanos / 1e9, hms(simulated), observer.connected()));
@@ -475,17 +484,44 @@ public final class ScenarioRunner {
                         d.numberOfInProgressThings(),
                         d.numberOfSucceededThings(),
                         d.numberOfFailedThings() + d.numberOfTimedOutThings() + d.numberOfRejectedThings()));
+                if (job.status() == JobStatus.IN_PROGRESS) {
+                    line.append(notificationRate(jobId, d));
+                }
             }
             if (samples.size() > 1) {
                 RunReport.Sample a = samples.get(samples.size() - 2);
                 RunReport.Sample b = samples.get(samples.size() - 1);
-                double mibs =
-                        (b.downloadedBytes() - a.downloadedBytes()) / (1 << 20) / (b.realSeconds() - a.realSeconds());
+                double mibs = (b.downloadedBytes() - a.downloadedBytes())
+                        / (double) (1 << 20)
+                        / (b.realSeconds() - a.realSeconds());
                 if (mibs > 0) {
                     line.append(String.format(" | download %.1f MiB/s", mibs));
                 }
             }
             out.accept(line.toString());
+        }
+
+        /** Notifications in the last simulated minute, against the rate AWS's formula gives now. */
+        private String notificationRate(String jobId, software.amazon.awssdk.services.iot.model.JobProcessDetails d) {
+            long now = clock.millis();
+            List<Long> received = observer.receivedTimes(jobId);
+            long lastMinute = received.stream().filter(t -> t > now - 60_000).count();
+            Scenario.JobSpec spec = scenario.jobs().stream()
+                    .filter(j -> j.jobId().equals(jobId))
+                    .findFirst()
+                    .orElseThrow();
+            var raw = spec.request().get("jobExecutionsRolloutConfig");
+            dev.fleetsim.local.jobs.JobConfig.Rollout config = null;
+            try {
+                config = raw == null
+                        ? null
+                        : JobsJson.mapper().treeToValue(raw, dev.fleetsim.local.jobs.JobConfig.Rollout.class);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                config = null;
+            }
+            int rate = dev.fleetsim.local.jobs.RolloutMath.ratePerMinute(
+                    config, received.size(), d.numberOfSucceededThings() == null ? 0 : d.numberOfSucceededThings());
+            return String.format(", notified %d in the last simulated minute (rate now %d/min)", lastMinute, rate);
         }
 
         private RunReport finish(boolean timedOut) throws Exception {
