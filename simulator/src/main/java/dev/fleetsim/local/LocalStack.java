@@ -207,6 +207,14 @@ public final class LocalStack implements AutoCloseable {
         return "http://" + config.bindAddress() + ":" + dataPlane.port();
     }
 
+    /**
+     * Restarts the broker as clients see it: every MQTT connection drops and reconnects are refused for {@code down}.
+     * Completes with the number of clients dropped.
+     */
+    public CompletableFuture<Integer> restartBroker(java.time.Duration down) {
+        return broker.restart(down);
+    }
+
     /** The artifact store (S3 REST, path-style). */
     public S3Server s3() {
         return s3;

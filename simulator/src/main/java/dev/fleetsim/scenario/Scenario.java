@@ -90,6 +90,9 @@ public record Scenario(
         /** Takes the devices with index in [from, to) offline for {@code duration} (simulated). */
         record Offline(Duration at, int from, int to, Duration duration) implements ActionSpec {}
 
+        /** The broker drops every connection and refuses new ones for {@code duration} (simulated). */
+        record RestartBroker(Duration at, Duration duration) implements ActionSpec {}
+
         /** A seeded share of the fleet drops its connections for {@code duration} (simulated). */
         record DisconnectStorm(Duration at, double share, Duration duration) implements ActionSpec {}
     }

@@ -533,7 +533,15 @@ public final class ScenarioLoader {
         private List<Scenario.ActionSpec> actions(Node list) {
             List<Scenario.ActionSpec> out = new ArrayList<>();
             for (Node a : list.list()) {
-                if (!a.mapping("at", "every", "times", "cancelJob", "addThingsToGroup", "offline", "disconnectStorm")) {
+                if (!a.mapping(
+                        "at",
+                        "every",
+                        "times",
+                        "cancelJob",
+                        "addThingsToGroup",
+                        "offline",
+                        "disconnectStorm",
+                        "restartBroker")) {
                     continue;
                 }
                 int before = out.size();
@@ -549,7 +557,8 @@ public final class ScenarioLoader {
                 }
                 int kinds = a.json().size() - 1 - (a.has("every") ? 1 : 0) - (a.has("times") ? 1 : 0);
                 if (kinds != 1) {
-                    a.error("give exactly one of cancelJob, addThingsToGroup, offline or disconnectStorm");
+                    a.error("give exactly one of cancelJob, addThingsToGroup, offline, disconnectStorm or"
+                            + " restartBroker");
                     continue;
                 }
                 if (a.has("cancelJob")) {
@@ -595,6 +604,11 @@ public final class ScenarioLoader {
                     if (range != null) {
                         out.add(new Scenario.ActionSpec.Offline(at, range[0], range[1], d));
                     }
+                } else if (a.has("restartBroker")) {
+                    Node r = a.get("restartBroker");
+                    r.mapping("for");
+                    out.add(new Scenario.ActionSpec.RestartBroker(
+                            at, r.get("for").duration(Duration.ofSeconds(10))));
                 } else {
                     Node s = a.get("disconnectStorm");
                     s.mapping("share", "for");
@@ -620,6 +634,9 @@ public final class ScenarioLoader {
             }
             if (a instanceof Scenario.ActionSpec.Offline o) {
                 return new Scenario.ActionSpec.Offline(at, o.from(), o.to(), o.duration());
+            }
+            if (a instanceof Scenario.ActionSpec.RestartBroker r) {
+                return new Scenario.ActionSpec.RestartBroker(at, r.duration());
             }
             Scenario.ActionSpec.DisconnectStorm d = (Scenario.ActionSpec.DisconnectStorm) a;
             return new Scenario.ActionSpec.DisconnectStorm(at, d.share(), d.duration());

@@ -449,6 +449,9 @@ public final class ScenarioRunner {
                     devices.get(i).goOffline(scenario.real(o.duration()));
                 }
                 out.accept("action: devices " + o.from() + "-" + (o.to() - 1) + " offline for " + o.duration());
+            } else if (action instanceof Scenario.ActionSpec.RestartBroker r) {
+                int dropped = stack.restartBroker(scenario.real(r.duration())).get(30, TimeUnit.SECONDS);
+                out.accept("action: broker restart, " + dropped + " connections dropped, down for " + r.duration());
             } else if (action instanceof Scenario.ActionSpec.DisconnectStorm s) {
                 int hit = fleet.disconnectStorm(s.share(), scenario.real(s.duration()), scenario.seed());
                 out.accept("action: disconnect storm, " + hit + " devices for " + s.duration());

@@ -87,4 +87,19 @@ class ShippedScenariosIT {
                     .isEqualTo(job.get("executionsTotal").asInt());
         }
     }
+
+    @Test
+    void timedOutAndFailedExecutionsAreRetriedThroughABrokerRestart() throws Exception {
+        JsonNode report = run("timeouts-and-retries");
+
+        JsonNode job = report.get("jobs").get(0);
+        assertThat(job.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(job.get("executions").get("SUCCEEDED").asDouble()
+                        / job.get("executionsTotal").asDouble())
+                .isGreaterThanOrEqualTo(0.95);
+        // Every device reconnected after the restart.
+        assertThat(report.get("mqtt").get("connects").asInt()).isGreaterThanOrEqualTo(2 * 200);
+        // Retries show as executions beyond one per thing.
+        assertThat(report.get("phases").get("end-to-end").get("count").asInt()).isGreaterThan(200);
+    }
 }

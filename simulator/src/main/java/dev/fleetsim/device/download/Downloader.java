@@ -545,6 +545,10 @@ public final class Downloader implements AutoCloseable {
             finish(DownloadResult.Outcome.SUCCEEDED, null, actual);
         }
 
+        void tlsFailed(String reason) {
+            finish(DownloadResult.Outcome.FAILED, reason);
+        }
+
         /** The connection broke or the server had a passing problem: resume after a backoff, or give up. */
         void broken(String reason) {
             if (done) {
@@ -654,6 +658,21 @@ public final class Downloader implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+                Transfer t = ctx.channel().attr(TRANSFER).get();
+                if (t != null) {
+                    // Not a passing failure: an untrusted or mismatched certificate does not get better on retry.
+                    ctx.channel().attr(TRANSFER).set(null);
+                    t.channel = null;
+                    Throwable cause = handshake.cause();
+                    while (cause.getCause() != null && cause.getMessage() == null) {
+                        cause = cause.getCause();
+                    }
+                    t.tlsFailed("TLS handshake with the server failed: " + describe(cause));
+                }
+                ctx.close();
+                return;
+            }
             if (evt instanceof IdleStateEvent) {
                 Transfer t = ctx.channel().attr(TRANSFER).get();
                 if (t != null) {

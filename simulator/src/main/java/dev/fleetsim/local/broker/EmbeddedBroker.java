@@ -63,6 +63,10 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     private final int tlsPort;
     private final EmbeddedHiveMQ hivemq;
     private volatile PublishService publishService;
+    private volatile com.hivemq.extension.sdk.api.services.session.ClientService clientService;
+    /** Until this System.nanoTime(), the broker is "restarting": new connections are refused. */
+    private volatile long downUntil = Long.MIN_VALUE;
+
     private volatile SubscriptionStore subscriptionStore;
 
     private EmbeddedBroker(BrokerConfig config, int port, int tlsPort, JobsRequestSink sink) {
@@ -148,6 +152,27 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         });
     }
 
+    /**
+     * A broker restart as clients see it: every connection is dropped and new ones are refused (CONNACK "server
+     * unavailable") for {@code down}; then the broker accepts them again. Sessions stay in memory, as with a restart of
+     * a broker that persists them. Completes once every client was asked to disconnect, with their number.
+     */
+    public CompletableFuture<Integer> restart(java.time.Duration down) {
+        downUntil = System.nanoTime() + down.toNanos();
+        var service = clientService;
+        if (service == null) {
+            return CompletableFuture.completedFuture(0);
+        }
+        java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
+        return service.iterateAllClients((context, session) -> {
+                    if (session.isConnected()) {
+                        service.disconnectClient(session.getClientIdentifier());
+                        dropped.incrementAndGet();
+                    }
+                })
+                .thenApply(v -> dropped.get());
+    }
+
     @Override
     public void publish(String topic, byte[] payload) {
         PublishService service = publishService;
@@ -210,6 +235,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         @Override
         public void extensionStart(ExtensionStartInput input, ExtensionStartOutput output) {
             publishService = Services.publishService();
+            clientService = Services.clientService();
             subscriptionStore = Services.subscriptionStore();
             Services.securityRegistry().setAuthenticatorProvider(providerInput ->
                     (SimpleAuthenticator) (authIn, authOut) -> authenticate(authIn, authOut));
@@ -256,6 +282,11 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
      * things attached to it are remembered for authorization.
      */
     private void authenticate(SimpleAuthInput in, SimpleAuthOutput out) {
+        long until = downUntil;
+        if (until != Long.MIN_VALUE && System.nanoTime() - until < 0) {
+            out.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE, "the broker is restarting");
+            return;
+        }
         Optional<X509Certificate> certificate = in.getConnectionInformation()
                 .getClientTlsInformation()
                 .flatMap(ClientTlsInformation::getClientCertificate);
