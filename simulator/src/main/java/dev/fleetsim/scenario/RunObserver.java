@@ -164,7 +164,7 @@ public final class RunObserver implements DeviceListener {
 
     @Override
     public void jobReceived(String thingName, String jobId, long executionNumber, long nanoTime) {
-        started.put(key(thingName, jobId, "received"), nanoTime);
+        started.putIfAbsent(key(thingName, jobId, "received"), nanoTime); // from the first notification
         registry.counter("fleetsim_jobs_received_total", "job", jobId).increment();
         List<Long> times = received.get(jobId);
         // A device that reconnects or reboots takes the same execution up again: count its first notification only.
@@ -269,7 +269,7 @@ public final class RunObserver implements DeviceListener {
                 .tag("phase", phase)
                 .publishPercentileHistogram()
                 .register(registry)
-                .record(Duration.ofNanos(nanos));
+                .record(Duration.ofNanos(Math.max(0, nanos)));
     }
 
     // ------------------------------------------------------------------ reading

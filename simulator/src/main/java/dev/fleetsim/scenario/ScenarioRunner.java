@@ -118,6 +118,7 @@ public final class ScenarioRunner {
         private final Map<String, Artifact> artifacts = new LinkedHashMap<>();
         private final Map<String, Instant> jobCreatedAt = new LinkedHashMap<>();
         private final List<RunReport.Sample> samples = new ArrayList<>();
+        private final java.util.Set<String> terminalJobs = new java.util.HashSet<>();
         private final long realStart = System.nanoTime();
         private final Instant simulatedStart;
         private Fleet fleet;
@@ -349,6 +350,7 @@ public final class ScenarioRunner {
                     : t0 + scenario.real(scenario.duration()).toNanos();
             int next = 0;
             long lastProgress = 0;
+            long lastTerminalCheck = 0;
             while (true) {
                 long now = System.nanoTime();
                 while (next < events.size()) {
@@ -378,8 +380,13 @@ public final class ScenarioRunner {
                 if (now >= end) {
                     return false;
                 }
-                if (scenario.duration() == null && allCreated && allTerminal()) {
-                    return false;
+                if (scenario.duration() == null
+                        && allCreated
+                        && now - lastTerminalCheck >= TimeUnit.MILLISECONDS.toNanos(250)) {
+                    lastTerminalCheck = now;
+                    if (allTerminal()) {
+                        return false;
+                    }
                 }
                 if (now >= deadline) {
                     return true;
@@ -388,12 +395,17 @@ public final class ScenarioRunner {
             }
         }
 
+        /** Every job terminal; a job seen terminal is not asked again (a long series would cost a call each). */
         private boolean allTerminal() {
             for (Scenario.JobSpec j : scenario.jobs()) {
+                if (terminalJobs.contains(j.jobId())) {
+                    continue;
+                }
                 JobStatus s = iot.describeJob(r -> r.jobId(j.jobId())).job().status();
                 if (s == JobStatus.IN_PROGRESS || s == JobStatus.SCHEDULED) {
                     return false;
                 }
+                terminalJobs.add(j.jobId());
             }
             return true;
         }
@@ -477,6 +489,9 @@ public final class ScenarioRunner {
                     "[%5.1fs real, %s simulated] connected %,d",
                     realNanos / 1e9, hms(simulated), observer.connected()));
             for (String jobId : jobCreatedAt.keySet()) {
+                if (terminalJobs.contains(jobId)) {
+                    continue; // done: its line would not change
+                }
                 Job job = iot.describeJob(r -> r.jobId(jobId)).job();
                 var d = job.jobProcessDetails();
                 line.append(String.format(

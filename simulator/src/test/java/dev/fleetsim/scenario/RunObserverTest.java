@@ -1,0 +1,53 @@
+package dev.fleetsim.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.jobs.RejectedErrorCode;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The report and Prometheus read the same observer: their figures agree. */
+class RunObserverTest {
+    @Test
+    void prometheusAndTheReportCountTheSameEvents() {
+        RunObserver o = new RunObserver(Clock.systemUTC());
+        long t = 1_000_000_000L;
+        o.jobStarting("j", t);
+        for (int i = 0; i < 3; i++) {
+            String thing = "d" + i;
+            o.connectStart(thing, t);
+            o.connectEnd(thing, t + TimeUnit.MILLISECONDS.toNanos(20));
+            o.jobReceived(thing, "j", 1, t + TimeUnit.MILLISECONDS.toNanos(100));
+            o.jobReceived(thing, "j", 1, t + TimeUnit.MILLISECONDS.toNanos(150)); // again after a reconnect
+            o.requestAccepted(thing, JobsTopic.Operation.UPDATE, t);
+            o.statusReported(thing, "j", JobExecutionStatus.IN_PROGRESS, t + TimeUnit.MILLISECONDS.toNanos(130));
+            o.downloadStart(thing, "j", "http://h/f", t + TimeUnit.MILLISECONDS.toNanos(130));
+            o.downloadEnd(thing, "j", 1000, t + TimeUnit.MILLISECONDS.toNanos(330));
+            o.statusReported(thing, "j", JobExecutionStatus.SUCCEEDED, t + TimeUnit.SECONDS.toNanos(1));
+        }
+        o.requestRejected("d0", JobsTopic.Operation.UPDATE, RejectedErrorCode.VersionMismatch, t);
+        o.disconnected("d0", t);
+        o.drain();
+
+        String scrape = o.registry().scrape();
+        assertThat(scrape)
+                .contains("fleetsim_connects_total " + (double) o.connects())
+                .contains("fleetsim_devices_connected " + (double) o.connected())
+                .contains("fleetsim_download_bytes_total " + (double) o.downloadedBytes())
+                .contains("fleetsim_executions_reported_total{job=\"j\",status=\"SUCCEEDED\"} 3.0")
+                .contains("fleetsim_requests_total{operation=\"UPDATE\",result=\"VersionMismatch\"} 1.0")
+                .contains("fleetsim_phase_seconds_count{phase=\"end-to-end\"} "
+                        + o.total("end-to-end").getTotalCount())
+                .contains("fleetsim_phase_seconds_count{phase=\"download\"} 3");
+        assertThat(o.connects()).isEqualTo(3);
+        assertThat(o.connected()).isEqualTo(2);
+        assertThat(o.requests()).isEqualTo(4);
+        assertThat(o.receivedTimes("j")).hasSize(3); // first notifications only
+        // End to end from the job's intended start: 1 s each.
+        assertThat(o.total("end-to-end").getValueAtPercentile(50)).isBetween(999_000L, 1_001_000L);
+        assertThat(o.total("connect").getMaxValue()).isBetween(19_900L, 20_100L);
+    }
+}
