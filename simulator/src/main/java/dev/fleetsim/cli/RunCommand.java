@@ -148,7 +148,32 @@ final class RunCommand implements Callable<Integer> {
                 r.path("simulatedSeconds").asDouble(),
                 r.path("mqtt").path("connects").asLong(),
                 r.path("mqtt").path("connectFailures").asLong());
-        for (JsonNode job : r.path("jobs")) {
+        java.util.List<JsonNode> created = new java.util.ArrayList<>();
+        r.path("jobs").forEach(j -> {
+            if (!j.path("status").asText().equals("NOT_CREATED")) {
+                created.add(j);
+            }
+        });
+        int notCreated = r.path("jobs").size() - created.size();
+        if (created.size() > 10) {
+            // A long series (a soak): one line for all of them.
+            java.util.Map<String, Integer> byStatus = new java.util.TreeMap<>();
+            java.util.Map<String, Integer> executions = new java.util.TreeMap<>();
+            for (JsonNode j : created) {
+                byStatus.merge(j.path("status").asText(), 1, Integer::sum);
+                j.path("executions")
+                        .fields()
+                        .forEachRemaining(
+                                e -> executions.merge(e.getKey(), e.getValue().asInt(), Integer::sum));
+            }
+            executions.values().removeIf(n -> n == 0);
+            out.printf("  %d jobs: %s; executions %s%n", created.size(), byStatus, executions);
+            created.clear();
+        }
+        if (notCreated > 0) {
+            out.printf("  %d jobs were not created before the run ended%n", notCreated);
+        }
+        for (JsonNode job : created) {
             StringBuilder counts = new StringBuilder();
             job.path("executions").fields().forEachRemaining(e -> {
                 if (e.getValue().asInt() > 0) {

@@ -172,7 +172,7 @@ public final class RunReport {
 
         List<Check> checks = new ArrayList<>();
         for (Scenario.Expectation e : scenario.expectations()) {
-            checks.add(check(e, jobNodes, histograms));
+            checks.add(check(e, jobNodes, histograms, root));
         }
         ArrayNode exp = root.putArray("expectations");
         for (Check c : checks) {
@@ -334,14 +334,19 @@ public final class RunReport {
         return out;
     }
 
-    private static Check check(Scenario.Expectation e, Map<String, ObjectNode> jobs, Map<String, Histogram> phases) {
+    private static Check check(
+            Scenario.Expectation e, Map<String, ObjectNode> jobs, Map<String, Histogram> phases, ObjectNode json) {
         if (e instanceof Scenario.Expectation.Latency l) {
             Histogram h = phases.get(l.phase());
             if (h == null || h.getTotalCount() == 0) {
                 return new Check(l.text(), false, "no samples");
             }
             double value = l.percentile() >= 100 ? h.getMaxValue() / 1000.0 : ms(h, l.percentile());
-            return new Check(l.text(), l.bound().test(value), String.format(Locale.ROOT, "%.0f ms", value));
+            double scale = json.path("timeScale").asDouble(1);
+            String actual = scale == 1
+                    ? String.format(Locale.ROOT, "%.0f ms", value)
+                    : String.format(Locale.ROOT, "%.0f ms real, %.1f s simulated", value, value * scale / 1000);
+            return new Check(l.text(), l.bound().test(value), actual);
         }
         String jobId = e instanceof Scenario.Expectation.JobStatus s
                 ? s.jobId()

@@ -661,6 +661,10 @@ public final class ScenarioLoader {
                     for (String p : List.of("p50", "p90", "p99", "p99.9", "max")) {
                         if (l.has(p)) {
                             Scenario.Bound b = l.get(p).bound();
+                            if (b != null && !b.percent()) {
+                                // A simulated duration, like every time in a scenario; latencies are measured real.
+                                b = new Scenario.Bound(b.op(), b.value() / timeScale, false);
+                            }
                             double percentile = p.equals("max") ? 100 : Double.parseDouble(p.substring(1));
                             if (b != null) {
                                 out.add(new Scenario.Expectation.Latency(
