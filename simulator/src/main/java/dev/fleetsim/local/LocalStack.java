@@ -135,6 +135,8 @@ public final class LocalStack implements AutoCloseable {
                             new ArtifactFaults()),
                     1);
             started.add(s3);
+            jobs.useDocumentSource(new dev.fleetsim.local.s3.StoreDocumentSource(s3.store()))
+                    .join();
             jobs.usePresigner(new PlaceholderPresigner(
                             s3.endpoint(), S3Credentials.DEFAULT, config.arns().region(), config.clock()))
                     .join();

@@ -266,4 +266,28 @@ class ArtifactStoreIT {
                     .contains("${aws:iot:s3-presigned-url:");
         }
     }
+
+    @Test
+    void documentSourceIsReadFromTheStoreOnceAtCreation() {
+        try (IotClient iot = LocalAws.iot(stack)) {
+            String arn = iot.createThing(r -> r.thingName("docsrc-1")).thingArn();
+            s3.putObject(
+                    b -> b.bucket("firmware").key("jobs/install.json"),
+                    RequestBody.fromString("{\"operation\":\"install\",\"version\":\"7\"}"));
+            String source = "https://s3.us-east-1.amazonaws.com/firmware/jobs/install.json";
+            iot.createJob(r -> r.jobId("docsrc-job").targets(arn).documentSource(source));
+            // Later edits of the object do not change the job.
+            s3.putObject(b -> b.bucket("firmware").key("jobs/install.json"), RequestBody.fromString("{}"));
+
+            assertThat(iot.getJobDocument(r -> r.jobId("docsrc-job")).document())
+                    .isEqualTo("{\"operation\":\"install\",\"version\":\"7\"}");
+            assertThat(iot.describeJob(r -> r.jobId("docsrc-job")).documentSource())
+                    .isEqualTo(source);
+            assertThatThrownBy(() -> iot.createJob(r -> r.jobId("docsrc-missing")
+                            .targets(arn)
+                            .documentSource("https://s3.amazonaws.com/firmware/jobs/none.json")))
+                    .isInstanceOf(software.amazon.awssdk.services.iot.model.InvalidRequestException.class)
+                    .hasMessageContaining("cannot be read");
+        }
+    }
 }

@@ -479,8 +479,7 @@ final class ControlPlaneApi {
             throw invalidRequest("documentParameters can only be used with AWS managed templates");
         }
         if (document == null && documentSource != null) {
-            throw invalidRequest("documentSource cannot be fetched: the local stack has no S3 store for "
-                    + documentSource + "; pass the document inline");
+            document = fetchDocument(documentSource);
         }
         Job job = engine.createJob(new JobsEngine.NewJob(
                 jobId,
@@ -498,6 +497,31 @@ final class ControlPlaneApi {
                 retry,
                 scheduling));
         return jobRef(job);
+    }
+
+    /** CreateJob's {@code documentSource}: read once, now (§4.2), and checked like an inline document. */
+    private String fetchDocument(String url) {
+        if (url.length() > 1350) {
+            throw invalidRequest("documentSource must be 1-1350 characters");
+        }
+        if (engine.documentSource == null) {
+            throw invalidRequest("documentSource cannot be fetched: the local stack has no S3 store for " + url
+                    + "; pass the document inline");
+        }
+        String text;
+        try {
+            text = engine.documentSource.fetch(url);
+        } catch (IllegalArgumentException e) {
+            throw invalidRequest(e.getMessage());
+        }
+        try {
+            if (!JobsJson.readTree(text).isObject()) {
+                throw invalidRequest("the document at " + url + " is not a JSON object");
+            }
+        } catch (IllegalArgumentException e) {
+            throw invalidRequest("the document at " + url + " is not valid JSON");
+        }
+        return text;
     }
 
     private JobTemplates.Managed managedFromArn(String resource) {

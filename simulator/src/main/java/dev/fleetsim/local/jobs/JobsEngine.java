@@ -52,6 +52,9 @@ public final class JobsEngine {
     /** Substitutes presigned-URL placeholders at each delivery; null until an artifact store exists. */
     DocumentPresigner presigner;
 
+    /** Reads {@code documentSource} URLs at CreateJob; null until an artifact store exists. */
+    DocumentSource documentSource;
+
     final Map<String, Job> jobs = new LinkedHashMap<>();
     private final Map<String, ThingJobs> queues = new HashMap<>();
     final Map<String, JobTemplates.Template> templates = new LinkedHashMap<>();

@@ -127,6 +127,13 @@ public final class JobsService implements AutoCloseable {
     }
 
     /** Lets the engine use an artifact store to presign placeholders at each delivery. */
+    public CompletableFuture<Void> useDocumentSource(DocumentSource source) {
+        return onEngine(() -> {
+            engine.documentSource = source;
+            return null;
+        });
+    }
+
     public CompletableFuture<Void> usePresigner(DocumentPresigner presigner) {
         return onEngine(() -> {
             engine.presigner = presigner;
