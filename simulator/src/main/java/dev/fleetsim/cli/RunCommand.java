@@ -54,6 +54,13 @@ final class RunCommand implements Callable<Integer> {
     int metricsPort;
 
     @Option(
+            names = "--metrics-bind",
+            paramLabel = "ADDRESS",
+            defaultValue = LocalStackConfig.LOOPBACK,
+            description = "Address the metrics endpoint binds to (default ${DEFAULT-VALUE}; 0.0.0.0 in a container).")
+    String metricsBind;
+
+    @Option(
             names = "--mqtt-port",
             paramLabel = "PORT",
             defaultValue = "0",
@@ -120,7 +127,7 @@ final class RunCommand implements Callable<Integer> {
 
     private HttpServer serveMetrics(RunObserver observer, PrintWriter out) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", metricsPort), 16);
+            HttpServer server = HttpServer.create(new InetSocketAddress(metricsBind, metricsPort), 16);
             server.createContext("/metrics", exchange -> {
                 byte[] body = observer.registry().scrape().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -130,7 +137,8 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
             server.start();
-            out.println("  metrics: http://127.0.0.1:" + server.getAddress().getPort() + "/metrics");
+            out.println("  metrics: http://" + metricsBind + ":"
+                    + server.getAddress().getPort() + "/metrics");
             out.flush();
             return server;
         } catch (IOException e) {
