@@ -5,6 +5,8 @@ import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.DeviceListener;
 import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.device.behaviour.Behaviour;
+import dev.fleetsim.device.download.DeviceDownloads;
+import dev.fleetsim.device.download.Downloader;
 import dev.fleetsim.fleet.EventLoops;
 import dev.fleetsim.fleet.Fleet;
 import dev.fleetsim.fleet.FleetConfig;
@@ -119,6 +121,43 @@ final class DevicesCommand implements Callable<Integer> {
     @Option(names = "--duration", description = "Stop after this long (default: until interrupted).")
     String duration;
 
+    @Option(
+            names = "--bandwidth",
+            paramLabel = "RATE",
+            description = "Each device's download bandwidth, e.g. 256kbps or 2Mbps (default: unlimited).")
+    String bandwidth;
+
+    @Option(
+            names = "--fleet-bandwidth",
+            paramLabel = "RATE",
+            description = "Cap on the whole fleet's download bandwidth (default: none).")
+    String fleetBandwidth;
+
+    @Option(
+            names = "--sandbox",
+            paramLabel = "DIR",
+            description = "Write downloads under DIR/<thing name>/ (default: hash and discard).")
+    Path sandbox;
+
+    @Option(
+            names = "--code-signing-cert",
+            paramLabel = "FILE",
+            description = "Certificate (PEM) whose key signs artifacts; signed downloads are verified against it"
+                    + " (for fleetsim local: codeSigningCertificate in endpoints.json).")
+    Path codeSigningCert;
+
+    @Option(
+            names = "--download-ca",
+            paramLabel = "FILE",
+            description = "An extra CA (PEM) to trust for HTTPS downloads, next to the JDK's.")
+    Path downloadCa;
+
+    @Option(
+            names = "--progress-step",
+            defaultValue = "0",
+            description = "Report download progress in statusDetails every N percent (default ${DEFAULT-VALUE}: off).")
+    int progressStep;
+
     @Override
     public Integer call() throws Exception {
         URI uri = URI.create(endpoint);
@@ -152,6 +191,16 @@ final class DevicesCommand implements Callable<Integer> {
         if (tls) {
             device = device.withTls(tls());
         }
+        Downloader downloader = downloader();
+        device = device.withDownloads(new DeviceDownloads(
+                downloader,
+                sandbox,
+                rate("--bandwidth", bandwidth),
+                codeSigningCert == null
+                        ? null
+                        : certificate("--code-signing-cert", codeSigningCert).getPublicKey(),
+                progressStep,
+                DeviceDownloads.DEFAULT_MAX_BYTES));
         FleetConfig config = new FleetConfig(
                 count,
                 pattern,
@@ -165,7 +214,9 @@ final class DevicesCommand implements Callable<Integer> {
                 device);
         Status status = new Status();
         PrintWriter out = spec.commandLine().getOut();
-        try (Fleet fleet = new Fleet(config, status)) {
+        try (AutoCloseable timers = shaperTimer::shutdownGracefully;
+                downloader;
+                Fleet fleet = new Fleet(config, status)) {
             out.printf(
                     "fleetsim devices: %d of %d devices (shard %s) → %s%n",
                     fleet.devices().size(), count, shard, endpoint);
@@ -190,6 +241,41 @@ final class DevicesCommand implements Callable<Integer> {
             }
         }
         return ExitCodes.OK;
+    }
+
+    private final io.netty.channel.EventLoopGroup shaperTimer = EventLoops.create(1, "fleetsim-download-shaper");
+
+    /** One downloader for the fleet: HTTPS trust, the fleet-wide cap. */
+    private Downloader downloader() throws Exception {
+        if (progressStep < 0 || progressStep > 100) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--progress-step must be 0-100");
+        }
+        Downloader.Settings settings =
+                Downloader.Settings.defaults().withFleetBytesPerSecond(rate("--fleet-bandwidth", fleetBandwidth));
+        if (downloadCa != null) {
+            settings = settings.withExtraTrust(List.of(certificate("--download-ca", downloadCa)));
+        }
+        return new Downloader(shaperTimer, settings);
+    }
+
+    private java.security.cert.X509Certificate certificate(String option, Path file) {
+        try {
+            return dev.fleetsim.pki.Pem.certificate(Files.readString(file));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), option + ": cannot read a PEM certificate from " + file);
+        }
+    }
+
+    private long rate(String option, String text) {
+        if (text == null) {
+            return 0;
+        }
+        try {
+            return Units.bytesPerSecond(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+        }
     }
 
     private DeviceTls tls() throws Exception {
