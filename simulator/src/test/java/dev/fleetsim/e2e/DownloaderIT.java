@@ -210,4 +210,25 @@ class DownloaderIT {
         assertThat(tooBig.outcome()).isEqualTo(Outcome.REJECTED);
         assertThat(tooBig.reason()).contains("over the device's limit of 1024");
     }
+
+    @Test
+    void aFleetWideCapHoldsAllDevicesTogether() throws Exception {
+        long cap = 4L * 1024 * 1024; // 4 MiB/s for the whole fleet; four devices × 2 MiB = 8 MiB
+        try (Downloader capped =
+                new Downloader(group, Downloader.Settings.defaults().withFleetBytesPerSecond(cap))) {
+            List<io.netty.util.concurrent.Future<DownloadResult>> downloads = new ArrayList<>();
+            long start = System.nanoTime();
+            for (int i = 0; i < 4; i++) {
+                downloads.add(capped.fetch(
+                        group.next(),
+                        new DownloadRequest(url("image.bin"), null, (long) SIZE, sha256, null, null, 64L << 20, 0, 0),
+                        null));
+            }
+            for (var d : downloads) {
+                assertThat(d.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(Outcome.SUCCEEDED);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertThat(seconds).isGreaterThan(1.4); // 8 MiB at 4 MiB/s is 2 s; unshaped it takes ~0.1 s
+        }
+    }
 }

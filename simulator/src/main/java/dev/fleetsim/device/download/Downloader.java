@@ -75,6 +75,10 @@ import javax.net.ssl.TrustManagerFactory;
  */
 public final class Downloader implements AutoCloseable {
     private static final AttributeKey<Transfer> TRANSFER = AttributeKey.valueOf("fleetsim.download.transfer");
+    /** Unshaped reads: fewer wake-ups and digest calls per MiB (the body is hashed in place). */
+    private static final io.netty.channel.RecvByteBufAllocator LARGE_READS =
+            new io.netty.channel.AdaptiveRecvByteBufAllocator(16 * 1024, 128 * 1024, 1024 * 1024);
+
     private static final AttributeKey<String> ORIGIN = AttributeKey.valueOf("fleetsim.download.origin");
     /** Error bodies (S3's XML) are read up to this size to take the code and message from them. */
     private static final int MAX_ERROR_BODY = 8 * 1024;
@@ -298,10 +302,7 @@ public final class Downloader implements AutoCloseable {
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int)
                             settings.connectTimeout().toMillis())
                     .option(ChannelOption.TCP_NODELAY, true)
-                    // Large reads: fewer wake-ups and digest calls per MiB (the body is hashed in place).
-                    .option(
-                            ChannelOption.RCVBUF_ALLOCATOR,
-                            new io.netty.channel.AdaptiveRecvByteBufAllocator(16 * 1024, 128 * 1024, 1024 * 1024))
+                    .option(ChannelOption.RCVBUF_ALLOCATOR, LARGE_READS)
                     .handler(new ChannelInitializer<Channel>() {
                         @Override
                         protected void initChannel(Channel ch) {
@@ -342,6 +343,14 @@ public final class Downloader implements AutoCloseable {
             ChannelTrafficShapingHandler shaper =
                     (ChannelTrafficShapingHandler) ch.pipeline().get("shaper");
             shaper.configure(0, Math.max(0, request.bytesPerSecond()));
+            // The shaper pauses reading after each read for as long as that read's bytes take at the rate, so a
+            // shaped device reads in slices of about a tenth of a second of its bandwidth; unshaped, large reads.
+            ch.config()
+                    .setRecvByteBufAllocator(
+                            request.bytesPerSecond() > 0
+                                    ? new io.netty.channel.FixedRecvByteBufAllocator(
+                                            (int) Math.max(1024, Math.min(64 * 1024, request.bytesPerSecond() / 10)))
+                                    : LARGE_READS);
             status = 0;
             errorBody = null;
             redirectTo = null;
