@@ -106,23 +106,45 @@ final class RunCommand implements Callable<Integer> {
             }
         };
         RunReport report;
+        ScenarioRunner runner = new ScenarioRunner(
+                new ScenarioRunner.Options(bindAddress, mqttPort, dir, System.console() != null),
+                line -> {
+                    out.println("  " + line);
+                    out.flush();
+                },
+                sink);
+        // Ctrl-C (a soak runs until stopped): end the run, write the report, then let the JVM go.
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        Thread hook = new Thread(
+                () -> {
+                    runner.requestStop();
+                    try {
+                        done.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "fleetsim-run-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
-            ScenarioRunner runner = new ScenarioRunner(
-                    new ScenarioRunner.Options(bindAddress, mqttPort, dir, System.console() != null),
-                    line -> {
-                        out.println("  " + line);
-                        out.flush();
-                    },
-                    sink);
-            report = runner.run(scenario);
+            try {
+                report = runner.run(scenario);
+            } finally {
+                if (metrics.get() != null) {
+                    metrics.get().stop(0);
+                }
+            }
+            report.write(dir);
+            printSummary(out, report, dir);
+            return report.passed() ? ExitCodes.OK : ExitCodes.FAILED;
         } finally {
-            if (metrics.get() != null) {
-                metrics.get().stop(0);
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it returns now that the report is written
             }
         }
-        report.write(dir);
-        printSummary(out, report, dir);
-        return report.passed() ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     private HttpServer serveMetrics(RunObserver observer, PrintWriter out) {
@@ -210,6 +232,9 @@ final class RunCommand implements Callable<Integer> {
             out.printf("  %s %s (actual: %s)%n", c.passed() ? "pass" : "FAIL", c.text(), c.actual());
         }
         out.printf("  report: %s%n", dir.resolve("report.html"));
+        if (r.path("stoppedEarly").asBoolean()) {
+            out.println("  stopped early (interrupted); the report covers the run so far");
+        }
         if (report.timedOut()) {
             out.println("  result: FAIL: the run hit its timeout before every job was done");
         } else {

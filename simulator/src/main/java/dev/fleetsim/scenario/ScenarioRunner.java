@@ -58,6 +58,12 @@ public final class ScenarioRunner {
     private final Options options;
     private final Consumer<String> out;
     private final RunObserver.Sink sink;
+    private volatile boolean stopRequested;
+
+    /** Ends the run at its next step (Ctrl-C on a soak): the report is still written, marked stopped early. */
+    public void requestStop() {
+        stopRequested = true;
+    }
 
     /**
      * @param out receives progress lines (the CLI prints them)
@@ -391,6 +397,10 @@ public final class ScenarioRunner {
                 if (now >= deadline) {
                     return true;
                 }
+                if (stopRequested) {
+                    out.accept("stopping early: writing the report");
+                    return false;
+                }
                 Thread.sleep(50);
             }
         }
@@ -571,7 +581,7 @@ public final class ScenarioRunner {
                 queuedAt.put(jobId, queued);
                 completions.put(jobId, done);
             }
-            return RunReport.build(
+            RunReport report = RunReport.build(
                     scenario,
                     observer,
                     jobs,
@@ -582,6 +592,8 @@ public final class ScenarioRunner {
                     timedOut,
                     (System.nanoTime() - realStart) / 1e9,
                     Duration.between(simulatedStart, clock.instant()).toMillis() / 1000.0);
+            report.json().put("stoppedEarly", stopRequested);
+            return report;
         }
 
         private boolean caughtUp() {
