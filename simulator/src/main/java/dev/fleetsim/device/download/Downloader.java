@@ -343,13 +343,15 @@ public final class Downloader implements AutoCloseable {
             ChannelTrafficShapingHandler shaper =
                     (ChannelTrafficShapingHandler) ch.pipeline().get("shaper");
             shaper.configure(0, Math.max(0, request.bytesPerSecond()));
-            // The shaper pauses reading after each read for as long as that read's bytes take at the rate, so a
-            // shaped device reads in slices of about a tenth of a second of its bandwidth; unshaped, large reads.
+            // A shaper pauses reading after each read for as long as that read's bytes take at the rate, so a shaped
+            // device (or any device under a fleet-wide cap) reads in slices of about a tenth of a second of its
+            // bandwidth; unshaped, large reads.
+            long rate = request.bytesPerSecond() > 0 ? request.bytesPerSecond() : settings.fleetBytesPerSecond();
             ch.config()
                     .setRecvByteBufAllocator(
-                            request.bytesPerSecond() > 0
+                            rate > 0
                                     ? new io.netty.channel.FixedRecvByteBufAllocator(
-                                            (int) Math.max(1024, Math.min(64 * 1024, request.bytesPerSecond() / 10)))
+                                            (int) Math.max(1024, Math.min(64 * 1024, rate / 10)))
                                     : LARGE_READS);
             status = 0;
             errorBody = null;
