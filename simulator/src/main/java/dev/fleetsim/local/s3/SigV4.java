@@ -135,15 +135,7 @@ public final class SigV4 {
         Scope scope = Scope.parse(credential, amzDate);
         S3Credentials secret = lookup(credentials, scope.accessKeyId());
         String canonical = canonicalRequest(request, decodeQuery(request.rawQuery()), signedHeaders, payloadHash);
-        byte[] key = signingKey(secret.secretAccessKey(), scope.date(), scope.region());
-        String stringToSign = stringToSign(amzDate, scope.text(), canonical);
-        String expected = HexFormat.of().formatHex(hmac(key, stringToSign));
-        if (!MessageDigest.isEqual(
-                expected.getBytes(StandardCharsets.US_ASCII),
-                signature.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
-            throw mismatch(scope.accessKeyId(), stringToSign, signature, canonical);
-        }
-        return new Verified(scope.accessKeyId(), payloadHash, signature, amzDate, scope.text(), key);
+        return check(scope, secret, amzDate, canonical, signature, payloadHash);
     }
 
     private static Verified verifyPresigned(
@@ -205,16 +197,21 @@ public final class SigV4 {
                 ? request.header("x-amz-content-sha256")
                 : UNSIGNED_PAYLOAD;
         String canonical = canonicalRequest(request, signedQuery, signedHeaders, payload);
+        return check(scope, secret, amzDate, canonical, query.get("X-Amz-Signature"), UNSIGNED_PAYLOAD);
+    }
+
+    /** Signs the canonical request with the scope's key and compares with what the client sent, in constant time. */
+    private static Verified check(
+            Scope scope, S3Credentials secret, String amzDate, String canonical, String provided, String payloadHash) {
         byte[] key = signingKey(secret.secretAccessKey(), scope.date(), scope.region());
         String stringToSign = stringToSign(amzDate, scope.text(), canonical);
         String expected = HexFormat.of().formatHex(hmac(key, stringToSign));
-        String provided = query.get("X-Amz-Signature");
         if (!MessageDigest.isEqual(
                 expected.getBytes(StandardCharsets.US_ASCII),
                 provided.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII))) {
             throw mismatch(scope.accessKeyId(), stringToSign, provided, canonical);
         }
-        return new Verified(scope.accessKeyId(), UNSIGNED_PAYLOAD, provided, amzDate, scope.text(), key);
+        return new Verified(scope.accessKeyId(), payloadHash, provided, amzDate, scope.text(), key);
     }
 
     /**
