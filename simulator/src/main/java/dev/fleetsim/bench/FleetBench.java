@@ -99,6 +99,19 @@ public final class FleetBench {
         }
     }
 
+    /** Waits (at most 5 minutes) for every device's SUCCEEDED, then prints executions per second since creation. */
+    private void reportCompletion(Counter counter, int devices, long createdNanos, String label, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+        while (counter.succeeded.get() < devices && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        double seconds = (counter.lastSucceeded.get() - createdNanos) / 1e9;
+        out.accept(String.format(
+                "%s: %,d of %,d executions SUCCEEDED in %.2f s = %,.0f executions/s (%s)",
+                label, counter.succeeded.get(), devices, seconds, counter.succeeded.get() / seconds, what));
+    }
+
     /** N devices complete one job through the local stack; returns completed executions per second. */
     public void completion(int devices) throws Exception {
         try (LocalStack stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS)) {
@@ -120,15 +133,12 @@ public final class FleetBench {
                         .handle(new ApiRequest(
                                 "PUT", "/jobs/bench", Map.of(), Map.of(), JobsJson.readTree(body), false))
                         .get(60, TimeUnit.SECONDS);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-                while (counter.succeeded.get() < devices && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
-                double seconds = (counter.lastSucceeded.get() - created) / 1e9;
-                out.accept(String.format(
-                        "completion: %,d of %,d executions SUCCEEDED in %.2f s = %,.0f executions/s"
-                                + " (each: notify-next → IN_PROGRESS → SUCCEEDED through the broker and the Jobs service)",
-                        counter.succeeded.get(), devices, seconds, counter.succeeded.get() / seconds));
+                reportCompletion(
+                        counter,
+                        devices,
+                        created,
+                        "completion",
+                        "each: notify-next → IN_PROGRESS → SUCCEEDED through the broker and the Jobs service");
             }
         }
     }
@@ -175,15 +185,7 @@ public final class FleetBench {
                             .targets(groupArn)
                             .document("{\"operation\":\"install\",\"version\":\"2\"}")
                             .jobExecutionsRolloutConfig(c -> c.maximumPerMinute(1_000_000)));
-                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-                    while (counter.succeeded.get() < devices && System.nanoTime() < until) {
-                        Thread.sleep(20);
-                    }
-                    double seconds = (counter.lastSucceeded.get() - created) / 1e9;
-                    out.accept(String.format(
-                            "two processes: %,d of %,d executions SUCCEEDED in %.2f s = %,.0f executions/s"
-                                    + " (CreateJob → last SUCCEEDED accepted)",
-                            counter.succeeded.get(), devices, seconds, counter.succeeded.get() / seconds));
+                    reportCompletion(counter, devices, created, "two processes", "CreateJob → last SUCCEEDED accepted");
                 }
             }
         }
