@@ -237,15 +237,7 @@ public final class DownloadBench implements AutoCloseable {
             Path file = dir.resolve("shaped.bin");
             Artifacts.generate(file, size, 7);
             dev.fleetsim.artifact.Artifact artifact;
-            try (var s3 = software.amazon.awssdk.services.s3.S3Client.builder()
-                    .endpointOverride(java.net.URI.create(endpoint))
-                    .region(software.amazon.awssdk.regions.Region.US_EAST_1)
-                    .forcePathStyle(true)
-                    .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
-                            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(
-                                    S3Credentials.DEFAULT.accessKeyId(), S3Credentials.DEFAULT.secretAccessKey())))
-                    .httpClient(software.amazon.awssdk.http.apache.ApacheHttpClient.create())
-                    .build()) {
+            try (var s3 = Artifacts.s3Client(endpoint, "us-east-1", S3Credentials.DEFAULT)) {
                 artifact = Artifacts.upload(s3, "shaped", "shaped.bin", file, null, true);
             }
             String url = SigV4.presignGet(

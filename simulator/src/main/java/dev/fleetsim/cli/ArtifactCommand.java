@@ -9,7 +9,6 @@ import dev.fleetsim.local.s3.PlaceholderPresigner;
 import dev.fleetsim.local.s3.S3Credentials;
 import dev.fleetsim.pki.Pem;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -19,10 +18,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** {@code fleetsim artifact}: artifacts in a running {@code fleetsim local}'s store. */
@@ -110,14 +105,7 @@ final class ArtifactCommand implements Runnable {
             }
             String objectKey = key != null ? key : file.getFileName().toString();
             Artifact artifact;
-            try (S3Client s3 = S3Client.builder()
-                    .endpointOverride(URI.create(s3Endpoint))
-                    .region(Region.of(region))
-                    .forcePathStyle(true)
-                    .credentialsProvider(StaticCredentialsProvider.create(
-                            AwsBasicCredentials.create(credentials.accessKeyId(), credentials.secretAccessKey())))
-                    .httpClient(ApacheHttpClient.create())
-                    .build()) {
+            try (S3Client s3 = Artifacts.s3Client(s3Endpoint, region, credentials)) {
                 artifact = Artifacts.upload(s3, bucket, objectKey, file, signer, true);
             }
             PrintWriter out = spec.commandLine().getOut();

@@ -91,13 +91,8 @@ public final class ScenarioRunner {
                         .credentialsProvider(credentials())
                         .httpClient(ApacheHttpClient.create())
                         .build();
-                S3Client s3 = S3Client.builder()
-                        .endpointOverride(URI.create(stack.s3Endpoint()))
-                        .region(Region.of(stack.config().arns().region()))
-                        .forcePathStyle(true)
-                        .credentialsProvider(credentials())
-                        .httpClient(ApacheHttpClient.create())
-                        .build();
+                S3Client s3 = Artifacts.s3Client(
+                        stack.s3Endpoint(), stack.config().arns().region(), S3Credentials.DEFAULT);
                 Downloader downloader = new Downloader(downloadTimers, Downloader.Settings.defaults())) {
             return new Run(scenario, stack, clock, iot, s3, downloader).play();
         } finally {

@@ -23,14 +23,10 @@ public final class LocalAws {
 
     /** As {@link #s3(LocalStack)} with another secret (to see signatures refused). */
     public static S3Client s3(LocalStack stack, String secret) {
-        return S3Client.builder()
-                .endpointOverride(URI.create(stack.s3Endpoint()))
-                .region(Region.of(stack.config().arns().region()))
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(S3Credentials.DEFAULT.accessKeyId(), secret)))
-                .httpClient(ApacheHttpClient.create())
-                .build();
+        return dev.fleetsim.artifact.Artifacts.s3Client(
+                stack.s3Endpoint(),
+                stack.config().arns().region(),
+                new S3Credentials(S3Credentials.DEFAULT.accessKeyId(), secret));
     }
 
     public static S3Presigner presigner(LocalStack stack) {
