@@ -205,33 +205,9 @@ public final class ScenarioRunner {
         /** Things and groups through the AWS SDK, a few requests at a time. */
         private void register(Scenario.FleetSpec spec) throws Exception {
             long start = System.nanoTime();
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<?>> calls = new ArrayList<>();
-                for (int i = 0; i < spec.count(); i++) {
-                    String thing = spec.thingName(i);
-                    calls.add(pool.submit(() -> iot.createThing(r -> r.thingName(thing))));
-                }
-                for (Future<?> f : calls) {
-                    f.get();
-                }
-                calls.clear();
-                for (Scenario.GroupSpec g : scenario.groups()) {
-                    groupArns.put(
-                            g.name(),
-                            iot.createThingGroup(r -> r.thingGroupName(g.name()))
-                                    .thingGroupArn());
-                    for (int i = g.from(); i < g.to(); i++) {
-                        String thing = spec.thingName(i);
-                        calls.add(pool.submit(() -> iot.addThingToThingGroup(
-                                r -> r.thingGroupName(g.name()).thingName(thing))));
-                    }
-                }
-                for (Future<?> f : calls) {
-                    f.get();
-                }
-            } finally {
-                pool.shutdown();
+            forEachDevice(0, spec.count(), i -> iot.createThing(r -> r.thingName(spec.thingName(i))));
+            for (Scenario.GroupSpec g : scenario.groups()) {
+                addToGroup(g.name(), g.from(), g.to());
             }
             out.accept(String.format(
                     "registered %,d things and %d groups through the AWS SDK in %.1f s",
@@ -244,25 +220,13 @@ public final class ScenarioRunner {
             var trust = dev.fleetsim.fleet.LocalIdentities.trust(stack.ca().caCertificate());
             Map<String, com.hivemq.client.mqtt.MqttClientSslConfig> configs =
                     new java.util.concurrent.ConcurrentHashMap<>();
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<?>> calls = new ArrayList<>();
-                for (int i = 0; i < spec.count(); i++) {
-                    String thing = spec.thingName(i);
-                    calls.add(pool.submit(() -> {
-                        var keys = iot.createKeysAndCertificate(r -> r.setAsActive(true));
-                        iot.attachThingPrincipal(r -> r.thingName(thing).principal(keys.certificateArn()));
-                        configs.put(
-                                thing,
-                                dev.fleetsim.pki.Pem.mtls(keys.keyPair().privateKey(), keys.certificatePem(), trust));
-                    }));
-                }
-                for (Future<?> f : calls) {
-                    f.get();
-                }
-            } finally {
-                pool.shutdown();
-            }
+            forEachDevice(0, spec.count(), i -> {
+                String thing = spec.thingName(i);
+                var keys = iot.createKeysAndCertificate(r -> r.setAsActive(true));
+                iot.attachThingPrincipal(r -> r.thingName(thing).principal(keys.certificateArn()));
+                configs.put(
+                        thing, dev.fleetsim.pki.Pem.mtls(keys.keyPair().privateKey(), keys.certificatePem(), trust));
+            });
             out.accept(String.format(
                     "minted %,d device certificates (CreateKeysAndCertificate) in %.1f s; devices use mTLS",
                     spec.count(), (System.nanoTime() - start) / 1e9));
@@ -278,26 +242,33 @@ public final class ScenarioRunner {
                         .ifPresent(g -> groupArns.put(name, groupArns.get(g.name())));
             }
             if (!groupArns.containsKey(name)) {
-                groupArns.put(
-                        name, iot.createThingGroup(r -> r.thingGroupName(name)).thingGroupArn());
                 addToGroup(name, 0, scenario.fleet().count());
             }
             return groupArns.get(name);
         }
 
+        /** Adds the devices with index in [from, to) to a group, creating the group when missing. */
         private void addToGroup(String group, int from, int to) throws Exception {
             if (!groupArns.containsKey(group)) {
                 groupArns.put(
                         group,
                         iot.createThingGroup(r -> r.thingGroupName(group)).thingGroupArn());
             }
+            forEachDevice(
+                    from,
+                    to,
+                    i -> iot.addThingToThingGroup(r ->
+                            r.thingGroupName(group).thingName(scenario.fleet().thingName(i))));
+        }
+
+        /** One SDK call per device index in [from, to), four at a time; the first failure is thrown. */
+        private void forEachDevice(int from, int to, java.util.function.IntConsumer call) throws Exception {
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<?>> calls = new ArrayList<>();
                 for (int i = from; i < to; i++) {
-                    String thing = scenario.fleet().thingName(i);
-                    calls.add(pool.submit(() -> iot.addThingToThingGroup(
-                            r -> r.thingGroupName(group).thingName(thing))));
+                    int index = i;
+                    calls.add(pool.submit(() -> call.accept(index)));
                 }
                 for (Future<?> f : calls) {
                     f.get();
