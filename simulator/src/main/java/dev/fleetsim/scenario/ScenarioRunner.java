@@ -120,6 +120,11 @@ public final class ScenarioRunner {
         private final Map<String, Instant> jobCreatedAt = new LinkedHashMap<>();
         private final List<RunReport.Sample> samples = new ArrayList<>();
         private final java.util.Set<String> terminalJobs = new java.util.HashSet<>();
+        /** The latest DescribeJob of each created job, from {@link #refresh()}. */
+        private final Map<String, Job> latest = new LinkedHashMap<>();
+        /** Terminal jobs already shown once on a progress line. */
+        private final java.util.Set<String> shownTerminal = new java.util.HashSet<>();
+
         private final long realStart = System.nanoTime();
         private final Instant simulatedStart;
         private Fleet fleet;
@@ -322,7 +327,7 @@ public final class ScenarioRunner {
                     : t0 + scenario.real(scenario.duration()).toNanos();
             int next = 0;
             long lastProgress = 0;
-            long lastTerminalCheck = 0;
+            long lastRefresh = 0;
             while (true) {
                 long now = System.nanoTime();
                 while (next < events.size()) {
@@ -339,6 +344,12 @@ public final class ScenarioRunner {
                     }
                     next++;
                 }
+                boolean refreshed = false;
+                if (now - lastRefresh >= TimeUnit.MILLISECONDS.toNanos(250)) {
+                    lastRefresh = now;
+                    refresh();
+                    refreshed = true;
+                }
                 if (now - lastProgress >= TimeUnit.SECONDS.toNanos(1)) {
                     lastProgress = now;
                     observer.drain();
@@ -352,13 +363,11 @@ public final class ScenarioRunner {
                 if (now >= end) {
                     return false;
                 }
-                if (scenario.duration() == null
+                if (refreshed
+                        && scenario.duration() == null
                         && allCreated
-                        && now - lastTerminalCheck >= TimeUnit.MILLISECONDS.toNanos(250)) {
-                    lastTerminalCheck = now;
-                    if (allTerminal()) {
-                        return false;
-                    }
+                        && terminalJobs.size() == scenario.jobs().size()) {
+                    return false;
                 }
                 if (now >= deadline) {
                     return true;
@@ -372,18 +381,21 @@ public final class ScenarioRunner {
         }
 
         /** Every job terminal; a job seen terminal is not asked again (a long series would cost a call each). */
-        private boolean allTerminal() {
-            for (Scenario.JobSpec j : scenario.jobs()) {
-                if (terminalJobs.contains(j.jobId())) {
+        /**
+         * DescribeJob for every created job not yet seen terminal; the one poll the progress line and the end of the
+         * run both read (a job seen terminal is not asked again: a long series would cost a call each).
+         */
+        private void refresh() {
+            for (String jobId : jobCreatedAt.keySet()) {
+                if (terminalJobs.contains(jobId)) {
                     continue;
                 }
-                JobStatus s = iot.describeJob(r -> r.jobId(j.jobId())).job().status();
-                if (s == JobStatus.IN_PROGRESS || s == JobStatus.SCHEDULED) {
-                    return false;
+                Job job = iot.describeJob(r -> r.jobId(jobId)).job();
+                latest.put(jobId, job);
+                if (job.status() != JobStatus.IN_PROGRESS && job.status() != JobStatus.SCHEDULED) {
+                    terminalJobs.add(jobId);
                 }
-                terminalJobs.add(j.jobId());
             }
-            return true;
         }
 
         private void createJob(Scenario.JobSpec job, long intendedNanos) throws Exception {
@@ -464,11 +476,12 @@ public final class ScenarioRunner {
             StringBuilder line = new StringBuilder(String.format(
                     "[%5.1fs real, %s simulated] connected %,d",
                     realNanos / 1e9, hms(simulated), observer.connected()));
-            for (String jobId : jobCreatedAt.keySet()) {
-                if (terminalJobs.contains(jobId)) {
-                    continue; // done: its line would not change
+            for (Map.Entry<String, Job> e : latest.entrySet()) {
+                String jobId = e.getKey();
+                Job job = e.getValue();
+                if (terminalJobs.contains(jobId) && !shownTerminal.add(jobId)) {
+                    continue; // done, and shown as done once: its line would not change
                 }
-                Job job = iot.describeJob(r -> r.jobId(jobId)).job();
                 var d = job.jobProcessDetails();
                 line.append(String.format(
                         " | %s %s: queued %d, in progress %d, succeeded %d, failed %d",
