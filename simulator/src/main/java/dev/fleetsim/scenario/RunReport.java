@@ -213,15 +213,7 @@ public final class RunReport {
     private static ObjectNode rollout(
             Scenario.JobSpec spec, RunObserver observer, Instant created, List<Instant> queuedAt) {
         ObjectNode out = JobsJson.mapper().createObjectNode();
-        JobConfig.Rollout config = null;
-        JsonNode raw = spec.request().get("jobExecutionsRolloutConfig");
-        if (raw != null) {
-            try {
-                config = JobsJson.mapper().treeToValue(raw, JobConfig.Rollout.class);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-                config = null;
-            }
-        }
+        JobConfig.Rollout config = spec.config("jobExecutionsRolloutConfig", JobConfig.Rollout.class);
         List<Long> received = observer.receivedTimes(spec.jobId());
         List<RunObserver.Terminal> terminals = observer.terminals(spec.jobId());
         int minutes = 0;
@@ -295,10 +287,11 @@ public final class RunReport {
         boolean aborted = job.status() == software.amazon.awssdk.services.iot.model.JobStatus.CANCELED
                 && "FAILURE_THRESHOLD_EXCEEDED".equals(job.reasonCode());
         out.put("aborted", aborted);
-        JsonNode raw = spec.request().get("abortConfig");
-        if (raw != null) {
-            try {
-                JobConfig.Abort config = JobsJson.mapper().treeToValue(raw, JobConfig.Abort.class);
+        if (spec.request().has("abortConfig")) {
+            JobConfig.Abort config = spec.config("abortConfig", JobConfig.Abort.class);
+            if (config == null) {
+                out.put("expectedAtCompleted", (String) null);
+            } else {
                 Map<JobExecutionStatus, Integer> counts = new EnumMap<>(JobExecutionStatus.class);
                 for (int i = 0; i < terminals.size(); i++) {
                     counts.merge(terminals.get(i).status(), 1, Integer::sum);
@@ -307,8 +300,6 @@ public final class RunReport {
                         break;
                     }
                 }
-            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-                out.put("expectedAtCompleted", (String) null);
             }
         }
         if (aborted && job.lastUpdatedAt() != null) {

@@ -76,6 +76,19 @@ public record Scenario(
         public JobSpec {
             targets = List.copyOf(targets);
         }
+
+        /** A configuration block of the request (e.g. {@code abortConfig}) as the Jobs service reads it; null if absent. */
+        public <T> T config(String field, Class<T> type) {
+            com.fasterxml.jackson.databind.JsonNode raw = request.get(field);
+            if (raw == null) {
+                return null;
+            }
+            try {
+                return dev.fleetsim.jobs.JobsJson.mapper().treeToValue(raw, type);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+                return null;
+            }
+        }
     }
 
     /** A timeline entry. */

@@ -517,15 +517,7 @@ public final class ScenarioRunner {
                     .filter(j -> j.jobId().equals(jobId))
                     .findFirst()
                     .orElseThrow();
-            var raw = spec.request().get("jobExecutionsRolloutConfig");
-            dev.fleetsim.local.jobs.JobConfig.Rollout config = null;
-            try {
-                config = raw == null
-                        ? null
-                        : JobsJson.mapper().treeToValue(raw, dev.fleetsim.local.jobs.JobConfig.Rollout.class);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                config = null;
-            }
+            var config = spec.config("jobExecutionsRolloutConfig", dev.fleetsim.local.jobs.JobConfig.Rollout.class);
             int rate = dev.fleetsim.local.jobs.RolloutMath.ratePerMinute(
                     config, received.size(), d.numberOfSucceededThings() == null ? 0 : d.numberOfSucceededThings());
             return String.format(", notified %d in the last simulated minute (rate now %d/min)", lastMinute, rate);
