@@ -214,11 +214,7 @@ public final class ObjectStore {
         public void write(ByteBuffer data) {
             if (size + data.remaining() > maxObjectSize) {
                 abort();
-                throw new S3Exception(
-                        400,
-                        "EntityTooLarge",
-                        "Your proposed upload exceeds the maximum allowed size",
-                        Map.of("MaxSizeAllowed", Long.toString(maxObjectSize)));
+                throw S3Exception.entityTooLarge(-1, maxObjectSize);
             }
             md5.update(data.duplicate());
             sha256.update(data.duplicate());

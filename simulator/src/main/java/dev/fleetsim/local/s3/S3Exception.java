@@ -39,6 +39,16 @@ public final class S3Exception extends RuntimeException {
         return new S3Exception(403, "AccessDenied", message);
     }
 
+    /** An upload over the store's limit; {@code proposed} is the size the client declared, or -1 when unknown. */
+    static S3Exception entityTooLarge(long proposed, long max) {
+        Map<String, String> details = new LinkedHashMap<>();
+        if (proposed >= 0) {
+            details.put("ProposedSize", Long.toString(proposed));
+        }
+        details.put("MaxSizeAllowed", Long.toString(max));
+        return new S3Exception(400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", details);
+    }
+
     static S3Exception noSuchBucket(String bucket) {
         return new S3Exception(
                 404, "NoSuchBucket", "The specified bucket does not exist", Map.of("BucketName", bucket));

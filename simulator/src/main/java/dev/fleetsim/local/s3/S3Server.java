@@ -196,17 +196,17 @@ public final class S3Server implements AutoCloseable {
 
         @Override
         protected HttpResponse rejectResponse(HttpRequest request) {
-            String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>EntityTooLarge</Code><Message>Your"
-                    + " proposed upload exceeds the maximum allowed size</Message><MaxSizeAllowed>"
-                    + config.store().maxObjectSize() + "</MaxSizeAllowed><RequestId>" + requestId()
-                    + "</RequestId><HostId>fleetsim</HostId></Error>";
-            ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
-            FullHttpResponse response =
-                    new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.BAD_REQUEST, content);
-            response.headers()
-                    .set(HttpHeaderNames.CONTENT_TYPE, "application/xml")
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
-                    .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            long declared;
+            try {
+                String decoded = request.headers().get("x-amz-decoded-content-length");
+                declared = Long.parseLong(
+                        (decoded != null ? decoded : request.headers().get(HttpHeaderNames.CONTENT_LENGTH)).trim());
+            } catch (RuntimeException e) {
+                declared = -1;
+            }
+            S3Exception e = S3Exception.entityTooLarge(declared, config.store().maxObjectSize());
+            FullHttpResponse response = xmlResponse(e.status(), errorXml(e));
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             return response;
         }
     }
@@ -495,15 +495,7 @@ public final class S3Server implements AutoCloseable {
             long declared = decodedLength(h);
             if (declared > config.store().maxObjectSize()) {
                 keepAlive = false; // do not read a body this large
-                throw new S3Exception(
-                        400,
-                        "EntityTooLarge",
-                        "Your proposed upload exceeds the maximum allowed size",
-                        Map.of(
-                                "ProposedSize",
-                                Long.toString(declared),
-                                "MaxSizeAllowed",
-                                Long.toString(config.store().maxObjectSize())));
+                throw S3Exception.entityTooLarge(declared, config.store().maxObjectSize());
             }
             if (declared < 0 && !HttpUtil.isTransferEncodingChunked(r)) {
                 throw new S3Exception(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
@@ -745,14 +737,8 @@ public final class S3Server implements AutoCloseable {
         }
 
         private void sendXml(ChannelHandlerContext ctx, int status, String body, Map<String, String> headers) {
-            ByteBuf content = Unpooled.copiedBuffer(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + body, StandardCharsets.UTF_8);
-            FullHttpResponse response =
-                    new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
+            FullHttpResponse response = xmlResponse(status, body);
             headers.forEach((k, v) -> response.headers().set(k, v));
-            response.headers()
-                    .set(HttpHeaderNames.CONTENT_TYPE, "application/xml")
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
             send(ctx, response);
         }
 
@@ -762,21 +748,7 @@ public final class S3Server implements AutoCloseable {
                 sendEmpty(ctx, e.status(), Map.of());
                 return;
             }
-            StringBuilder body = new StringBuilder("<Error><Code>")
-                    .append(xml(e.code()))
-                    .append("</Code><Message>")
-                    .append(xml(e.getMessage()))
-                    .append("</Message>");
-            e.details()
-                    .forEach((k, v) -> body.append('<')
-                            .append(k)
-                            .append('>')
-                            .append(xml(v))
-                            .append("</")
-                            .append(k)
-                            .append('>'));
-            body.append("<RequestId>").append(requestId()).append("</RequestId><HostId>fleetsim</HostId></Error>");
-            sendXml(ctx, e.status(), body.toString(), Map.of());
+            sendXml(ctx, e.status(), errorXml(e), Map.of());
         }
 
         private void send(ChannelHandlerContext ctx, FullHttpResponse response) {
@@ -1176,6 +1148,39 @@ public final class S3Server implements AutoCloseable {
     }
 
     // ================================================================== helpers
+
+    /** An XML answer: the prolog, {@code body}, its type and length. */
+    private static FullHttpResponse xmlResponse(int status, String body) {
+        ByteBuf content =
+                Unpooled.copiedBuffer("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + body, StandardCharsets.UTF_8);
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "application/xml")
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        return response;
+    }
+
+    /** S3's {@code <Error>} document: code, message, the exception's details in order, request and host ids. */
+    private static String errorXml(S3Exception e) {
+        StringBuilder body = new StringBuilder("<Error><Code>")
+                .append(xml(e.code()))
+                .append("</Code><Message>")
+                .append(xml(e.getMessage()))
+                .append("</Message>");
+        e.details()
+                .forEach((k, v) -> body.append('<')
+                        .append(k)
+                        .append('>')
+                        .append(xml(v))
+                        .append("</")
+                        .append(k)
+                        .append('>'));
+        return body.append("<RequestId>")
+                .append(requestId())
+                .append("</RequestId><HostId>fleetsim</HostId></Error>")
+                .toString();
+    }
 
     /** A single {@code bytes=} range as [start, end) within {@code size}; null to serve the whole object. */
     static long[] parseRange(String header, long size) {
