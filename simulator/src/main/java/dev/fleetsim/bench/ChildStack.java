@@ -69,9 +69,6 @@ final class ChildStack implements AutoCloseable {
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
             process.destroyForcibly();
         }
-        try (var files = Files.walk(stateDir)) {
-            files.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(f -> f.toFile().delete());
-        }
+        dev.fleetsim.local.Folders.deleteRecursively(stateDir);
     }
 }

@@ -283,12 +283,7 @@ public final class DownloadBench implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort
-        }
+        dev.fleetsim.local.Folders.deleteRecursively(dir);
     }
 
     /** The child of {@link #large}: fetch URL, verify SHA-256, print bytes, time and peak heap. */

@@ -110,11 +110,6 @@ public final class Mosquitto implements AutoCloseable {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
         }
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // best effort
-        }
+        dev.fleetsim.local.Folders.deleteRecursively(dir);
     }
 }

@@ -20,12 +20,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * The local stack: an embedded HiveMQ CE broker (plain and mTLS listeners), the local IoT Jobs service behind it, and
@@ -167,7 +165,7 @@ public final class LocalStack implements AutoCloseable {
                 }
             }
             if (temporary) {
-                deleteRecursively(stateDir);
+                Folders.deleteRecursively(stateDir);
             }
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
@@ -292,7 +290,7 @@ public final class LocalStack implements AutoCloseable {
                         broker.close();
                         jobs.close();
                         if (deleteStateDir) {
-                            deleteRecursively(stateDir);
+                            Folders.deleteRecursively(stateDir);
                         } else {
                             deleteEndpointsIfOurs();
                         }
@@ -310,17 +308,6 @@ public final class LocalStack implements AutoCloseable {
     @Override
     public void close() {
         stop().join();
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // Best effort: a leftover temporary folder is harmless.
-        }
     }
 
     /** Breaks the construction cycle: the service needs an outbound before the broker that implements it exists. */

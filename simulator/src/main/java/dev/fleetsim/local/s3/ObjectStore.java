@@ -132,7 +132,7 @@ public final class ObjectStore {
                     409, "BucketNotEmpty", "The bucket you tried to delete is not empty", Map.of("BucketName", bucket));
         }
         buckets.remove(bucket);
-        deleteRecursively(root.resolve(bucket));
+        dev.fleetsim.local.Folders.deleteRecursively(root.resolve(bucket));
     }
 
     public boolean bucketExists(String bucket) {
@@ -323,15 +323,6 @@ public final class ObjectStore {
             return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder())
-                    .forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // already gone
         }
     }
 }
