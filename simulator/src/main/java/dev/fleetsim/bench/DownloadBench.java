@@ -22,11 +22,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -71,23 +69,16 @@ public final class DownloadBench implements AutoCloseable {
         Path file = dir.resolve(key);
         Artifacts.generate(file, size, size);
         ObjectStore.Upload upload = server.store().beginPut("bench", key);
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
         byte[] buffer = new byte[1 << 20];
         try (InputStream in = Files.newInputStream(file)) {
             int n;
             while ((n = in.read(buffer)) > 0) {
-                sha.update(buffer, 0, n);
                 upload.write(ByteBuffer.wrap(buffer, 0, n));
             }
         }
-        upload.commit("application/octet-stream", Map.of(), Map.of());
+        ObjectStore.Meta meta = upload.commit("application/octet-stream", Map.of(), Map.of());
         Files.delete(file);
-        return HexFormat.of().formatHex(sha.digest());
+        return meta.sha256(); // the store hashes what it writes
     }
 
     private String url(String key) {
