@@ -81,6 +81,9 @@ public final class RunObserver implements DeviceListener {
     private final java.util.Set<String> firstReceipts = ConcurrentHashMap.newKeySet();
     private final Map<String, SingleWriterRecorder> recorders = new ConcurrentHashMap<>();
     private final Map<String, Histogram> totals = new ConcurrentHashMap<>();
+    /** The Prometheus timer of each phase, registered once (events arrive on every device loop). */
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+
     private final Map<String, HistogramLogWriter> logs = new ConcurrentHashMap<>();
     private final AtomicLong logStart = new AtomicLong(System.currentTimeMillis());
 
@@ -96,6 +99,13 @@ public final class RunObserver implements DeviceListener {
                 .register(registry);
         for (String phase : ScenarioLoader.PHASES) {
             totals.put(phase, new Histogram(3));
+            timers.put(
+                    phase,
+                    Timer.builder("fleetsim_phase_seconds")
+                            .description(CATALOGUE.get("fleetsim_phase_seconds"))
+                            .tag("phase", phase)
+                            .publishPercentileHistogram()
+                            .register(registry));
         }
     }
 
@@ -264,12 +274,7 @@ public final class RunObserver implements DeviceListener {
         recorders
                 .computeIfAbsent(phase + "@" + Thread.currentThread().getId(), k -> new SingleWriterRecorder(3))
                 .recordValue(micros);
-        Timer.builder("fleetsim_phase_seconds")
-                .description(CATALOGUE.get("fleetsim_phase_seconds"))
-                .tag("phase", phase)
-                .publishPercentileHistogram()
-                .register(registry)
-                .record(Duration.ofNanos(Math.max(0, nanos)));
+        timers.get(phase).record(Duration.ofNanos(Math.max(0, nanos)));
     }
 
     // ------------------------------------------------------------------ reading
