@@ -6,12 +6,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Units of scenario files and options: durations ({@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 1.5s}),
+ * Units of scenario files and options: durations ({@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 1.5s}, and
+ * compounds such as {@code 3m30s} or {@code 1h15m}),
  * sizes ({@code 8MiB}, {@code 512KiB}, {@code 1GB}, {@code 100B}; binary units are powers of 1024, decimal of 1000)
  * and bit rates ({@code 256kbps}, {@code 2Mbps}, {@code 1Gbps}; decimal, as networks count).
  */
 public final class Units {
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|min|h|d)");
+    private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|min|m|h|d)\\s*");
+    private static final Pattern DURATION = Pattern.compile("(?:\\d+(?:\\.\\d+)?\\s*(?:ms|s|min|m|h|d)\\s*)+");
 
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(b|kb|kib|mb|mib|gb|gib|tb|tib)?");
     private static final Pattern RATE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(bps|kbps|mbps|gbps)");
@@ -74,20 +76,24 @@ public final class Units {
      * @throws IllegalArgumentException with a message that says what is accepted
      */
     public static Duration parseDuration(String text) {
-        Matcher m = DURATION.matcher(text == null ? "" : text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw new IllegalArgumentException(
-                    "'" + text + "' is not a duration; write a number and a unit: ms, s, m, h or d (e.g. 500ms, 30s)");
+        String normalized = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+        if (!DURATION.matcher(normalized).matches()) {
+            throw new IllegalArgumentException("'" + text
+                    + "' is not a duration; write a number and a unit: ms, s, m, h or d (e.g. 500ms, 30s, 3m30s)");
         }
-        double value = Double.parseDouble(m.group(1));
-        double millis = switch (m.group(2)) {
-            case "ms" -> value;
-            case "s" -> value * 1_000;
-            case "m", "min" -> value * 60_000;
-            case "h" -> value * 3_600_000;
-            case "d" -> value * 86_400_000;
-            default -> throw new IllegalStateException(m.group(2));
-        };
+        double millis = 0;
+        Matcher m = DURATION_PART.matcher(normalized);
+        while (m.find()) {
+            double value = Double.parseDouble(m.group(1));
+            millis += switch (m.group(2)) {
+                case "ms" -> value;
+                case "s" -> value * 1_000;
+                case "m", "min" -> value * 60_000;
+                case "h" -> value * 3_600_000;
+                case "d" -> value * 86_400_000;
+                default -> throw new IllegalStateException(m.group(2));
+            };
+        }
         return Duration.ofNanos(Math.round(millis * 1_000_000));
     }
 }

@@ -83,7 +83,7 @@ class ShippedScenariosIT {
             }
         }
         assertThat(before).isEqualTo(500); // the group's first half, from the start
-        assertThat(after).isEqualTo(500); // the joiners, from 3 simulated minutes on
+        assertThat(after).isEqualTo(500); // the joiners, at 3.5 simulated minutes
     }
 
     @Test
