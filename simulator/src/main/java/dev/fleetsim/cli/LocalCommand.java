@@ -1,12 +1,16 @@
 package dev.fleetsim.cli;
 
+import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.local.broker.PortUnavailableException;
+import dev.fleetsim.local.broker.Ports;
 import dev.fleetsim.local.clock.VirtualClock;
 import dev.fleetsim.local.jobs.Arns;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +56,24 @@ final class LocalCommand implements Callable<Integer> {
             defaultValue = "8883",
             description = "MQTT over mutual TLS, like IoT Core (default ${DEFAULT-VALUE}; 0 free; -1 off).")
     int mqttsPort;
+
+    @Option(
+            names = "--mqtt-alpn-port",
+            paramLabel = "PORT",
+            defaultValue = "443",
+            description = "MQTT over mutual TLS with ALPN x-amzn-mqtt-ca, like IoT Core's 443: the port the AWS IoT"
+                    + " Device Client always dials (default ${DEFAULT-VALUE} when this process may bind it, else off"
+                    + " with a note; 0 free; -1 off).")
+    int alpnPort;
+
+    @Option(
+            names = "--status-details-chars",
+            paramLabel = "RULE",
+            defaultValue = "TEXT",
+            description = "Characters a statusDetails value may hold: TEXT (printable text with tab, line feed and"
+                    + " carriage return, as the AWS IoT Device Client reports stdout), MODEL (the service model's"
+                    + " [^\\p{C}]+) or ANY (default ${DEFAULT-VALUE}).")
+    StatusDetailChars statusDetailChars;
 
     @Option(
             names = "--control-plane-port",
@@ -128,6 +150,7 @@ final class LocalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkPort("--mqtt-port", mqttPort, false);
         checkPort("--mqtts-port", mqttsPort, true);
+        checkPort("--mqtt-alpn-port", alpnPort, true);
         checkPort("--control-plane-port", controlPlanePort, false);
         checkPort("--data-plane-port", dataPlanePort, false);
         checkPort("--s3-port", s3Port, false);
@@ -138,6 +161,17 @@ final class LocalCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--account-id must be 12 digits");
         }
         Clock clock = timeScale == 1 ? Clock.systemUTC() : new VirtualClock(timeScale);
+        String alpnNote = null;
+        if (alpnPort > 0 && !spec.commandLine().getParseResult().hasMatchedOption("--mqtt-alpn-port")) {
+            // The default 443 is taken only where this process may bind it; otherwise say how to get it.
+            Optional<PortUnavailableException.Reason> problem = Ports.check(bindAddress, alpnPort);
+            if (problem.isPresent()) {
+                alpnNote = new PortUnavailableException("MQTT TLS with ALPN", bindAddress, alpnPort, problem.get())
+                                .getMessage()
+                        + ". MQTT with ALPN is off; --mqtt-alpn-port PORT turns it on elsewhere.";
+                alpnPort = LocalStackConfig.DISABLED;
+            }
+        }
         LocalStackConfig config = new LocalStackConfig(
                 bindAddress,
                 mqttPort,
@@ -150,7 +184,9 @@ final class LocalCommand implements Callable<Integer> {
                 events,
                 Math.max(0, deviceApiRate),
                 s3Port,
-                maxObjectSize);
+                maxObjectSize,
+                alpnPort,
+                statusDetailChars);
         LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -170,6 +206,12 @@ final class LocalCommand implements Callable<Integer> {
         if (stack.mqttsPort() > 0) {
             out.println("  mqtts          ssl://" + bindAddress + ":" + stack.mqttsPort()
                     + "  (client certificates from" + " CreateKeysAndCertificate)");
+        }
+        if (stack.alpnPort() > 0) {
+            out.println("  mqtts + ALPN   ssl://" + bindAddress + ":" + stack.alpnPort()
+                    + "  (x-amzn-mqtt-ca, as the AWS IoT Device Client expects)");
+        } else if (alpnNote != null) {
+            out.println("  mqtts + ALPN   off: " + alpnNote);
         }
         out.println("  control plane  " + stack.controlPlaneEndpoint());
         out.println("  jobs data      " + stack.jobsDataPlaneEndpoint());

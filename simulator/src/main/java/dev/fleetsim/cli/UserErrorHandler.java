@@ -1,6 +1,6 @@
 package dev.fleetsim.cli;
 
-import dev.fleetsim.local.broker.PortInUseException;
+import dev.fleetsim.local.broker.PortUnavailableException;
 import dev.fleetsim.scenario.ScenarioException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -13,7 +13,7 @@ final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
             throws Exception {
         Throwable cause = unwrap(e);
         if (cause instanceof ScenarioException
-                || cause instanceof PortInUseException
+                || cause instanceof PortUnavailableException
                 || cause instanceof UserInputException) {
             cmd.getErr().println("fleetsim: " + cause.getMessage());
             return ExitCodes.BAD_INPUT;

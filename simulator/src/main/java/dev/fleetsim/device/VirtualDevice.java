@@ -29,6 +29,7 @@ import dev.fleetsim.jobs.RejectedError;
 import dev.fleetsim.jobs.RejectedErrorCode;
 import dev.fleetsim.jobs.StartNextJobExecutionResponse;
 import dev.fleetsim.jobs.StartNextPendingJobExecutionRequest;
+import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.UpdateJobExecutionRequest;
 import dev.fleetsim.pki.Pem;
 import io.netty.channel.EventLoop;
@@ -1024,13 +1025,27 @@ public final class VirtualDevice {
                 .send();
     }
 
-    /** statusDetails values are at most 1,024 characters (§3.4): keep the end, as the Device Client does. */
+    /**
+     * statusDetails values are at most 1,024 characters (§3.4): keep the end, as the Device Client does. Tabs and line
+     * breaks stay (IoT Core accepts them); other control characters become spaces.
+     */
     static String truncate(String value) {
         if (value == null || value.isEmpty()) {
             return "-";
         }
-        String clean = value.replaceAll("\\p{C}", " ");
-        return clean.length() <= 1024 ? clean : clean.substring(clean.length() - 1024);
+        StringBuilder clean = new StringBuilder(value.length());
+        value.codePoints().forEach(cp -> {
+            if (StatusDetailChars.TEXT.firstRefused(Character.toString(cp)) >= 0) {
+                clean.append(' ');
+            } else {
+                clean.appendCodePoint(cp);
+            }
+        });
+        String text = clean.toString();
+        int length = StatusDetailChars.length(text);
+        return length <= JobsJson.MAX_STATUS_DETAIL_VALUE
+                ? text
+                : text.substring(text.offsetByCodePoints(0, length - JobsJson.MAX_STATUS_DETAIL_VALUE));
     }
 
     private String simulatedOutput(List<String> argv) {

@@ -42,7 +42,6 @@ public final class JobsJson {
     public static final long MAX_STEP_TIMEOUT_MINUTES = 10_080;
 
     private static final Pattern STATUS_DETAIL_KEY = Pattern.compile("[a-zA-Z0-9:_-]{1,128}");
-    private static final Pattern CONTROL_CHARS = Pattern.compile("\\p{C}");
 
     private static final ObjectMapper MAPPER = JsonMapper.builder()
             .serializationInclusion(JsonInclude.Include.NON_NULL)
@@ -93,13 +92,18 @@ public final class JobsJson {
     }
 
     public static StartNextPendingJobExecutionRequest parseStartNext(byte[] payload) throws JobsRequestException {
+        return parseStartNext(payload, StatusDetailChars.TEXT);
+    }
+
+    public static StartNextPendingJobExecutionRequest parseStartNext(byte[] payload, StatusDetailChars chars)
+            throws JobsRequestException {
         ObjectNode json = requestObject(payload);
         String token = clientToken(json);
         Long step = optionalLong(json, "stepTimeoutInMinutes", token);
         if (step != null && (step < 1 || step > MAX_STEP_TIMEOUT_MINUTES)) {
             throw invalid("stepTimeoutInMinutes must be between 1 and " + MAX_STEP_TIMEOUT_MINUTES, token);
         }
-        return new StartNextPendingJobExecutionRequest(statusDetails(json, token), step, token);
+        return new StartNextPendingJobExecutionRequest(statusDetails(json, token, chars), step, token);
     }
 
     public static DescribeJobExecutionRequest parseDescribe(byte[] payload) throws JobsRequestException {
@@ -114,6 +118,11 @@ public final class JobsJson {
     }
 
     public static UpdateJobExecutionRequest parseUpdate(byte[] payload) throws JobsRequestException {
+        return parseUpdate(payload, StatusDetailChars.TEXT);
+    }
+
+    public static UpdateJobExecutionRequest parseUpdate(byte[] payload, StatusDetailChars chars)
+            throws JobsRequestException {
         ObjectNode json = requestObject(payload);
         String token = clientToken(json);
         JsonNode statusNode = json.get("status");
@@ -147,7 +156,7 @@ public final class JobsJson {
         }
         return new UpdateJobExecutionRequest(
                 status,
-                statusDetails(json, token),
+                statusDetails(json, token, chars),
                 expected == null ? null : expected.intValue(),
                 executionNumber,
                 optionalBoolean(json, "includeJobExecutionState", token),
@@ -233,8 +242,12 @@ public final class JobsJson {
         return node.booleanValue();
     }
 
-    /** {@code statusDetails}: at most 10 string pairs, keys {@code [a-zA-Z0-9:_-]{1,128}}, values 1–1024 chars. */
-    private static Map<String, String> statusDetails(ObjectNode json, String token) throws JobsRequestException {
+    /**
+     * {@code statusDetails}: at most 10 string pairs, keys {@code [a-zA-Z0-9:_-]{1,128}}, values of 1–1,024 code points
+     * whose characters {@code chars} accepts.
+     */
+    private static Map<String, String> statusDetails(ObjectNode json, String token, StatusDetailChars chars)
+            throws JobsRequestException {
         JsonNode node = json.get("statusDetails");
         if (node == null || node.isNull()) {
             return null;
@@ -248,25 +261,39 @@ public final class JobsJson {
         Map<String, String> details = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            if (!STATUS_DETAIL_KEY.matcher(e.getKey()).matches()) {
-                throw invalid("statusDetails key '" + e.getKey() + "' must match [a-zA-Z0-9:_-]{1,128}", token);
-            }
             JsonNode value = e.getValue();
             if (!value.isTextual()) {
                 throw invalid("statusDetails value of '" + e.getKey() + "' must be a string", token);
             }
-            String text = value.textValue();
-            if (text.isEmpty()
-                    || text.length() > MAX_STATUS_DETAIL_VALUE
-                    || CONTROL_CHARS.matcher(text).find()) {
-                throw invalid(
-                        "statusDetails value of '" + e.getKey() + "' must be 1-" + MAX_STATUS_DETAIL_VALUE
-                                + " characters without control characters",
-                        token);
+            String problem = statusDetailProblem(e.getKey(), value.textValue(), chars);
+            if (problem != null) {
+                throw invalid(problem, token);
             }
-            details.put(e.getKey(), text);
+            details.put(e.getKey(), value.textValue());
         }
         return details;
+    }
+
+    /**
+     * Why one {@code statusDetails} pair breaks the limits of spec §3.4, or null when it holds: the key must match
+     * {@code [a-zA-Z0-9:_-]{1,128}}; the value must be 1–1,024 Unicode code points of characters {@code chars}
+     * accepts. Shared by the device API and the control plane's CancelJobExecution.
+     */
+    public static String statusDetailProblem(String key, String value, StatusDetailChars chars) {
+        if (!STATUS_DETAIL_KEY.matcher(key).matches()) {
+            return "statusDetails key '" + key + "' must match [a-zA-Z0-9:_-]{1,128}";
+        }
+        int length = StatusDetailChars.length(value);
+        if (length == 0 || length > MAX_STATUS_DETAIL_VALUE) {
+            return "statusDetails value of '" + key + "' must be 1-" + MAX_STATUS_DETAIL_VALUE + " characters, not "
+                    + length;
+        }
+        int refused = chars.firstRefused(value);
+        if (refused >= 0) {
+            return "statusDetails value of '" + key + "' holds the control character "
+                    + StatusDetailChars.describe(refused);
+        }
+        return null;
     }
 
     private static JobsRequestException invalid(String message, String token) {

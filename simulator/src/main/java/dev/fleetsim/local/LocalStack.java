@@ -72,7 +72,7 @@ public final class LocalStack implements AutoCloseable {
     /**
      * Starts the stack. The future completes when every listener accepts connections.
      *
-     * @throws dev.fleetsim.local.broker.PortInUseException (synchronously) when a requested port is taken
+     * @throws dev.fleetsim.local.broker.PortUnavailableException (synchronously) when a requested port is taken
      */
     public static CompletableFuture<LocalStack> start(LocalStackConfig config) {
         boolean temporary = config.stateDir() == null;
@@ -96,6 +96,10 @@ public final class LocalStack implements AutoCloseable {
                     ? LocalStackConfig.DISABLED
                     : Ports.claim("MQTT TLS", host, config.mqttsPort(), claimed);
             claimed.add(mqttsPort);
+            int alpnPort = config.alpnPort() == LocalStackConfig.DISABLED
+                    ? LocalStackConfig.DISABLED
+                    : Ports.claim("MQTT TLS with ALPN", host, config.alpnPort(), claimed);
+            claimed.add(alpnPort);
             int cpPort = Ports.claim("control plane", host, config.controlPlanePort(), claimed);
             claimed.add(cpPort);
             int dpPort = Ports.claim("jobs data plane", host, config.dataPlanePort(), claimed);
@@ -104,9 +108,9 @@ public final class LocalStack implements AutoCloseable {
             LocalCa ca = LocalCa.open(stateDir.resolve("ca"), List.of("localhost", host, "127.0.0.1"));
             Outbound outbound = new Outbound();
             // DescribeEndpoint answers a bare host, as AWS does, when the port is the one clients assume (8883 for
-            // MQTT over TLS, 443 for HTTPS); otherwise host:port, so that the answer stays usable.
+            // MQTT over TLS, 443 for MQTT with ALPN or HTTPS); otherwise host:port, so that the answer stays usable.
             LocalEndpoints endpoints = new LocalEndpoints(
-                    mqttsPort == 8883 ? host : host + ":" + (mqttsPort > 0 ? mqttsPort : mqttPort),
+                    mqttsPort == 8883 || alpnPort == 443 ? host : host + ":" + (mqttsPort > 0 ? mqttsPort : mqttPort),
                     dpPort == 443 ? host : host + ":" + dpPort);
             JobsService jobs = new JobsService(
                     new JobsService.Config(
@@ -115,7 +119,8 @@ public final class LocalStack implements AutoCloseable {
                             config.eventsEnabled(),
                             ca,
                             endpoints,
-                            config.deviceApiRatePerSecond()),
+                            config.deviceApiRatePerSecond(),
+                            config.statusDetailChars()),
                     outbound);
             started.add(jobs);
             HttpApiServer controlPlane = HttpApiServer.start("control plane", host, cpPort, jobs, false);
@@ -139,10 +144,11 @@ public final class LocalStack implements AutoCloseable {
                             s3.endpoint(), S3Credentials.DEFAULT, config.arns().region(), config.clock()))
                     .join();
             AtomicReference<JobsService> service = new AtomicReference<>(jobs);
-            BrokerConfig.Tls tls = mqttsPort == LocalStackConfig.DISABLED
+            BrokerConfig.Tls tls = mqttsPort == LocalStackConfig.DISABLED && alpnPort == LocalStackConfig.DISABLED
                     ? null
                     : new BrokerConfig.Tls(
                             mqttsPort,
+                            alpnPort,
                             ca.serverKeyStore(),
                             ca.trustStore(),
                             LocalCa.STORE_PASSWORD,
@@ -197,6 +203,11 @@ public final class LocalStack implements AutoCloseable {
         return broker.tlsPort();
     }
 
+    /** The MQTT over TLS with ALPN {@code x-amzn-mqtt-ca} port (IoT Core's 443), or -1 when off. */
+    public int alpnPort() {
+        return broker.alpnPort();
+    }
+
     /** {@code http://host:port} of the control plane: give it to the AWS SDK or CLI as the endpoint. */
     public String controlPlaneEndpoint() {
         return "http://" + config.bindAddress() + ":" + controlPlane.port();
@@ -239,6 +250,9 @@ public final class LocalStack implements AutoCloseable {
         e.put("mqtt", mqttEndpoint());
         if (mqttsPort() > 0) {
             e.put("mqtts", "ssl://" + config.bindAddress() + ":" + mqttsPort());
+        }
+        if (alpnPort() > 0) {
+            e.put("mqttsAlpn", "ssl://" + config.bindAddress() + ":" + alpnPort());
         }
         e.put("controlPlane", controlPlaneEndpoint());
         e.put("jobsDataPlane", jobsDataPlaneEndpoint());

@@ -1,5 +1,6 @@
 package dev.fleetsim.local;
 
+import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.local.jobs.Arns;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -20,6 +21,11 @@ import java.util.Objects;
  * @param arns region and account of the ARNs
  * @param eventsEnabled publish job and job-execution lifecycle events from the start (AWS: off until enabled)
  * @param deviceApiRatePerSecond device-API requests per second before {@code RequestThrottled}; 0 is unlimited
+ * @param s3Port the artifact store (S3 REST API)
+ * @param maxObjectSize the largest object the artifact store takes
+ * @param alpnPort MQTT over mutual TLS with ALPN {@code x-amzn-mqtt-ca}, like IoT Core's 443 (the AWS IoT Device
+ *     Client always dials 443); -1 is off
+ * @param statusDetailChars which characters a {@code statusDetails} value may hold
  */
 public record LocalStackConfig(
         String bindAddress,
@@ -33,7 +39,9 @@ public record LocalStackConfig(
         boolean eventsEnabled,
         double deviceApiRatePerSecond,
         int s3Port,
-        long maxObjectSize) {
+        long maxObjectSize,
+        int alpnPort,
+        StatusDetailChars statusDetailChars) {
 
     /** S3's largest single PUT: 5 GiB. */
     public static final long DEFAULT_MAX_OBJECT_SIZE = 5L * 1024 * 1024 * 1024;
@@ -45,6 +53,7 @@ public record LocalStackConfig(
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(arns, "arns");
+        Objects.requireNonNull(statusDetailChars, "statusDetailChars");
     }
 
     /** Loopback, free ports, a temporary state folder, the system clock. */
@@ -61,7 +70,9 @@ public record LocalStackConfig(
                 false,
                 0,
                 0,
-                DEFAULT_MAX_OBJECT_SIZE);
+                DEFAULT_MAX_OBJECT_SIZE,
+                DISABLED,
+                StatusDetailChars.TEXT);
     }
 
     /** A builder that starts from this configuration (the record is wide: one place copies it). */
@@ -103,6 +114,8 @@ public record LocalStackConfig(
         private double deviceApiRatePerSecond;
         private int s3Port;
         private long maxObjectSize;
+        private int alpnPort;
+        private StatusDetailChars statusDetailChars;
 
         private Builder(LocalStackConfig c) {
             this.bindAddress = c.bindAddress();
@@ -117,6 +130,8 @@ public record LocalStackConfig(
             this.deviceApiRatePerSecond = c.deviceApiRatePerSecond();
             this.s3Port = c.s3Port();
             this.maxObjectSize = c.maxObjectSize();
+            this.alpnPort = c.alpnPort();
+            this.statusDetailChars = c.statusDetailChars();
         }
 
         public Builder bindAddress(String value) {
@@ -179,6 +194,16 @@ public record LocalStackConfig(
             return this;
         }
 
+        public Builder alpnPort(int value) {
+            this.alpnPort = value;
+            return this;
+        }
+
+        public Builder statusDetailChars(StatusDetailChars value) {
+            this.statusDetailChars = value;
+            return this;
+        }
+
         public LocalStackConfig build() {
             return new LocalStackConfig(
                     bindAddress,
@@ -192,7 +217,9 @@ public record LocalStackConfig(
                     eventsEnabled,
                     deviceApiRatePerSecond,
                     s3Port,
-                    maxObjectSize);
+                    maxObjectSize,
+                    alpnPort,
+                    statusDetailChars);
         }
     }
 }

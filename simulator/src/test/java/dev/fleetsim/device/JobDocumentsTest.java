@@ -46,6 +46,25 @@ class JobDocumentsTest {
     }
 
     @Test
+    void theDeviceClientsWholeSchemaIsAcceptedWithItsOptionalFields() {
+        // Every field of the Device Client's 1.0 schema (spec §8), typed as its parser takes them: includeStdOut as a
+        // string, ignoreStepFailure as a string, allowStdErr as a number, conditions parsed but not enforced.
+        JobPlan plan = plan("""
+                {"version":"1.0","includeStdOut":"true",
+                 "conditions":[{"key":"os","value":["linux"],"type":"stringEqual"}],
+                 "steps":[{"action":{"name":"Say hello","type":"runCommand","input":{"command":"echo,hello\\\\, world"},
+                             "runAsUser":"","ignoreStepFailure":"false","allowStdErr":2}},
+                          {"action":{"name":"Restart","type":"runHandler","input":{"handler":"restart-services.sh",
+                             "args":["nginx"],"path":"default"},"runAsUser":"root","ignoreStepFailure":"true"}}],
+                 "finalStep":{"action":{"name":"Done","type":"runCommand","input":{"command":"true"}}}}""");
+
+        assertThat(plan.rejected()).as(plan.rejection()).isFalse();
+        assertThat(plan.kind()).isEqualTo("device-client");
+        assertThat(plan.steps()).hasSize(3);
+        assertThat(plan.steps().get(0)).isEqualTo(new Step.RunCommand(java.util.List.of("echo", "hello, world")));
+    }
+
+    @Test
     void downloadsCarryTheDeclaredHashAndAwsCodesignBlock() {
         String sha = "a".repeat(64);
         JobPlan plan = plan("""

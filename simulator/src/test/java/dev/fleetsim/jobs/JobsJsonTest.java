@@ -2,6 +2,7 @@ package dev.fleetsim.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
@@ -256,7 +257,10 @@ class JobsJsonTest {
                 "{\"bad key\":\"v\"}",
                 "{\"k\":\"\"}",
                 "{\"k\":\"" + "x".repeat(1025) + "\"}",
-                "{\"k\":\"line\\nbreak\"}",
+                "{\"k\":\"bell\\u0007\"}",
+                "{\"k\":\"escape \\u001b[31mred\"}",
+                "{\"k\":\"nul\\u0000\"}",
+                "{\"k\":\"lone \\ud83d surrogate\"}",
                 "[\"a\"]",
                 eleven.toString())) {
             assertCode(
@@ -284,6 +288,69 @@ class JobsJsonTest {
                 JobsJson.parseUpdate(utf8("{\"status\":\"IN_PROGRESS\",\"statusDetails\":" + ten + "}"));
 
         assertThat(request.statusDetails()).hasSize(10);
+    }
+
+    @Test
+    void theDeviceClientsTerminalUpdateWithItsStdoutIsAccepted() throws Exception {
+        // Byte for byte what the AWS IoT Device Client v1.10 publishes after a runCommand step `echo,hello`.
+        byte[] payload = utf8("""
+                {"status":"SUCCEEDED","clientToken":"ZjJkmG4eta","statusDetails":{"reason":"Job exited with status: 0","stdout":"hello\\n"}}""");
+
+        UpdateJobExecutionRequest request = JobsJson.parseUpdate(payload);
+
+        assertThat(request.status()).isEqualTo(JobExecutionStatus.SUCCEEDED);
+        assertThat(request.clientToken()).isEqualTo("ZjJkmG4eta");
+        assertThat(request.statusDetails())
+                .containsExactly(entry("reason", "Job exited with status: 0"), entry("stdout", "hello\n"));
+    }
+
+    @Test
+    void processOutputWithTabsLineBreaksAndEmojiIsText() throws Exception {
+        String output = "col1\tcol2\r\nline 2 \uD83D\uDC4D\u200D done\n";
+        String json = JobsJson.mapper()
+                .writeValueAsString(Map.of("status", "FAILED", "statusDetails", Map.of("stderr", output)));
+
+        assertThat(JobsJson.parseUpdate(utf8(json)).statusDetails()).containsEntry("stderr", output);
+    }
+
+    @Test
+    void valueLengthsAreCountedInCodePointsAsTheModelCounts() throws Exception {
+        String thumbs = "\uD83D\uDC4D"; // one code point, two UTF-16 units
+        String atLimit = thumbs.repeat(1024);
+        String overLimit = thumbs.repeat(1025);
+
+        assertThat(JobsJson.parseUpdate(utf8(updateWith(atLimit)))
+                        .statusDetails()
+                        .get("k"))
+                .hasSize(2048);
+        assertCode(() -> JobsJson.parseUpdate(utf8(updateWith(overLimit))), RejectedErrorCode.InvalidRequest, "sd");
+    }
+
+    @Test
+    void theModelRuleRefusesEveryControlCharacterAndAnyRefusesNone() throws Exception {
+        String newline = updateWith("two\nlines");
+        String escape = updateWith("\u001b[0m");
+
+        assertCode(
+                () -> JobsJson.parseUpdate(utf8(newline), StatusDetailChars.MODEL),
+                RejectedErrorCode.InvalidRequest,
+                "sd");
+        assertThat(JobsJson.parseUpdate(utf8(escape), StatusDetailChars.ANY).statusDetails())
+                .containsEntry("k", "\u001b[0m");
+        assertCode(
+                () -> JobsJson.parseUpdate(utf8(escape), StatusDetailChars.TEXT),
+                RejectedErrorCode.InvalidRequest,
+                "sd");
+    }
+
+    private static String updateWith(String value) {
+        try {
+            return JobsJson.mapper()
+                    .writeValueAsString(
+                            Map.of("status", "IN_PROGRESS", "clientToken", "sd", "statusDetails", Map.of("k", value)));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private interface Parse {

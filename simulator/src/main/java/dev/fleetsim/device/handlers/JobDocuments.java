@@ -85,7 +85,7 @@ public final class JobDocuments {
                 if (command.isBlank()) {
                     throw new Rejection(kind, "runCommand needs input.command");
                 }
-                return new Step.RunCommand(Arrays.asList(command.split(",")));
+                return new Step.RunCommand(commandArgv(command));
             }
             case "runHandler" -> {
                 String handler = input.path("handler").asText("");
@@ -114,6 +114,26 @@ public final class JobDocuments {
             }
             default -> throw new Rejection(kind, "unsupported action type '" + type + "'");
         }
+    }
+
+    /** A runCommand's argv, as the Device Client splits it: at commas, where {@code \\,} is a literal comma. */
+    public static List<String> commandArgv(String command) {
+        List<String> argv = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (int i = 0; i < command.length(); i++) {
+            char c = command.charAt(i);
+            if (c == '\\' && i + 1 < command.length() && command.charAt(i + 1) == ',') {
+                current.append(',');
+                i++;
+            } else if (c == ',') {
+                argv.add(current.toString());
+                current.setLength(0);
+            } else {
+                current.append(c);
+            }
+        }
+        argv.add(current.toString());
+        return argv;
     }
 
     private static JobPlan afrOta(JsonNode ota) {

@@ -14,12 +14,15 @@ import java.util.Objects;
 public record BrokerConfig(String bindAddress, int port, Path stateDir, int maxPacketSize, Tls tls) {
 
     /**
-     * The mTLS listener, like IoT Core's 8883: client certificates are required, signed by the local CA, and the
+     * The mTLS listeners, like IoT Core's: client certificates are required, signed by the local CA, and the
      * {@link CertificateCheck} must find them ACTIVE.
      *
-     * @param port 0 picks a free one
+     * @param port MQTT over TLS like IoT Core's 8883 (HiveMQ CE's own TLS listener); 0 picks a free one, -1 is off
+     * @param alpnPort MQTT over TLS with ALPN {@code x-amzn-mqtt-ca} like IoT Core's 443 ({@link AlpnTlsFront}); 0
+     *     picks a free one, -1 is off
      */
-    public record Tls(int port, Path keyStore, Path trustStore, String password, CertificateCheck check) {}
+    public record Tls(
+            int port, int alpnPort, Path keyStore, Path trustStore, String password, CertificateCheck check) {}
 
     /** Looks up a client certificate by its id (SHA-256 hex): its status and things, or null when unknown. */
     @FunctionalInterface

@@ -7,6 +7,7 @@ import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
 import com.hivemq.extension.sdk.api.client.parameter.ClientTlsInformation;
+import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
 import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
 import com.hivemq.extension.sdk.api.packets.general.Qos;
@@ -32,8 +33,10 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,10 +60,19 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
 
     /** Connection attribute holding the things a certificate-authenticated client may act for. */
     private static final String THINGS_ATTRIBUTE = "fleetsim.things";
+    /** Name of the broker's plain listener that only the ALPN front may use. */
+    static final String RELAY_LISTENER = "fleetsim-alpn-relay";
+
+    private static final String RELAY_ADDRESS = "127.0.0.1";
 
     private final BrokerConfig config;
     private final int port;
     private final int tlsPort;
+    /** The broker's plain listener behind the ALPN front, on 127.0.0.1; -1 without one. */
+    private final int relayPort;
+
+    private final int alpnPort;
+    private volatile AlpnTlsFront alpnFront;
     private final EmbeddedHiveMQ hivemq;
     private volatile PublishService publishService;
     private volatile com.hivemq.extension.sdk.api.services.session.ClientService clientService;
@@ -69,10 +81,13 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
 
     private volatile SubscriptionStore subscriptionStore;
 
-    private EmbeddedBroker(BrokerConfig config, int port, int tlsPort, JobsRequestSink sink) {
+    private EmbeddedBroker(
+            BrokerConfig config, int port, int tlsPort, int alpnPort, int relayPort, JobsRequestSink sink) {
         this.config = config;
         this.port = port;
         this.tlsPort = tlsPort;
+        this.alpnPort = alpnPort;
+        this.relayPort = relayPort;
         Path conf = config.stateDir().resolve("broker/conf");
         Path data = config.stateDir().resolve("broker/data");
         Path extensions = config.stateDir().resolve("broker/extensions");
@@ -80,7 +95,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             Files.createDirectories(conf);
             Files.createDirectories(data);
             Files.createDirectories(extensions);
-            Files.writeString(conf.resolve("config.xml"), configXml(config, port, tlsPort));
+            Files.writeString(conf.resolve("config.xml"), configXml(config, port, tlsPort, relayPort));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the broker folders under " + config.stateDir(), e);
         }
@@ -104,15 +119,38 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     /**
      * Starts a broker; the future completes once it accepts connections.
      *
-     * @throws PortInUseException (synchronously) when the requested port is taken
+     * @throws PortUnavailableException (synchronously) when the requested port is taken
      */
     public static CompletableFuture<EmbeddedBroker> start(BrokerConfig config, JobsRequestSink sink) {
-        int port = Ports.claim("MQTT", config.bindAddress(), config.port());
-        int tlsPort = config.tls() == null
+        Set<Integer> claimed = new HashSet<>();
+        int port = Ports.claim("MQTT", config.bindAddress(), config.port(), claimed);
+        claimed.add(port);
+        BrokerConfig.Tls tls = config.tls();
+        int tlsPort =
+                tls == null || tls.port() < 0 ? -1 : Ports.claim("MQTT TLS", config.bindAddress(), tls.port(), claimed);
+        claimed.add(tlsPort);
+        int alpnPort = tls == null || tls.alpnPort() < 0
                 ? -1
-                : Ports.claim("MQTT TLS", config.bindAddress(), config.tls().port());
-        EmbeddedBroker broker = new EmbeddedBroker(config, port, tlsPort, sink);
-        return broker.hivemq.start().thenApply(v -> broker);
+                : Ports.claim("MQTT TLS with ALPN", config.bindAddress(), tls.alpnPort(), claimed);
+        claimed.add(alpnPort);
+        int relayPort = alpnPort < 0 ? -1 : Ports.claim("MQTT relay (internal)", RELAY_ADDRESS, 0, claimed);
+        EmbeddedBroker broker = new EmbeddedBroker(config, port, tlsPort, alpnPort, relayPort, sink);
+        return broker.hivemq.start().thenApply(v -> {
+            if (alpnPort >= 0) {
+                try {
+                    broker.alpnFront = AlpnTlsFront.start(config.bindAddress(), alpnPort, relayPort, tls);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while starting the ALPN listener", e);
+                }
+            }
+            return broker;
+        });
+    }
+
+    /** The MQTT over TLS with ALPN port ({@code x-amzn-mqtt-ca}, IoT Core's 443), or -1 without it. */
+    public int alpnPort() {
+        return alpnPort;
     }
 
     /** The MQTT port actually bound. */
@@ -218,6 +256,10 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     /** Stops the broker and waits for it; never call from a HiveMQ thread. */
     @Override
     public void close() {
+        AlpnTlsFront front = alpnFront;
+        if (front != null) {
+            front.close();
+        }
         try {
             hivemq.close();
         } catch (Exception e) {
@@ -287,9 +329,24 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             out.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE, "the broker is restarting");
             return;
         }
-        Optional<X509Certificate> certificate = in.getConnectionInformation()
-                .getClientTlsInformation()
-                .flatMap(ClientTlsInformation::getClientCertificate);
+        ConnectionInformation connection = in.getConnectionInformation();
+        Optional<X509Certificate> certificate;
+        if (connection
+                .getListener()
+                .map(l -> RELAY_LISTENER.equals(l.getName()))
+                .orElse(false)) {
+            // Relayed by the ALPN front: the certificate is the one of the TLS session its source address stands for.
+            AlpnTlsFront front = alpnFront;
+            certificate = front == null
+                    ? Optional.empty()
+                    : connection.getInetAddress().flatMap(front::certificate);
+            if (certificate.isEmpty()) {
+                out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, "not a relayed TLS connection");
+                return;
+            }
+        } else {
+            certificate = connection.getClientTlsInformation().flatMap(ClientTlsInformation::getClientCertificate);
+        }
         if (certificate.isEmpty() || config.tls() == null) {
             out.authenticateSuccessfully();
             return;
@@ -300,9 +357,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, "certificate is not ACTIVE");
             return;
         }
-        in.getConnectionInformation()
-                .getConnectionAttributeStore()
-                .putAsString(THINGS_ATTRIBUTE, String.join(",", access.things()));
+        connection.getConnectionAttributeStore().putAsString(THINGS_ATTRIBUTE, String.join(",", access.things()));
         out.authenticateSuccessfully();
     }
 
@@ -316,8 +371,8 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         return bytes;
     }
 
-    static String configXml(BrokerConfig config, int port, int tlsPort) {
-        String tls = config.tls() == null
+    static String configXml(BrokerConfig config, int port, int tlsPort, int relayPort) {
+        String tls = tlsPort < 0
                 ? ""
                 : """
                     <tls-tcp-listener>
@@ -337,6 +392,13 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                                 config.tls().password(),
                                 config.tls().trustStore().toAbsolutePath(),
                                 config.tls().password());
+        String relay = relayPort < 0 ? "" : """
+                    <tcp-listener>
+                      <port>%d</port>
+                      <bind-address>%s</bind-address>
+                      <name>%s</name>
+                    </tcp-listener>
+                """.formatted(relayPort, RELAY_ADDRESS, RELAY_LISTENER);
         String xml = """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <hivemq>
@@ -345,7 +407,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                       <port>%d</port>
                       <bind-address>%s</bind-address>
                     </tcp-listener>
-                %s  </listeners>
+                %s%s  </listeners>
                   <mqtt>
                     <packets><max-packet-size>%d</max-packet-size></packets>
                     <queued-messages><max-queue-size>1000</max-queue-size></queued-messages>
@@ -355,6 +417,6 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                   <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                 </hivemq>
                 """;
-        return String.format(xml, port, config.bindAddress(), tls, config.maxPacketSize());
+        return String.format(xml, port, config.bindAddress(), tls, relay, config.maxPacketSize());
     }
 }

@@ -62,7 +62,7 @@ public final class HttpApiServer implements AutoCloseable {
     /**
      * Starts a server. Blocks until bound.
      *
-     * @throws dev.fleetsim.local.broker.PortInUseException when the port is taken
+     * @throws dev.fleetsim.local.broker.PortUnavailableException when the port is taken
      */
     public static HttpApiServer start(
             String what, String bindAddress, int port, JobsService service, boolean dataPlaneOnly)

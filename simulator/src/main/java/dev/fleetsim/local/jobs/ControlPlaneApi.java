@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.jobs.StatusDetailChars;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -40,6 +41,7 @@ final class ControlPlaneApi {
     private final DeviceApi deviceApi;
     private final CertificateIssuer issuer;
     private final LocalEndpoints endpoints;
+    private final StatusDetailChars statusDetailChars;
     private final List<Route> routes = new ArrayList<>();
     private final List<Route> dataRoutes = new ArrayList<>();
     private Instant eventConfigUpdatedAt;
@@ -63,8 +65,14 @@ final class ControlPlaneApi {
         }
     }
 
-    ControlPlaneApi(JobsEngine engine, DeviceApi deviceApi, CertificateIssuer issuer, LocalEndpoints endpoints) {
+    ControlPlaneApi(
+            JobsEngine engine,
+            DeviceApi deviceApi,
+            CertificateIssuer issuer,
+            LocalEndpoints endpoints,
+            StatusDetailChars statusDetailChars) {
         this.engine = engine;
+        this.statusDetailChars = statusDetailChars;
         this.deviceApi = deviceApi;
         this.issuer = issuer;
         this.endpoints = endpoints;
@@ -1128,7 +1136,7 @@ final class ControlPlaneApi {
     }
 
     private JsonNode dataStartNext(ApiRequest r, Map<String, String> p) {
-        var request = dataRequest(() -> JobsJson.parseStartNext(bytes(r.body())));
+        var request = dataRequest(() -> JobsJson.parseStartNext(bytes(r.body()), statusDetailChars));
         return dataExecution(deviceApi.startNext(p.get("thingName"), request).execution());
     }
 
@@ -1142,7 +1150,7 @@ final class ControlPlaneApi {
     }
 
     private JsonNode dataUpdate(ApiRequest r, Map<String, String> p) {
-        var request = dataRequest(() -> JobsJson.parseUpdate(bytes(r.body())));
+        var request = dataRequest(() -> JobsJson.parseUpdate(bytes(r.body()), statusDetailChars));
         var response = dataRequest(() -> deviceApi.update(p.get("thingName"), p.get("jobId"), request));
         ObjectNode out = JSON.createObjectNode();
         if (response.executionState() != null) {
@@ -1281,11 +1289,17 @@ final class ControlPlaneApi {
         return attributes == null || attributes.isNull() ? Map.of() : stringMap(attributes, "attributes");
     }
 
-    /** {@code statusDetails} of CancelJobExecution: at most 10 string pairs (§3.4). */
-    private static Map<String, String> statusDetails(JsonNode node) {
+    /** {@code statusDetails} of CancelJobExecution: the device API's limits (§3.4). */
+    private Map<String, String> statusDetails(JsonNode node) {
         Map<String, String> map = stringMap(node, "statusDetails");
-        if (map.size() > dev.fleetsim.jobs.JobsJson.MAX_STATUS_DETAILS) {
-            throw invalidRequest("statusDetails may hold at most 10 entries");
+        if (map.size() > JobsJson.MAX_STATUS_DETAILS) {
+            throw invalidRequest("statusDetails may hold at most " + JobsJson.MAX_STATUS_DETAILS + " entries");
+        }
+        for (Map.Entry<String, String> e : map.entrySet()) {
+            String problem = JobsJson.statusDetailProblem(e.getKey(), e.getValue(), statusDetailChars);
+            if (problem != null) {
+                throw invalidRequest(problem);
+            }
         }
         return map;
     }

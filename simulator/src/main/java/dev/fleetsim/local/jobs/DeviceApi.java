@@ -18,6 +18,7 @@ import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.jobs.RejectedError;
 import dev.fleetsim.jobs.StartNextJobExecutionResponse;
 import dev.fleetsim.jobs.StartNextPendingJobExecutionRequest;
+import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.UpdateJobExecutionRequest;
 import dev.fleetsim.jobs.UpdateJobExecutionResponse;
 import java.time.Instant;
@@ -41,11 +42,20 @@ final class DeviceApi {
     /** Device-API requests per second before {@code RequestThrottled} (§13.3 step 6); 0 is unlimited. */
     private final double ratePerSecond;
 
+    /** Which characters a statusDetails value may hold (§3.4). */
+    private final StatusDetailChars statusDetailChars;
+
     private double tokens;
     private long refilledAt = System.nanoTime();
 
-    DeviceApi(JobsEngine engine, JobsOutbound outbound, JobsMeters meters, double ratePerSecond) {
+    DeviceApi(
+            JobsEngine engine,
+            JobsOutbound outbound,
+            JobsMeters meters,
+            double ratePerSecond,
+            StatusDetailChars statusDetailChars) {
         this.engine = engine;
+        this.statusDetailChars = statusDetailChars;
         this.outbound = outbound;
         this.meters = meters;
         this.ratePerSecond = ratePerSecond;
@@ -83,9 +93,10 @@ final class DeviceApi {
                 case GET_PENDING ->
                     getPending(
                             topic.thingName(), JobsJson.parseGetPending(payload).clientToken());
-                case START_NEXT -> startNext(topic.thingName(), JobsJson.parseStartNext(payload));
+                case START_NEXT -> startNext(topic.thingName(), JobsJson.parseStartNext(payload, statusDetailChars));
                 case DESCRIBE -> describe(topic.thingName(), topic.jobId(), JobsJson.parseDescribe(payload));
-                case UPDATE -> update(topic.thingName(), topic.jobId(), JobsJson.parseUpdate(payload));
+                case UPDATE ->
+                    update(topic.thingName(), topic.jobId(), JobsJson.parseUpdate(payload, statusDetailChars));
                 case NOTIFY, NOTIFY_NEXT, INVALID ->
                     throw new JobsRequestException(
                             InvalidTopic, "topic maps to no jobs API: " + topicText, bestEffortToken(payload));
@@ -103,6 +114,10 @@ final class DeviceApi {
             outbound.toClient(clientId, rejectedTopic, JobsJson.write(error));
         }
         engine.flush();
+    }
+
+    StatusDetailChars statusDetailChars() {
+        return statusDetailChars;
     }
 
     GetPendingJobExecutionsResponse getPending(String thingName, String token) {

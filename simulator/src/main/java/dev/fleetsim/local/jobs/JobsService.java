@@ -2,6 +2,7 @@ package dev.fleetsim.local.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.local.clock.VirtualClock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -37,7 +38,8 @@ public final class JobsService implements AutoCloseable {
             boolean eventsEnabled,
             CertificateIssuer issuer,
             LocalEndpoints endpoints,
-            double deviceApiRatePerSecond) {
+            double deviceApiRatePerSecond,
+            StatusDetailChars statusDetailChars) {
         public static Config of(Clock clock) {
             return new Config(
                     clock,
@@ -45,7 +47,8 @@ public final class JobsService implements AutoCloseable {
                     false,
                     null,
                     new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"),
-                    0);
+                    0,
+                    StatusDetailChars.TEXT);
         }
     }
 
@@ -63,8 +66,10 @@ public final class JobsService implements AutoCloseable {
     public JobsService(Config config, JobsOutbound outbound) {
         this.engine = new JobsEngine(config.clock(), config.arns(), outbound, config.eventsEnabled());
         this.meters = new JobsMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
-        this.deviceApi = new DeviceApi(engine, outbound, meters, config.deviceApiRatePerSecond());
-        this.api = new ControlPlaneApi(engine, deviceApi, config.issuer(), config.endpoints());
+        this.deviceApi =
+                new DeviceApi(engine, outbound, meters, config.deviceApiRatePerSecond(), config.statusDetailChars());
+        this.api =
+                new ControlPlaneApi(engine, deviceApi, config.issuer(), config.endpoints(), config.statusDetailChars());
         this.provisioning = new ProvisioningApi(engine, outbound, config.issuer());
         this.engineThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fleetsim-jobs-engine");

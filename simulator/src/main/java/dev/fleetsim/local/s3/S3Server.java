@@ -109,7 +109,7 @@ public final class S3Server implements AutoCloseable {
     /**
      * Starts a server with {@code threads} event loops. Blocks until bound.
      *
-     * @throws dev.fleetsim.local.broker.PortInUseException when the port is taken
+     * @throws dev.fleetsim.local.broker.PortUnavailableException when the port is taken
      */
     public static S3Server start(Config config, int threads) throws InterruptedException {
         int claimed = Ports.claim("artifact store (S3)", config.bindAddress(), config.port());

@@ -2,6 +2,7 @@ package dev.fleetsim.local.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.jobs.StatusDetailChars;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +25,8 @@ final class EngineHarness implements AutoCloseable {
                         true,
                         null,
                         new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"),
-                        0),
+                        0,
+                        StatusDetailChars.TEXT),
                 outbound);
     }
 
