@@ -1,6 +1,6 @@
 package dev.fleetsim.artifact;
 
-import dev.fleetsim.local.s3.S3Credentials;
+import dev.fleetsim.aws.AccessKeyPair;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,7 +28,7 @@ public final class Artifacts {
     private Artifacts() {}
 
     /** The AWS SDK's S3 client on an S3 endpoint such as the local store: path-style, these credentials. */
-    public static S3Client s3Client(String endpoint, String region, S3Credentials credentials) {
+    public static S3Client s3Client(String endpoint, String region, AccessKeyPair credentials) {
         return S3Client.builder()
                 .endpointOverride(URI.create(endpoint))
                 .region(Region.of(region))

@@ -2,6 +2,7 @@ package dev.fleetsim.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.local.Folders;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +70,6 @@ final class ChildStack implements AutoCloseable {
         if (!process.waitFor(20, TimeUnit.SECONDS)) {
             process.destroyForcibly();
         }
-        dev.fleetsim.local.Folders.deleteRecursively(stateDir);
+        Folders.deleteRecursively(stateDir);
     }
 }

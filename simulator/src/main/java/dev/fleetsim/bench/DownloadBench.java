@@ -1,16 +1,19 @@
 package dev.fleetsim.bench;
 
+import dev.fleetsim.artifact.Artifact;
 import dev.fleetsim.artifact.Artifacts;
+import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.device.download.DownloadRequest;
 import dev.fleetsim.device.download.DownloadResult;
 import dev.fleetsim.device.download.Downloader;
-import dev.fleetsim.fleet.EventLoops;
 import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.local.Folders;
 import dev.fleetsim.local.s3.ArtifactFaults;
 import dev.fleetsim.local.s3.ObjectStore;
-import dev.fleetsim.local.s3.S3Credentials;
 import dev.fleetsim.local.s3.S3Server;
 import dev.fleetsim.local.s3.SigV4;
+import dev.fleetsim.net.EventLoops;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
@@ -27,6 +30,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -56,7 +60,7 @@ public final class DownloadBench implements AutoCloseable {
                         "127.0.0.1",
                         0,
                         ObjectStore.open(dir.resolve("s3"), Clock.systemUTC(), Long.MAX_VALUE),
-                        Map.of(S3Credentials.DEFAULT.accessKeyId(), S3Credentials.DEFAULT),
+                        Map.of(AccessKeyPair.DEFAULT.accessKeyId(), AccessKeyPair.DEFAULT),
                         "us-east-1",
                         Clock.systemUTC(),
                         new ArtifactFaults()),
@@ -83,7 +87,7 @@ public final class DownloadBench implements AutoCloseable {
 
     private String url(String key) {
         return SigV4.presignGet(
-                S3Credentials.DEFAULT, "us-east-1", server.endpoint(), "/bench/" + key, Instant.now(), 3600);
+                AccessKeyPair.DEFAULT, "us-east-1", server.endpoint(), "/bench/" + key, Instant.now(), 3600);
     }
 
     /** Throughput at each concurrency, fleetsim devices against curl | sha256sum. */
@@ -134,9 +138,9 @@ public final class DownloadBench implements AutoCloseable {
 
     /** One device fetching {@code count} times in a row. */
     private static final class Worker {
-        final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        final CompletableFuture<Void> done = new CompletableFuture<>();
         private final Downloader downloader;
-        private final io.netty.channel.EventLoop loop;
+        private final EventLoop loop;
         private final DownloadRequest request;
         private final int[] failures;
         private int left;
@@ -227,12 +231,12 @@ public final class DownloadBench implements AutoCloseable {
             String endpoint = child.endpoints().get("s3").textValue();
             Path file = dir.resolve("shaped.bin");
             Artifacts.generate(file, size, 7);
-            dev.fleetsim.artifact.Artifact artifact;
-            try (var s3 = Artifacts.s3Client(endpoint, "us-east-1", S3Credentials.DEFAULT)) {
+            Artifact artifact;
+            try (var s3 = Artifacts.s3Client(endpoint, "us-east-1", AccessKeyPair.DEFAULT)) {
                 artifact = Artifacts.upload(s3, "shaped", "shaped.bin", file, null, true);
             }
             String url = SigV4.presignGet(
-                    S3Credentials.DEFAULT, "us-east-1", endpoint, "/shaped/shaped.bin", Instant.now(), 3600);
+                    AccessKeyPair.DEFAULT, "us-east-1", endpoint, "/shaped/shaped.bin", Instant.now(), 3600);
             shapedRun(url, artifact.sha256Hex(), devices, size, bytesPerSecond);
         }
     }
@@ -274,7 +278,7 @@ public final class DownloadBench implements AutoCloseable {
     @Override
     public void close() {
         server.close();
-        dev.fleetsim.local.Folders.deleteRecursively(dir);
+        Folders.deleteRecursively(dir);
     }
 
     /** The child of {@link #large}: fetch URL, verify SHA-256, print bytes, time and peak heap. */

@@ -3,19 +3,25 @@ package dev.fleetsim.bench;
 import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.DeviceListener;
 import dev.fleetsim.device.DeviceTls;
-import dev.fleetsim.fleet.EventLoops;
+import dev.fleetsim.fleet.DeviceIdentities;
 import dev.fleetsim.fleet.Fleet;
 import dev.fleetsim.fleet.FleetConfig;
-import dev.fleetsim.fleet.LocalIdentities;
 import dev.fleetsim.fleet.Shard;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.local.LocalTarget;
 import dev.fleetsim.local.jobs.ApiRequest;
+import dev.fleetsim.net.EventLoops;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +31,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.iot.IotClient;
 
 /**
  * Fleet benchmarks, each with its same-run baseline:
@@ -151,17 +163,13 @@ public final class FleetBench {
     public void completionTwoProcesses(int devices) throws Exception {
         try (ChildStack child = ChildStack.start()) {
             var endpoints = child.endpoints();
-            java.net.URI mqtt = java.net.URI.create(endpoints.get("mqtt").textValue());
-            try (software.amazon.awssdk.services.iot.IotClient iot =
-                    software.amazon.awssdk.services.iot.IotClient.builder()
-                            .endpointOverride(java.net.URI.create(
-                                    endpoints.get("controlPlane").textValue()))
-                            .region(software.amazon.awssdk.regions.Region.of(
-                                    endpoints.get("region").textValue()))
-                            .credentialsProvider(
-                                    software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
-                            .httpClient(software.amazon.awssdk.http.apache.ApacheHttpClient.create())
-                            .build()) {
+            URI mqtt = URI.create(endpoints.get("mqtt").textValue());
+            try (IotClient iot = IotClient.builder()
+                    .endpointOverride(URI.create(endpoints.get("controlPlane").textValue()))
+                    .region(Region.of(endpoints.get("region").textValue()))
+                    .credentialsProvider(AnonymousCredentialsProvider.create())
+                    .httpClient(ApacheHttpClient.create())
+                    .build()) {
                 Counter counter = new Counter();
                 DeviceConfig device = DeviceConfig.simple(mqtt.getHost(), mqtt.getPort(), Duration.ZERO);
                 try (Fleet fleet = new Fleet(fleet(devices, "split-%05d", device, List.of()), counter)) {
@@ -193,29 +201,27 @@ public final class FleetBench {
 
     /** Connect rate over mTLS with per-thing ECDSA P-256 certificates. */
     public void tls(int devices) throws Exception {
-        try (LocalStack stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS)) {
+        try (LocalTarget target = LocalTarget.start(LocalStackConfig.ephemeral())) {
+            LocalStack stack = target.stack();
             List<String> names = new ArrayList<>();
             for (int i = 0; i < devices; i++) {
                 names.add(String.format("tls-%05d", i));
             }
             stack.jobs().registerThings(names).get(60, TimeUnit.SECONDS);
             long mintStart = System.nanoTime();
-            DeviceTls tls = LocalIdentities.mint(stack, names);
+            DeviceTls tls = DeviceIdentities.mint(target.iot(), names, target.trustAnchor());
             out.accept(
                     String.format("minted %,d identities in %.1f s", devices, (System.nanoTime() - mintStart) / 1e9));
-            java.util.function.IntFunction<io.netty.handler.ssl.SslContext> contexts = i -> {
+            IntFunction<SslContext> contexts = i -> {
                 var config = tls.forThing(names.get(i));
                 try {
-                    return io.netty.handler.ssl.SslContextBuilder.forClient()
-                            .sslProvider(
-                                    io.netty.handler.ssl.OpenSsl.isAvailable()
-                                            ? io.netty.handler.ssl.SslProvider.OPENSSL
-                                            : io.netty.handler.ssl.SslProvider.JDK)
+                    return SslContextBuilder.forClient()
+                            .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
                             .keyManager(config.getKeyManagerFactory().orElseThrow())
                             .trustManager(config.getTrustManagerFactory().orElseThrow())
                             .protocols("TLSv1.3", "TLSv1.2")
                             .build();
-                } catch (javax.net.ssl.SSLException e) {
+                } catch (SSLException e) {
                     throw new IllegalStateException(e);
                 }
             };

@@ -1,7 +1,8 @@
 package dev.fleetsim.bench;
 
-import dev.fleetsim.local.broker.Ports;
+import dev.fleetsim.local.Folders;
 import dev.fleetsim.local.identity.LocalCa;
+import dev.fleetsim.net.Ports;
 import dev.fleetsim.pki.Pem;
 import java.io.IOException;
 import java.net.Socket;
@@ -110,6 +111,6 @@ public final class Mosquitto implements AutoCloseable {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
         }
-        dev.fleetsim.local.Folders.deleteRecursively(dir);
+        Folders.deleteRecursively(dir);
     }
 }

@@ -1,10 +1,11 @@
 package dev.fleetsim.bench;
 
-import dev.fleetsim.fleet.EventLoops;
+import dev.fleetsim.net.EventLoops;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 
 /**
  * The baseline for connect rates: the cheapest possible MQTT client, a Netty socket that writes one hand-built MQTT
@@ -42,8 +44,7 @@ final class RawConnects {
      * As {@link #rate(String, int, int)}, over TLS when {@code tls} gives a context for client {@code i} (built before
      * the clock starts, so this measures handshakes, not context construction).
      */
-    static double rate(String host, int port, int count, java.util.function.IntFunction<SslContext> tls)
-            throws InterruptedException {
+    static double rate(String host, int port, int count, IntFunction<SslContext> tls) throws InterruptedException {
         EventLoopGroup group = EventLoops.create(EventLoops.defaultThreads(), "raw-connect");
         List<Channel> channels = new ArrayList<>(count);
         CountDownLatch acked = new CountDownLatch(count);
@@ -88,7 +89,7 @@ final class RawConnects {
                         acked.countDown();
                         return;
                     }
-                    Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+                    Channel ch = ((ChannelFuture) f).channel();
                     synchronized (channels) {
                         channels.add(ch);
                     }

@@ -3,10 +3,10 @@ package dev.fleetsim.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.artifact.Artifact;
 import dev.fleetsim.artifact.Artifacts;
+import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.s3.PlaceholderPresigner;
-import dev.fleetsim.local.s3.S3Credentials;
 import dev.fleetsim.pki.Pem;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -90,9 +90,9 @@ final class ArtifactCommand implements Runnable {
             if (expires < 1 || expires > 604_800) {
                 throw new UserInputException("--expires must be 1-604800 seconds");
             }
-            S3Credentials credentials = new S3Credentials(
-                    endpoints.path("accessKeyId").asText(S3Credentials.DEFAULT.accessKeyId()),
-                    endpoints.path("secretAccessKey").asText(S3Credentials.DEFAULT.secretAccessKey()));
+            AccessKeyPair credentials = new AccessKeyPair(
+                    endpoints.path("accessKeyId").asText(AccessKeyPair.DEFAULT.accessKeyId()),
+                    endpoints.path("secretAccessKey").asText(AccessKeyPair.DEFAULT.secretAccessKey()));
             String region = endpoints.path("region").asText("us-east-1");
             PrivateKey signer = null;
             if (sign) {

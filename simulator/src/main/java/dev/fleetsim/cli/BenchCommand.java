@@ -1,7 +1,11 @@
 package dev.fleetsim.cli;
 
+import dev.fleetsim.bench.DownloadBench;
+import dev.fleetsim.bench.FleetBench;
 import dev.fleetsim.bench.JobsApiBench;
+import dev.fleetsim.scenario.Units;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -109,7 +113,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            dev.fleetsim.bench.FleetBench bench = new dev.fleetsim.bench.FleetBench(line -> {
+            FleetBench bench = new FleetBench(line -> {
                 out.println("  " + line);
                 out.flush();
             });
@@ -153,7 +157,7 @@ final class BenchCommand implements Runnable {
                 defaultValue = "1,16,256,1000",
                 description =
                         "Concurrent devices (and curl pipelines) per run (default ${DEFAULT-VALUE}; empty skips).")
-        java.util.List<Integer> concurrency;
+        List<Integer> concurrency;
 
         @Option(
                 names = "--large",
@@ -193,16 +197,15 @@ final class BenchCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             long rate;
             try {
-                rate = dev.fleetsim.scenario.Units.bytesPerSecond(shapedRate);
+                rate = Units.bytesPerSecond(shapedRate);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--shaped-rate: " + e.getMessage());
             }
-            try (dev.fleetsim.bench.DownloadBench bench = new dev.fleetsim.bench.DownloadBench(line -> {
+            try (DownloadBench bench = new DownloadBench(line -> {
                 out.println("  " + line);
                 out.flush();
             })) {
-                java.util.List<Integer> levels =
-                        concurrency.stream().filter(c -> c > 0).toList();
+                List<Integer> levels = concurrency.stream().filter(c -> c > 0).toList();
                 if (!levels.isEmpty()) {
                     bench.throughput(size, levels);
                 }

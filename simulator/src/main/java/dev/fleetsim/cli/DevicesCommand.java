@@ -7,18 +7,21 @@ import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.download.DeviceDownloads;
 import dev.fleetsim.device.download.Downloader;
-import dev.fleetsim.fleet.EventLoops;
 import dev.fleetsim.fleet.Fleet;
 import dev.fleetsim.fleet.FleetConfig;
-import dev.fleetsim.fleet.LocalIdentities;
 import dev.fleetsim.fleet.Shard;
 import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.pki.Pem;
 import dev.fleetsim.scenario.Units;
+import io.netty.channel.EventLoopGroup;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -243,7 +246,7 @@ final class DevicesCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private final io.netty.channel.EventLoopGroup shaperTimer = EventLoops.create(1, "fleetsim-download-shaper");
+    private final EventLoopGroup shaperTimer = EventLoops.create(1, "fleetsim-download-shaper");
 
     /** One downloader for the fleet: HTTPS trust, the fleet-wide cap. */
     private Downloader downloader() throws Exception {
@@ -258,10 +261,10 @@ final class DevicesCommand implements Callable<Integer> {
         return new Downloader(shaperTimer, settings);
     }
 
-    private java.security.cert.X509Certificate certificate(String option, Path file) {
+    private X509Certificate certificate(String option, Path file) {
         try {
-            return dev.fleetsim.pki.Pem.certificate(Files.readString(file));
-        } catch (java.io.IOException | RuntimeException e) {
+            return Pem.certificate(Files.readString(file));
+        } catch (IOException | RuntimeException e) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), option + ": cannot read a PEM certificate from " + file);
         }
@@ -282,13 +285,13 @@ final class DevicesCommand implements Callable<Integer> {
         if (ca == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "ssl:// needs --ca");
         }
-        var trust = LocalIdentities.trust(dev.fleetsim.pki.Pem.certificate(Files.readString(ca)));
+        var trust = Pem.trust(Pem.certificate(Files.readString(ca)));
         if (cert == null || key == null) {
             MqttClientSslConfig config =
                     MqttClientSslConfig.builder().trustManagerFactory(trust).build();
             return thing -> config;
         }
-        MqttClientSslConfig config = LocalIdentities.ssl(Files.readString(key), Files.readString(cert), trust);
+        MqttClientSslConfig config = Pem.mtls(Files.readString(key), Files.readString(cert), trust);
         return thing -> config;
     }
 

@@ -1,12 +1,13 @@
 package dev.fleetsim.cli;
 
+import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
-import dev.fleetsim.local.broker.PortUnavailableException;
-import dev.fleetsim.local.broker.Ports;
-import dev.fleetsim.local.clock.VirtualClock;
 import dev.fleetsim.local.jobs.Arns;
+import dev.fleetsim.net.PortUnavailableException;
+import dev.fleetsim.net.Ports;
+import dev.fleetsim.scenario.Units;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -108,7 +109,7 @@ final class LocalCommand implements Callable<Integer> {
     static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            return dev.fleetsim.scenario.Units.bytes(value);
+            return Units.bytes(value);
         }
     }
 

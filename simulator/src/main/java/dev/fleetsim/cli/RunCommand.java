@@ -2,7 +2,9 @@ package dev.fleetsim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.local.LocalTarget;
 import dev.fleetsim.scenario.RunObserver;
 import dev.fleetsim.scenario.RunReport;
 import dev.fleetsim.scenario.Scenario;
@@ -14,9 +16,16 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -107,19 +116,19 @@ final class RunCommand implements Callable<Integer> {
         };
         RunReport report;
         ScenarioRunner runner = new ScenarioRunner(
-                new ScenarioRunner.Options(bindAddress, mqttPort, dir, System.console() != null),
+                new ScenarioRunner.Options(dir, System.console() != null),
                 line -> {
                     out.println("  " + line);
                     out.flush();
                 },
                 sink);
         // Ctrl-C (a soak runs until stopped): end the run, write the report, then let the JVM go.
-        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(
                 () -> {
                     runner.requestStop();
                     try {
-                        done.await(120, java.util.concurrent.TimeUnit.SECONDS);
+                        done.await(120, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -127,8 +136,8 @@ final class RunCommand implements Callable<Integer> {
                 "fleetsim-run-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            try {
-                report = runner.run(scenario);
+            try (LocalTarget target = LocalTarget.start(localStack(scenario))) {
+                report = runner.run(scenario, target);
             } finally {
                 if (metrics.get() != null) {
                     metrics.get().stop(0);
@@ -145,6 +154,17 @@ final class RunCommand implements Callable<Integer> {
                 // the hook is running: it returns now that the report is written
             }
         }
+    }
+
+    /** The embedded stack a scenario's {@code target.local} asks for, on this command's address and port. */
+    private LocalStackConfig localStack(Scenario scenario) {
+        Clock clock = scenario.timeScale() == 1 ? Clock.systemUTC() : new VirtualClock(scenario.timeScale());
+        return LocalStackConfig.ephemeral().toBuilder()
+                .bindAddress(bindAddress)
+                .mqttPort(mqttPort)
+                .mqttsPort(scenario.fleet().tls() ? 0 : LocalStackConfig.DISABLED)
+                .clock(clock)
+                .build();
     }
 
     private HttpServer serveMetrics(RunObserver observer, PrintWriter out) {
@@ -178,7 +198,7 @@ final class RunCommand implements Callable<Integer> {
                 r.path("simulatedSeconds").asDouble(),
                 r.path("mqtt").path("connects").asLong(),
                 r.path("mqtt").path("connectFailures").asLong());
-        java.util.List<JsonNode> created = new java.util.ArrayList<>();
+        List<JsonNode> created = new ArrayList<>();
         r.path("jobs").forEach(j -> {
             if (!j.path("status").asText().equals("NOT_CREATED")) {
                 created.add(j);
@@ -187,8 +207,8 @@ final class RunCommand implements Callable<Integer> {
         int notCreated = r.path("jobs").size() - created.size();
         if (created.size() > 10) {
             // A long series (a soak): one line for all of them.
-            java.util.Map<String, Integer> byStatus = new java.util.TreeMap<>();
-            java.util.Map<String, Integer> executions = new java.util.TreeMap<>();
+            Map<String, Integer> byStatus = new TreeMap<>();
+            Map<String, Integer> executions = new TreeMap<>();
             for (JsonNode j : created) {
                 byStatus.merge(j.path("status").asText(), 1, Integer::sum);
                 j.path("executions")

@@ -1,10 +1,11 @@
 package dev.fleetsim.cli;
 
-import dev.fleetsim.local.broker.PortUnavailableException;
+import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.scenario.ScenarioException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /** User mistakes print one clear message and exit 2; anything else is a bug and keeps its stack trace. */
 final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
@@ -18,7 +19,7 @@ final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
             cmd.getErr().println("fleetsim: " + cause.getMessage());
             return ExitCodes.BAD_INPUT;
         }
-        if (cause instanceof software.amazon.awssdk.core.exception.SdkException sdk) {
+        if (cause instanceof SdkException sdk) {
             // The service refused or could not be reached: its message says why.
             cmd.getErr().println("fleetsim: " + sdk.getMessage());
             return ExitCodes.FAILED;

@@ -1,6 +1,7 @@
 package dev.fleetsim.device;
 
 import dev.fleetsim.device.behaviour.Behaviour;
+import dev.fleetsim.device.download.DeviceDownloads;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -37,7 +38,7 @@ public record DeviceConfig(
         long seed,
         Duration retryBase,
         Duration retryMax,
-        dev.fleetsim.device.download.DeviceDownloads downloads) {
+        DeviceDownloads downloads) {
 
     public DeviceConfig {
         Objects.requireNonNull(host, "host");
@@ -89,7 +90,7 @@ public record DeviceConfig(
         return toBuilder().useStartNext(startNext).build();
     }
 
-    public DeviceConfig withDownloads(dev.fleetsim.device.download.DeviceDownloads value) {
+    public DeviceConfig withDownloads(DeviceDownloads value) {
         return toBuilder().downloads(value).build();
     }
 
@@ -111,7 +112,7 @@ public record DeviceConfig(
         private long seed;
         private Duration retryBase;
         private Duration retryMax;
-        private dev.fleetsim.device.download.DeviceDownloads downloads;
+        private DeviceDownloads downloads;
 
         private Builder(DeviceConfig c) {
             this.host = c.host();
@@ -189,7 +190,7 @@ public record DeviceConfig(
             return this;
         }
 
-        public Builder downloads(dev.fleetsim.device.download.DeviceDownloads value) {
+        public Builder downloads(DeviceDownloads value) {
             this.downloads = value;
             return this;
         }

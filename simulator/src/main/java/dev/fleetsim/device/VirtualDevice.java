@@ -34,8 +34,10 @@ import dev.fleetsim.jobs.UpdateJobExecutionRequest;
 import dev.fleetsim.pki.Pem;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -141,7 +143,7 @@ public final class VirtualDevice {
         /** The last update sent, resent as is (with a fresh version) after a VersionMismatch. */
         UpdateJobExecutionRequest lastUpdate;
         /** The download in progress, or null. */
-        io.netty.util.concurrent.Future<DownloadResult> download;
+        Future<DownloadResult> download;
         /** Bytes of the last finished real download, or -1. */
         long downloadedBytes = -1;
 
@@ -404,7 +406,7 @@ public final class VirtualDevice {
     }
 
     private void onAccepted(JobsTopic topic, byte[] payload) {
-        JsonNode json = JobsJson.readTree(new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+        JsonNode json = JobsJson.readTree(new String(payload, StandardCharsets.UTF_8));
         String token = json.path("clientToken").asText(null);
         Pending request = token == null ? null : pending.remove(token);
         listener.requestAccepted(thingName, topic.operation(), System.nanoTime());
@@ -905,7 +907,7 @@ public final class VirtualDevice {
         if (work == null || rotationKey == null) {
             return;
         }
-        JsonNode answer = JobsJson.readTree(new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+        JsonNode answer = JobsJson.readTree(new String(payload, StandardCharsets.UTF_8));
         if (topic.endsWith("/rejected")) {
             rotationKey = null;
             report(

@@ -3,6 +3,7 @@ package dev.fleetsim.fleet;
 import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.DeviceListener;
 import dev.fleetsim.device.VirtualDevice;
+import dev.fleetsim.net.EventLoops;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 
 /**
  * N virtual devices on one shared event loop group (one loop per core by default; never a thread, timer or scheduler
@@ -38,7 +40,7 @@ public final class Fleet implements AutoCloseable {
     }
 
     /** A fleet whose device {@code i} (index within the fleet) is configured by {@code deviceFor}. */
-    public Fleet(FleetConfig config, java.util.function.IntFunction<DeviceConfig> deviceFor, DeviceListener listener) {
+    public Fleet(FleetConfig config, IntFunction<DeviceConfig> deviceFor, DeviceListener listener) {
         this.config = config;
         this.group = EventLoops.create(config.eventLoops(), "fleetsim-device");
         this.devices = new ArrayList<>();

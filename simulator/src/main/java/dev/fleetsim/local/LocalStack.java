@@ -1,10 +1,10 @@
 package dev.fleetsim.local;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.broker.BrokerConfig;
 import dev.fleetsim.local.broker.EmbeddedBroker;
-import dev.fleetsim.local.broker.Ports;
 import dev.fleetsim.local.controlplane.HttpApiServer;
 import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.JobsOutbound;
@@ -13,15 +13,19 @@ import dev.fleetsim.local.jobs.LocalEndpoints;
 import dev.fleetsim.local.s3.ArtifactFaults;
 import dev.fleetsim.local.s3.ObjectStore;
 import dev.fleetsim.local.s3.PlaceholderPresigner;
-import dev.fleetsim.local.s3.S3Credentials;
 import dev.fleetsim.local.s3.S3Server;
+import dev.fleetsim.local.s3.StoreDocumentSource;
+import dev.fleetsim.net.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -72,7 +76,7 @@ public final class LocalStack implements AutoCloseable {
     /**
      * Starts the stack. The future completes when every listener accepts connections.
      *
-     * @throws dev.fleetsim.local.broker.PortUnavailableException (synchronously) when a requested port is taken
+     * @throws dev.fleetsim.net.PortUnavailableException (synchronously) when a requested port is taken
      */
     public static CompletableFuture<LocalStack> start(LocalStackConfig config) {
         boolean temporary = config.stateDir() == null;
@@ -89,7 +93,7 @@ public final class LocalStack implements AutoCloseable {
         try {
             String host = config.bindAddress();
             // Claim the ports first so that DescribeEndpoint can name them and a taken port fails fast.
-            java.util.Set<Integer> claimed = new java.util.HashSet<>();
+            Set<Integer> claimed = new HashSet<>();
             int mqttPort = Ports.claim("MQTT", host, config.mqttPort(), claimed);
             claimed.add(mqttPort);
             int mqttsPort = config.mqttsPort() == LocalStackConfig.DISABLED
@@ -132,16 +136,15 @@ public final class LocalStack implements AutoCloseable {
                             host,
                             s3Port,
                             ObjectStore.open(stateDir.resolve("s3"), config.clock(), config.maxObjectSize()),
-                            Map.of(S3Credentials.DEFAULT.accessKeyId(), S3Credentials.DEFAULT),
+                            Map.of(AccessKeyPair.DEFAULT.accessKeyId(), AccessKeyPair.DEFAULT),
                             config.arns().region(),
                             config.clock(),
                             new ArtifactFaults()),
                     1);
             started.add(s3);
-            jobs.useDocumentSource(new dev.fleetsim.local.s3.StoreDocumentSource(s3.store()))
-                    .join();
+            jobs.useDocumentSource(new StoreDocumentSource(s3.store())).join();
             jobs.usePresigner(new PlaceholderPresigner(
-                            s3.endpoint(), S3Credentials.DEFAULT, config.arns().region(), config.clock()))
+                            s3.endpoint(), AccessKeyPair.DEFAULT, config.arns().region(), config.clock()))
                     .join();
             AtomicReference<JobsService> service = new AtomicReference<>(jobs);
             BrokerConfig.Tls tls = mqttsPort == LocalStackConfig.DISABLED && alpnPort == LocalStackConfig.DISABLED
@@ -222,7 +225,7 @@ public final class LocalStack implements AutoCloseable {
      * Restarts the broker as clients see it: every MQTT connection drops and reconnects are refused for {@code down}.
      * Completes with the number of clients dropped.
      */
-    public CompletableFuture<Integer> restartBroker(java.time.Duration down) {
+    public CompletableFuture<Integer> restartBroker(Duration down) {
         return broker.restart(down);
     }
 
@@ -258,8 +261,8 @@ public final class LocalStack implements AutoCloseable {
         e.put("jobsDataPlane", jobsDataPlaneEndpoint());
         e.put("metrics", controlPlaneEndpoint() + "/metrics");
         e.put("s3", s3Endpoint());
-        e.put("accessKeyId", S3Credentials.DEFAULT.accessKeyId());
-        e.put("secretAccessKey", S3Credentials.DEFAULT.secretAccessKey());
+        e.put("accessKeyId", AccessKeyPair.DEFAULT.accessKeyId());
+        e.put("secretAccessKey", AccessKeyPair.DEFAULT.secretAccessKey());
         e.put("caCertificate", ca.caCertificateFile().toAbsolutePath().toString());
         e.put(
                 "codeSigningCertificate",

@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param dataPlanePort HTTPS device data plane {@code iot-jobs-data} (plain HTTP locally)
  * @param stateDir folder for the CA, the broker's files and {@code endpoints.json}; null means a temporary folder
  *     deleted at stop
- * @param clock the clock every engine time comes from (a {@link dev.fleetsim.local.clock.VirtualClock} to time-scale)
+ * @param clock the clock every engine time comes from (a {@link dev.fleetsim.clock.VirtualClock} to time-scale)
  * @param arns region and account of the ARNs
  * @param eventsEnabled publish job and job-execution lifecycle events from the start (AWS: off until enabled)
  * @param deviceApiRatePerSecond device-API requests per second before {@code RequestThrottled}; 0 is unlimited
@@ -107,7 +107,7 @@ public record LocalStackConfig(
         private int mqttsPort;
         private int controlPlanePort;
         private int dataPlanePort;
-        private java.nio.file.Path stateDir;
+        private Path stateDir;
         private Clock clock;
         private Arns arns;
         private boolean eventsEnabled;
@@ -159,7 +159,7 @@ public record LocalStackConfig(
             return this;
         }
 
-        public Builder stateDir(java.nio.file.Path value) {
+        public Builder stateDir(Path value) {
             this.stateDir = value;
             return this;
         }

@@ -104,6 +104,20 @@ public final class Pem {
         }
     }
 
+    /** Trust in one anchor (a CA certificate), as a factory TLS clients take. */
+    public static TrustManagerFactory trust(X509Certificate anchor) {
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            store.setCertificateEntry("anchor", anchor);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            return tmf;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException("cannot trust this certificate: " + e.getMessage());
+        }
+    }
+
     /** A mutual-TLS client configuration from PEM key and certificate, trusting {@code trust}. */
     public static MqttClientSslConfig mtls(String privateKeyPem, String certificatePem, TrustManagerFactory trust) {
         try {

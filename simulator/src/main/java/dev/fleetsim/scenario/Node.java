@@ -9,6 +9,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A value of the scenario tree with its key path, for validation that reports every problem at once: each getter
@@ -224,8 +226,7 @@ final class Node {
             return null;
         }
         String t = node.asText().trim();
-        java.util.regex.Matcher m =
-                java.util.regex.Pattern.compile("(<=|>=|==|<|>)?\\s*(.+)").matcher(t);
+        Matcher m = Pattern.compile("(<=|>=|==|<|>)?\\s*(.+)").matcher(t);
         if (!m.matches()) {
             error("'" + t + "' is not a bound; write e.g. '>= 95%', '<= 10' or '< 30s'");
             return null;

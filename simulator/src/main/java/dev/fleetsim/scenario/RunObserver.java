@@ -15,8 +15,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -78,7 +82,7 @@ public final class RunObserver implements DeviceListener {
 
     private final Map<String, Map<JobExecutionStatus, AtomicInteger>> reported = new ConcurrentHashMap<>();
     private final Map<String, List<Terminal>> terminals = new ConcurrentHashMap<>();
-    private final java.util.Set<String> firstReceipts = ConcurrentHashMap.newKeySet();
+    private final Set<String> firstReceipts = ConcurrentHashMap.newKeySet();
     private final Map<String, SingleWriterRecorder> recorders = new ConcurrentHashMap<>();
     private final Map<String, Histogram> totals = new ConcurrentHashMap<>();
     /** The Prometheus timer of each phase, registered once (events arrive on every device loop). */
@@ -135,7 +139,7 @@ public final class RunObserver implements DeviceListener {
     /** The job is (about to be) created: its intended start for end-to-end latency. */
     public void jobStarting(String jobId, long intendedNanos) {
         jobStart.put(jobId, intendedNanos);
-        received.putIfAbsent(jobId, java.util.Collections.synchronizedList(new java.util.ArrayList<>()));
+        received.putIfAbsent(jobId, Collections.synchronizedList(new ArrayList<>()));
     }
 
     // ------------------------------------------------------------------ the listener seam
@@ -251,7 +255,7 @@ public final class RunObserver implements DeviceListener {
         }
         if (status.isTerminal()) {
             terminals
-                    .computeIfAbsent(jobId, j -> java.util.Collections.synchronizedList(new java.util.ArrayList<>()))
+                    .computeIfAbsent(jobId, j -> Collections.synchronizedList(new ArrayList<>()))
                     .add(new Terminal(clock.millis(), status));
             Long lastPhase = started.remove(key(thingName, jobId, "lastPhaseEnd"));
             if (lastPhase != null) {
@@ -281,7 +285,7 @@ public final class RunObserver implements DeviceListener {
 
     /** Drains every recorder into the totals and the interval logs; call about once a second, from one thread. */
     public synchronized void drain() {
-        Map<String, Histogram> interval = new java.util.HashMap<>();
+        Map<String, Histogram> interval = new HashMap<>();
         recorders.forEach((name, recorder) -> {
             String phase = name.substring(0, name.indexOf('@'));
             Histogram h = recorder.getIntervalHistogram();

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
-import dev.fleetsim.local.jobs.AbortMath;
-import dev.fleetsim.local.jobs.JobConfig;
-import dev.fleetsim.local.jobs.RolloutMath;
+import dev.fleetsim.jobs.config.AbortMath;
+import dev.fleetsim.jobs.config.JobConfig;
+import dev.fleetsim.jobs.config.RolloutMath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +21,7 @@ import java.util.Map;
 import org.HdrHistogram.Histogram;
 import software.amazon.awssdk.services.iot.model.Job;
 import software.amazon.awssdk.services.iot.model.JobProcessDetails;
+import software.amazon.awssdk.services.iot.model.JobStatus;
 
 /**
  * What a run showed, as {@code report.json} (schema {@value #SCHEMA}, documented in {@code scenarios/README.md}) and a
@@ -131,8 +132,7 @@ public final class RunReport {
             j.put("executionsTotal", targets);
             ObjectNode ex = j.putObject("executions");
             counts.forEach((s, n) -> ex.put(s.name(), n));
-            if (job.status() != software.amazon.awssdk.services.iot.model.JobStatus.COMPLETED
-                    || counts.get(JobExecutionStatus.SUCCEEDED) != targets) {
+            if (job.status() != JobStatus.COMPLETED || counts.get(JobExecutionStatus.SUCCEEDED) != targets) {
                 allSucceeded = false;
             }
             Instant created = createdAt.get(spec.jobId());
@@ -284,8 +284,7 @@ public final class RunReport {
     private static ObjectNode abort(
             Scenario.JobSpec spec, Job job, List<RunObserver.Terminal> terminals, Instant created) {
         ObjectNode out = JobsJson.mapper().createObjectNode();
-        boolean aborted = job.status() == software.amazon.awssdk.services.iot.model.JobStatus.CANCELED
-                && "FAILURE_THRESHOLD_EXCEEDED".equals(job.reasonCode());
+        boolean aborted = job.status() == JobStatus.CANCELED && "FAILURE_THRESHOLD_EXCEEDED".equals(job.reasonCode());
         out.put("aborted", aborted);
         if (spec.request().has("abortConfig")) {
             JobConfig.Abort config = spec.config("abortConfig", JobConfig.Abort.class);

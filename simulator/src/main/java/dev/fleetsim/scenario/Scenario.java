@@ -1,7 +1,10 @@
 package dev.fleetsim.scenario;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.device.behaviour.Behaviour;
+import dev.fleetsim.jobs.JobsJson;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -79,13 +82,13 @@ public record Scenario(
 
         /** A configuration block of the request (e.g. {@code abortConfig}) as the Jobs service reads it; null if absent. */
         public <T> T config(String field, Class<T> type) {
-            com.fasterxml.jackson.databind.JsonNode raw = request.get(field);
+            JsonNode raw = request.get(field);
             if (raw == null) {
                 return null;
             }
             try {
-                return dev.fleetsim.jobs.JobsJson.mapper().treeToValue(raw, type);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+                return JobsJson.mapper().treeToValue(raw, type);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
                 return null;
             }
         }

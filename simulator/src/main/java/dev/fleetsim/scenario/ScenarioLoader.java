@@ -11,8 +11,9 @@ import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Distribution;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.JobsTopic;
-import dev.fleetsim.local.jobs.CreateJobSpec;
+import dev.fleetsim.jobs.config.JobConfig;
 import java.io.IOException;
+import java.lang.reflect.Type;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import software.amazon.awssdk.services.iot.model.CreateJobRequest;
 
 /**
  * Reads a scenario file and validates it into a {@link Scenario}. Every problem is reported at once, each with
@@ -513,8 +515,8 @@ public final class ScenarioLoader {
             return out;
         }
 
-        private static java.lang.reflect.Type createJobBuilder() {
-            return software.amazon.awssdk.services.iot.model.CreateJobRequest.serializableBuilderClass();
+        private static Type createJobBuilder() {
+            return CreateJobRequest.serializableBuilderClass();
         }
 
         private void document(Node at, String text) {
@@ -525,8 +527,8 @@ public final class ScenarioLoader {
             } catch (IllegalArgumentException e) {
                 at.error(e.getMessage());
             }
-            if (text.length() > CreateJobSpec.MAX_DOCUMENT_CHARS) {
-                at.error(text.length() + " characters; AWS allows at most " + CreateJobSpec.MAX_DOCUMENT_CHARS);
+            if (text.length() > JobConfig.MAX_DOCUMENT_CHARS) {
+                at.error(text.length() + " characters; AWS allows at most " + JobConfig.MAX_DOCUMENT_CHARS);
             }
         }
 

@@ -4,22 +4,23 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.artifact.Artifact;
 import dev.fleetsim.artifact.Artifacts;
 import dev.fleetsim.device.DeviceConfig;
+import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.device.VirtualDevice;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.download.DeviceDownloads;
 import dev.fleetsim.device.download.Downloader;
-import dev.fleetsim.fleet.EventLoops;
+import dev.fleetsim.fleet.DeviceIdentities;
 import dev.fleetsim.fleet.Fleet;
 import dev.fleetsim.fleet.FleetConfig;
 import dev.fleetsim.fleet.Shard;
+import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
-import dev.fleetsim.local.LocalStack;
-import dev.fleetsim.local.LocalStackConfig;
-import dev.fleetsim.local.clock.VirtualClock;
-import dev.fleetsim.local.s3.S3Credentials;
+import dev.fleetsim.jobs.config.JobConfig;
+import dev.fleetsim.jobs.config.RolloutMath;
+import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.target.Target;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -27,33 +28,35 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
+import java.util.function.IntConsumer;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.Job;
+import software.amazon.awssdk.services.iot.model.JobProcessDetails;
 import software.amazon.awssdk.services.iot.model.JobStatus;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
- * Plays a scenario as the operator's application would: starts the local stack, creates things, groups, artifacts
+ * Plays a scenario as the operator's application would, against a {@link Target}: creates things, groups, artifacts
  * and jobs through the AWS SDK ({@code IotClient}, {@code S3Client}) against its endpoints, connects the fleet, drives
- * the timeline, observes through the listener seam, and leaves the report. The same calls will point at AWS later.
+ * the timeline, observes through the listener seam, and leaves the report.
  */
 public final class ScenarioRunner {
     private static final Duration FLEET_READY_TIMEOUT = Duration.ofMinutes(3);
 
-    /** Where and how to run. */
-    public record Options(String bindAddress, int mqttPort, Path reportDir, boolean tty) {}
+    /** Where the report goes, and whether progress goes to a terminal (a line a second) or a log (every 5 s). */
+    public record Options(Path reportDir, boolean tty) {}
 
     private final Options options;
     private final Consumer<String> out;
@@ -75,41 +78,20 @@ public final class ScenarioRunner {
         this.sink = sink;
     }
 
-    public RunReport run(Scenario scenario) throws Exception {
-        Clock clock = scenario.timeScale() == 1 ? Clock.systemUTC() : new VirtualClock(scenario.timeScale());
-        LocalStackConfig config = LocalStackConfig.ephemeral().toBuilder()
-                .bindAddress(options.bindAddress())
-                .mqttPort(options.mqttPort())
-                .mqttsPort(scenario.fleet().tls() ? 0 : LocalStackConfig.DISABLED)
-                .clock(clock)
-                .build();
-        LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
+    /** Plays {@code scenario} against {@code target}, which the caller started and closes. */
+    public RunReport run(Scenario scenario, Target target) throws Exception {
         EventLoopGroup downloadTimers = EventLoops.create(1, "fleetsim-download-shaper");
-        try (IotClient iot = IotClient.builder()
-                        .endpointOverride(URI.create(stack.controlPlaneEndpoint()))
-                        .region(Region.of(stack.config().arns().region()))
-                        .credentialsProvider(credentials())
-                        .httpClient(ApacheHttpClient.create())
-                        .build();
-                S3Client s3 = Artifacts.s3Client(
-                        stack.s3Endpoint(), stack.config().arns().region(), S3Credentials.DEFAULT);
-                Downloader downloader = new Downloader(downloadTimers, Downloader.Settings.defaults())) {
-            return new Run(scenario, stack, clock, iot, s3, downloader).play();
+        try (Downloader downloader = new Downloader(downloadTimers, Downloader.Settings.defaults())) {
+            return new Run(scenario, target, downloader).play();
         } finally {
             downloadTimers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            stack.stop().get(60, TimeUnit.SECONDS);
         }
-    }
-
-    private static StaticCredentialsProvider credentials() {
-        return StaticCredentialsProvider.create(AwsBasicCredentials.create(
-                S3Credentials.DEFAULT.accessKeyId(), S3Credentials.DEFAULT.secretAccessKey()));
     }
 
     /** One run's state. */
     private final class Run {
         private final Scenario scenario;
-        private final LocalStack stack;
+        private final Target target;
         private final Clock clock;
         private final IotClient iot;
         private final S3Client s3;
@@ -119,22 +101,22 @@ public final class ScenarioRunner {
         private final Map<String, Artifact> artifacts = new LinkedHashMap<>();
         private final Map<String, Instant> jobCreatedAt = new LinkedHashMap<>();
         private final List<RunReport.Sample> samples = new ArrayList<>();
-        private final java.util.Set<String> terminalJobs = new java.util.HashSet<>();
+        private final Set<String> terminalJobs = new HashSet<>();
         /** The latest DescribeJob of each created job, from {@link #refresh()}. */
         private final Map<String, Job> latest = new LinkedHashMap<>();
         /** Terminal jobs already shown once on a progress line. */
-        private final java.util.Set<String> shownTerminal = new java.util.HashSet<>();
+        private final Set<String> shownTerminal = new HashSet<>();
 
         private final long realStart = System.nanoTime();
         private final Instant simulatedStart;
         private Fleet fleet;
 
-        Run(Scenario scenario, LocalStack stack, Clock clock, IotClient iot, S3Client s3, Downloader downloader) {
+        Run(Scenario scenario, Target target, Downloader downloader) {
             this.scenario = scenario;
-            this.stack = stack;
-            this.clock = clock;
-            this.iot = iot;
-            this.s3 = s3;
+            this.target = target;
+            this.clock = target.clock();
+            this.iot = target.iot();
+            this.s3 = target.s3();
             this.downloader = downloader;
             this.observer = new RunObserver(clock);
             this.simulatedStart = clock.instant();
@@ -145,21 +127,20 @@ public final class ScenarioRunner {
             Path reportDir = options.reportDir();
             observer.logTo(reportDir);
             Scenario.FleetSpec spec = scenario.fleet();
-            out.accept(String.format(
-                    "local stack: MQTT %s, control plane %s, S3 %s, time scale %s",
-                    stack.mqttEndpoint(),
-                    stack.controlPlaneEndpoint(),
-                    stack.s3Endpoint(),
-                    scenario.timeScale() == 1 ? "1 (real time)" : scenario.timeScale() + "x"));
+            out.accept(target.describe());
             register(spec);
             uploadArtifacts();
 
-            DeviceConfig base = spec.tls()
-                    ? DeviceConfig.simple(options.bindAddress(), stack.mqttsPort(), Duration.ofSeconds(1))
-                            .withTls(identities(spec))
-                    : DeviceConfig.simple(options.bindAddress(), stack.mqttPort(), Duration.ofSeconds(1));
+            Target.Endpoint endpoint = (spec.tls() ? target.mqtts() : target.mqtt())
+                    .orElseThrow(() -> new IllegalStateException(
+                            "the target has no MQTT" + (spec.tls() ? " over TLS" : "") + " listener"));
+            DeviceConfig plain = DeviceConfig.simple(endpoint.host(), endpoint.port(), Duration.ofSeconds(1));
+            DeviceConfig base = spec.tls() ? plain.withTls(identities(spec)) : plain;
             DeviceDownloads downloads = DeviceDownloads.discard(
-                    downloader, stack.ca().codeSigning().certificate().getPublicKey());
+                    downloader,
+                    target.codeSigner()
+                            .map(signer -> signer.certificate().getPublicKey())
+                            .orElse(null));
             Behaviour fallback = Behaviour.alwaysSucceeds(scenario.real(Duration.ofSeconds(1)));
             FleetConfig fleetConfig = new FleetConfig(
                     spec.count(),
@@ -177,7 +158,7 @@ public final class ScenarioRunner {
                 long connectStart = System.nanoTime();
                 try {
                     fleet.start().get(FLEET_READY_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                } catch (ExecutionException | TimeoutException e) {
                     // Devices that failed show in the counts; the run goes on with the ready ones.
                 }
                 out.accept(String.format(
@@ -220,22 +201,17 @@ public final class ScenarioRunner {
         }
 
         /** A certificate per thing through CreateKeysAndCertificate and AttachThingPrincipal, as an operator would. */
-        private dev.fleetsim.device.DeviceTls identities(Scenario.FleetSpec spec) throws Exception {
+        private DeviceTls identities(Scenario.FleetSpec spec) throws Exception {
             long start = System.nanoTime();
-            var trust = dev.fleetsim.fleet.LocalIdentities.trust(stack.ca().caCertificate());
-            Map<String, com.hivemq.client.mqtt.MqttClientSslConfig> configs =
-                    new java.util.concurrent.ConcurrentHashMap<>();
-            forEachDevice(0, spec.count(), i -> {
-                String thing = spec.thingName(i);
-                var keys = iot.createKeysAndCertificate(r -> r.setAsActive(true));
-                iot.attachThingPrincipal(r -> r.thingName(thing).principal(keys.certificateArn()));
-                configs.put(
-                        thing, dev.fleetsim.pki.Pem.mtls(keys.keyPair().privateKey(), keys.certificatePem(), trust));
-            });
+            List<String> things = new ArrayList<>(spec.count());
+            for (int i = 0; i < spec.count(); i++) {
+                things.add(spec.thingName(i));
+            }
+            DeviceTls tls = DeviceIdentities.mint(iot, things, target.trustAnchor());
             out.accept(String.format(
                     "minted %,d device certificates (CreateKeysAndCertificate) in %.1f s; devices use mTLS",
                     spec.count(), (System.nanoTime() - start) / 1e9));
-            return configs::get;
+            return tls;
         }
 
         private String fleetGroup() throws Exception {
@@ -267,7 +243,7 @@ public final class ScenarioRunner {
         }
 
         /** One SDK call per device index in [from, to), four at a time; the first failure is thrown. */
-        private void forEachDevice(int from, int to, java.util.function.IntConsumer call) throws Exception {
+        private void forEachDevice(int from, int to, IntConsumer call) throws Exception {
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<?>> calls = new ArrayList<>();
@@ -299,7 +275,12 @@ public final class ScenarioRunner {
                             a.bucket(),
                             a.key(),
                             file,
-                            a.signed() ? stack.ca().codeSigning().key() : null,
+                            a.signed()
+                                    ? target.codeSigner()
+                                            .map(Target.CodeSigner::key)
+                                            .orElseThrow(() -> new IllegalStateException("artifact " + a.name()
+                                                    + " is to be signed, but the target" + " has no code-signing key"))
+                                    : null,
                             true);
                     artifacts.put(a.name(), artifact);
                     out.accept(String.format(
@@ -409,9 +390,7 @@ public final class ScenarioRunner {
                 request.put("document", document.toString());
                 if (!request.has("presignedUrlConfig")) {
                     request.putObject("presignedUrlConfig")
-                            .put(
-                                    "roleArn",
-                                    "arn:aws:iam::" + stack.config().arns().accountId() + ":role/fleetsim-presign")
+                            .put("roleArn", target.presignRoleArn())
                             .put("expiresInSec", 3600);
                 }
             }
@@ -425,7 +404,7 @@ public final class ScenarioRunner {
                     targets.add(
                             groupArns.containsKey(name) && !t.contains(":thing/")
                                     ? groupArns.get(name)
-                                    : stack.config().arns().thing(name));
+                                    : target.thingArn(name));
                 }
             }
             observer.jobStarting(job.jobId(), intendedNanos);
@@ -450,8 +429,13 @@ public final class ScenarioRunner {
                 }
                 out.accept("action: devices " + o.from() + "-" + (o.to() - 1) + " offline for " + o.duration());
             } else if (action instanceof Scenario.ActionSpec.RestartBroker r) {
-                int dropped = stack.restartBroker(scenario.real(r.duration())).get(30, TimeUnit.SECONDS);
-                out.accept("action: broker restart, " + dropped + " connections dropped, down for " + r.duration());
+                var restart = target.restartBroker(scenario.real(r.duration()));
+                if (restart.isEmpty()) {
+                    out.accept("action: restartBroker skipped: this target does not let a run restart its broker");
+                } else {
+                    int dropped = restart.get().get(30, TimeUnit.SECONDS);
+                    out.accept("action: broker restart, " + dropped + " connections dropped, down for " + r.duration());
+                }
             } else if (action instanceof Scenario.ActionSpec.DisconnectStorm s) {
                 int hit = fleet.disconnectStorm(s.share(), scenario.real(s.duration()), scenario.seed());
                 out.accept("action: disconnect storm, " + hit + " devices for " + s.duration());
@@ -509,7 +493,7 @@ public final class ScenarioRunner {
         }
 
         /** Notifications in the last simulated minute, against the rate AWS's formula gives now. */
-        private String notificationRate(String jobId, software.amazon.awssdk.services.iot.model.JobProcessDetails d) {
+        private String notificationRate(String jobId, JobProcessDetails d) {
             long now = clock.millis();
             List<Long> received = observer.receivedTimes(jobId);
             long lastMinute = received.stream().filter(t -> t > now - 60_000).count();
@@ -517,8 +501,8 @@ public final class ScenarioRunner {
                     .filter(j -> j.jobId().equals(jobId))
                     .findFirst()
                     .orElseThrow();
-            var config = spec.config("jobExecutionsRolloutConfig", dev.fleetsim.local.jobs.JobConfig.Rollout.class);
-            int rate = dev.fleetsim.local.jobs.RolloutMath.ratePerMinute(
+            var config = spec.config("jobExecutionsRolloutConfig", JobConfig.Rollout.class);
+            int rate = RolloutMath.ratePerMinute(
                     config, received.size(), d.numberOfSucceededThings() == null ? 0 : d.numberOfSucceededThings());
             return String.format(", notified %d in the last simulated minute (rate now %d/min)", lastMinute, rate);
         }
@@ -542,13 +526,13 @@ public final class ScenarioRunner {
                         .forEach(e -> {
                             var summary = e.jobExecutionSummary();
                             queued.add(summary.queuedAt());
-                            var status = dev.fleetsim.jobs.JobExecutionStatus.valueOf(summary.statusAsString());
+                            var status = JobExecutionStatus.valueOf(summary.statusAsString());
                             if (status.isTerminal() && summary.lastUpdatedAt() != null) {
                                 done.add(new RunObserver.Terminal(
                                         summary.lastUpdatedAt().toEpochMilli(), status));
                             }
                         });
-                done.sort(java.util.Comparator.comparingLong(RunObserver.Terminal::simulatedMillis));
+                done.sort(Comparator.comparingLong(RunObserver.Terminal::simulatedMillis));
                 queuedAt.put(jobId, queued);
                 completions.put(jobId, done);
             }
@@ -570,8 +554,7 @@ public final class ScenarioRunner {
         private boolean caughtUp() {
             for (String jobId : jobCreatedAt.keySet()) {
                 var d = iot.describeJob(r -> r.jobId(jobId)).job().jobProcessDetails();
-                if (observer.reported(jobId, dev.fleetsim.jobs.JobExecutionStatus.SUCCEEDED)
-                        < d.numberOfSucceededThings()) {
+                if (observer.reported(jobId, JobExecutionStatus.SUCCEEDED) < d.numberOfSucceededThings()) {
                     return false;
                 }
             }

@@ -1,5 +1,6 @@
 package dev.fleetsim.scenario;
 
+import java.io.StringReader;
 import java.util.HashMap;
 import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -31,7 +32,7 @@ final class YamlLocations {
     static YamlLocations index(String text) {
         YamlLocations locations = new YamlLocations();
         try {
-            Node root = new Yaml(new LoaderOptions()).compose(new java.io.StringReader(text));
+            Node root = new Yaml(new LoaderOptions()).compose(new StringReader(text));
             if (root != null) {
                 locations.walk(root, "");
             }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
-import dev.fleetsim.local.s3.S3Credentials;
 import dev.fleetsim.local.s3.SigV4;
 import dev.fleetsim.testing.LocalAws;
 import dev.fleetsim.testing.TestDevice;
@@ -205,7 +205,7 @@ class ArtifactStoreIT {
         assertThat(errorCode(otherKey)).isEqualTo("SignatureDoesNotMatch");
 
         String expired = SigV4.presignGet(
-                S3Credentials.DEFAULT,
+                AccessKeyPair.DEFAULT,
                 "us-east-1",
                 stack.s3Endpoint(),
                 "/firmware/fw/device%20v2.bin",

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
-import dev.fleetsim.local.clock.VirtualClock;
 import dev.fleetsim.testing.LocalAws;
 import dev.fleetsim.testing.TestDevice;
 import dev.fleetsim.testing.TestDevice.Received;

@@ -2,16 +2,16 @@ package dev.fleetsim.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.VirtualDevice;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Distribution;
 import dev.fleetsim.device.behaviour.Outcome;
-import dev.fleetsim.fleet.EventLoops;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
-import dev.fleetsim.local.clock.VirtualClock;
+import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.testing.LocalAws;
 import dev.fleetsim.testing.RecordingDeviceListener;
 import dev.fleetsim.testing.TestDevice;

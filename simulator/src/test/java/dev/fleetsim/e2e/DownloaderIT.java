@@ -2,16 +2,16 @@ package dev.fleetsim.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.device.download.DownloadRequest;
 import dev.fleetsim.device.download.DownloadResult;
 import dev.fleetsim.device.download.DownloadResult.Outcome;
 import dev.fleetsim.device.download.Downloader;
-import dev.fleetsim.fleet.EventLoops;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.s3.ArtifactFaults.Fault;
-import dev.fleetsim.local.s3.S3Credentials;
 import dev.fleetsim.local.s3.SigV4;
+import dev.fleetsim.net.EventLoops;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +89,7 @@ class DownloaderIT {
 
     private static String url(String key, Instant signedAt, long expires) {
         return SigV4.presignGet(
-                S3Credentials.DEFAULT, "us-east-1", stack.s3Endpoint(), "/firmware/" + key, signedAt, expires);
+                AccessKeyPair.DEFAULT, "us-east-1", stack.s3Endpoint(), "/firmware/" + key, signedAt, expires);
     }
 
     private static String url(String key) {

@@ -9,10 +9,10 @@ import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode
 import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.device.VirtualDevice;
-import dev.fleetsim.fleet.EventLoops;
-import dev.fleetsim.fleet.LocalIdentities;
+import dev.fleetsim.fleet.DeviceIdentities;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.testing.LocalAws;
 import dev.fleetsim.testing.RecordingDeviceListener;
 import dev.fleetsim.testing.TestDevice;
@@ -136,7 +136,7 @@ class MutualTlsIT {
     @Test
     void certificateRotationJobReconnectsWithTheNewCertificate() throws Exception {
         iot.createThing(r -> r.thingName("rot-1"));
-        DeviceTls tls = LocalIdentities.mint(stack, List.of("rot-1"));
+        DeviceTls tls = DeviceIdentities.mint(iot, List.of("rot-1"), stack.ca().caCertificate());
         String original =
                 iot.listThingPrincipals(r -> r.thingName("rot-1")).principals().get(0);
         RecordingDeviceListener events = new RecordingDeviceListener();

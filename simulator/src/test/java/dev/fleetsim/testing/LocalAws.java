@@ -1,7 +1,7 @@
 package dev.fleetsim.testing;
 
+import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.local.LocalStack;
-import dev.fleetsim.local.s3.S3Credentials;
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -18,7 +18,7 @@ public final class LocalAws {
 
     /** The real S3 client on the local store: path-style, the store's key pair. */
     public static S3Client s3(LocalStack stack) {
-        return s3(stack, S3Credentials.DEFAULT.secretAccessKey());
+        return s3(stack, AccessKeyPair.DEFAULT.secretAccessKey());
     }
 
     /** As {@link #s3(LocalStack)} with another secret (to see signatures refused). */
@@ -26,7 +26,7 @@ public final class LocalAws {
         return dev.fleetsim.artifact.Artifacts.s3Client(
                 stack.s3Endpoint(),
                 stack.config().arns().region(),
-                new S3Credentials(S3Credentials.DEFAULT.accessKeyId(), secret));
+                new AccessKeyPair(AccessKeyPair.DEFAULT.accessKeyId(), secret));
     }
 
     public static S3Presigner presigner(LocalStack stack) {
@@ -36,7 +36,7 @@ public final class LocalAws {
                 .serviceConfiguration(
                         S3Configuration.builder().pathStyleAccessEnabled(true).build())
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
-                        S3Credentials.DEFAULT.accessKeyId(), S3Credentials.DEFAULT.secretAccessKey())))
+                        AccessKeyPair.DEFAULT.accessKeyId(), AccessKeyPair.DEFAULT.secretAccessKey())))
                 .build();
     }
 

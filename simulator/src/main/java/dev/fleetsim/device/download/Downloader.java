@@ -1,6 +1,8 @@
 package dev.fleetsim.device.download;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
@@ -10,6 +12,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -27,6 +31,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -57,9 +62,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * Fetches artifacts over HTTP/1.1 (and HTTPS) on the caller's event loop: one shared instance per fleet, keep-alive
@@ -76,8 +83,8 @@ import javax.net.ssl.TrustManagerFactory;
 public final class Downloader implements AutoCloseable {
     private static final AttributeKey<Transfer> TRANSFER = AttributeKey.valueOf("fleetsim.download.transfer");
     /** Unshaped reads: fewer wake-ups and digest calls per MiB (the body is hashed in place). */
-    private static final io.netty.channel.RecvByteBufAllocator LARGE_READS =
-            new io.netty.channel.AdaptiveRecvByteBufAllocator(16 * 1024, 128 * 1024, 1024 * 1024);
+    private static final RecvByteBufAllocator LARGE_READS =
+            new AdaptiveRecvByteBufAllocator(16 * 1024, 128 * 1024, 1024 * 1024);
 
     private static final AttributeKey<String> ORIGIN = AttributeKey.valueOf("fleetsim.download.origin");
     /** Error bodies (S3's XML) are read up to this size to take the code and message from them. */
@@ -186,7 +193,7 @@ public final class Downloader implements AutoCloseable {
                     byOrigin.values().forEach(q -> q.forEach(Channel::close));
                     byOrigin.clear();
                 });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 // stopped meanwhile
             }
         });
@@ -350,7 +357,7 @@ public final class Downloader implements AutoCloseable {
             ch.config()
                     .setRecvByteBufAllocator(
                             rate > 0
-                                    ? new io.netty.channel.FixedRecvByteBufAllocator(
+                                    ? new FixedRecvByteBufAllocator(
                                             (int) Math.max(1024, Math.min(64 * 1024, rate / 10)))
                                     : LARGE_READS);
             status = 0;
@@ -443,7 +450,7 @@ public final class Downloader implements AutoCloseable {
             if (done) {
                 return;
             }
-            io.netty.buffer.ByteBuf buf = content.content();
+            ByteBuf buf = content.content();
             int n = buf.readableBytes();
             if (bodyIsArtifact && n > 0) {
                 if (received + n > request.maxBytes()) {
@@ -669,7 +676,7 @@ public final class Downloader implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
+            if (evt instanceof SslHandshakeCompletionEvent handshake && !handshake.isSuccess()) {
                 Transfer t = ctx.channel().attr(TRANSFER).get();
                 if (t != null) {
                     // Not a passing failure: an untrusted or mismatched certificate does not get better on retry.
@@ -806,7 +813,7 @@ public final class Downloader implements AutoCloseable {
                 defaults.init((KeyStore) null);
                 int i = 0;
                 for (var tm : defaults.getTrustManagers()) {
-                    if (tm instanceof javax.net.ssl.X509TrustManager x) {
+                    if (tm instanceof X509TrustManager x) {
                         for (X509Certificate c : x.getAcceptedIssuers()) {
                             store.setCertificateEntry("default-" + i++, c);
                         }

@@ -6,6 +6,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
@@ -250,7 +251,7 @@ public final class JobDocuments {
 
     private static String base64(String text, String field, String kind) {
         try {
-            if (text.isEmpty() || java.util.Base64.getDecoder().decode(text).length == 0) {
+            if (text.isEmpty() || Base64.getDecoder().decode(text).length == 0) {
                 throw new IllegalArgumentException("empty");
             }
             return text;

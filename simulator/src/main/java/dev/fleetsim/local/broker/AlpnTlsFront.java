@@ -1,6 +1,6 @@
 package dev.fleetsim.local.broker;
 
-import dev.fleetsim.fleet.EventLoops;
+import dev.fleetsim.net.EventLoops;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;

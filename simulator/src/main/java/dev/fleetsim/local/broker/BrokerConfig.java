@@ -1,5 +1,6 @@
 package dev.fleetsim.local.broker;
 
+import dev.fleetsim.local.jobs.Registry;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -27,7 +28,7 @@ public record BrokerConfig(String bindAddress, int port, Path stateDir, int maxP
     /** Looks up a client certificate by its id (SHA-256 hex): its status and things, or null when unknown. */
     @FunctionalInterface
     public interface CertificateCheck {
-        dev.fleetsim.local.jobs.Registry.CertificateAccess lookup(String certificateId);
+        Registry.CertificateAccess lookup(String certificateId);
     }
 
     /** 128 KiB payload plus room for the topic and headers. */

@@ -22,22 +22,27 @@ import com.hivemq.extension.sdk.api.services.builder.Builders;
 import com.hivemq.extension.sdk.api.services.publish.Publish;
 import com.hivemq.extension.sdk.api.services.publish.PublishService;
 import com.hivemq.extension.sdk.api.services.publish.PublishToClientResult;
+import com.hivemq.extension.sdk.api.services.session.ClientService;
 import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
 import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.JobsOutbound;
 import dev.fleetsim.local.jobs.Registry;
+import dev.fleetsim.net.PortUnavailableException;
+import dev.fleetsim.net.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +80,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     private volatile AlpnTlsFront alpnFront;
     private final EmbeddedHiveMQ hivemq;
     private volatile PublishService publishService;
-    private volatile com.hivemq.extension.sdk.api.services.session.ClientService clientService;
+    private volatile ClientService clientService;
     /** Until this System.nanoTime(), the broker is "restarting": new connections are refused. */
     private volatile long downUntil = Long.MIN_VALUE;
 
@@ -195,13 +200,13 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
      * unavailable") for {@code down}; then the broker accepts them again. Sessions stay in memory, as with a restart of
      * a broker that persists them. Completes once every client was asked to disconnect, with their number.
      */
-    public CompletableFuture<Integer> restart(java.time.Duration down) {
+    public CompletableFuture<Integer> restart(Duration down) {
         downUntil = System.nanoTime() + down.toNanos();
         var service = clientService;
         if (service == null) {
             return CompletableFuture.completedFuture(0);
         }
-        java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger dropped = new AtomicInteger();
         return service.iterateAllClients((context, session) -> {
                     if (session.isConnected()) {
                         service.disconnectClient(session.getClientIdentifier());

@@ -1,12 +1,12 @@
 package dev.fleetsim.local.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.fleetsim.fleet.EventLoops;
 import dev.fleetsim.jobs.JobsJson;
-import dev.fleetsim.local.broker.Ports;
 import dev.fleetsim.local.jobs.ApiRequest;
 import dev.fleetsim.local.jobs.ApiResponse;
 import dev.fleetsim.local.jobs.JobsService;
+import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.net.Ports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -29,6 +29,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +37,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +64,7 @@ public final class HttpApiServer implements AutoCloseable {
     /**
      * Starts a server. Blocks until bound.
      *
-     * @throws dev.fleetsim.local.broker.PortUnavailableException when the port is taken
+     * @throws dev.fleetsim.net.PortUnavailableException when the port is taken
      */
     public static HttpApiServer start(
             String what, String bindAddress, int port, JobsService service, boolean dataPlaneOnly)
@@ -101,7 +103,7 @@ public final class HttpApiServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -163,8 +165,8 @@ public final class HttpApiServer implements AutoCloseable {
 
         private static void writeText(ChannelHandlerContext ctx, boolean keepAlive, String text) {
             ByteBuf content = Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
-            FullHttpResponse response = new DefaultFullHttpResponse(
-                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
+            FullHttpResponse response =
+                    new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, content);
             response.headers()
                     .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
@@ -183,9 +185,7 @@ public final class HttpApiServer implements AutoCloseable {
         private static void write(ChannelHandlerContext ctx, boolean keepAlive, ApiResponse answer) {
             ByteBuf content = Unpooled.wrappedBuffer(JobsJson.write(answer.body()));
             FullHttpResponse response = new DefaultFullHttpResponse(
-                    io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.valueOf(answer.status()),
-                    content);
+                    HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(answer.status()), content);
             response.headers()
                     .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())

@@ -26,9 +26,11 @@ import java.util.HexFormat;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -37,6 +39,10 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.PKCSException;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 
 /**
  * The local stack's certificate authority, kept in {@code <stateDir>/ca/} so that device certificates stay valid
@@ -171,12 +177,11 @@ public final class LocalCa implements CertificateIssuer {
     public Issued issueFromCsr(String csrPem) {
         try (PEMParser parser = new PEMParser(new StringReader(csrPem == null ? "" : csrPem))) {
             Object o = parser.readObject();
-            if (!(o instanceof org.bouncycastle.pkcs.PKCS10CertificationRequest csr)) {
+            if (!(o instanceof PKCS10CertificationRequest csr)) {
                 throw new IllegalArgumentException("certificateSigningRequest is not a PEM certificate request");
             }
-            var jca = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest(csr);
-            var verifier =
-                    new org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder().build(jca.getPublicKey());
+            var jca = new JcaPKCS10CertificationRequest(csr);
+            var verifier = new JcaContentVerifierProviderBuilder().build(jca.getPublicKey());
             if (!csr.isSignatureValid(verifier)) {
                 throw new IllegalArgumentException("the certificate request's signature is not valid");
             }
@@ -193,10 +198,7 @@ public final class LocalCa implements CertificateIssuer {
                             .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature)),
                     caKey);
             return new Issued(certificateId(cert), Pem.encode(cert), Pem.encode(jca.getPublicKey()), null);
-        } catch (IOException
-                | GeneralSecurityException
-                | OperatorCreationException
-                | org.bouncycastle.pkcs.PKCSException e) {
+        } catch (IOException | GeneralSecurityException | OperatorCreationException | PKCSException e) {
             throw new IllegalArgumentException("certificateSigningRequest cannot be read: " + e.getMessage());
         }
     }
@@ -227,8 +229,7 @@ public final class LocalCa implements CertificateIssuer {
                             .addExtension(
                                     Extension.extendedKeyUsage,
                                     false,
-                                    new org.bouncycastle.asn1.x509.ExtendedKeyUsage(
-                                            org.bouncycastle.asn1.x509.KeyPurposeId.id_kp_codeSigning)),
+                                    new ExtendedKeyUsage(KeyPurposeId.id_kp_codeSigning)),
                     caKey);
             Files.writeString(keyFile, Pem.encode(keys.getPrivate()));
             Files.writeString(certFile, Pem.encode(cert));

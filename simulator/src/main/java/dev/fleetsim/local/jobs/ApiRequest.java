@@ -2,6 +2,7 @@ package dev.fleetsim.local.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -28,6 +29,6 @@ public record ApiRequest(
     }
 
     public String header(String name) {
-        return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        return headers.get(name.toLowerCase(Locale.ROOT));
     }
 }

@@ -7,13 +7,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fleetsim.jobs.DescribeJobExecutionRequest;
+import dev.fleetsim.jobs.JobExecution;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.jobs.JobsRequestException;
 import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.jobs.StatusDetailChars;
+import dev.fleetsim.jobs.config.InvalidJobConfigException;
+import dev.fleetsim.jobs.config.JobConfig;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -590,9 +596,7 @@ final class ControlPlaneApi {
             ArrayNode scheduled = j.putArray("scheduledJobRollouts");
             rollouts.forEach(t -> scheduled
                     .addObject()
-                    .put(
-                            "startTime",
-                            t.atZone(java.time.ZoneOffset.UTC).toLocalDateTime().toString()));
+                    .put("startTime", t.atZone(ZoneOffset.UTC).toLocalDateTime().toString()));
         }
         return out;
     }
@@ -1143,7 +1147,7 @@ final class ControlPlaneApi {
     private JsonNode dataDescribe(ApiRequest r, Map<String, String> p) {
         Long executionNumber = longParam(r, "executionNumber");
         String include = r.queryParam("includeJobDocument");
-        var request = new dev.fleetsim.jobs.DescribeJobExecutionRequest(
+        var request = new DescribeJobExecutionRequest(
                 executionNumber, include == null ? null : Boolean.parseBoolean(include), null);
         return dataExecution(dataRequest(() -> deviceApi.describe(p.get("thingName"), p.get("jobId"), request))
                 .execution());
@@ -1163,7 +1167,7 @@ final class ControlPlaneApi {
     }
 
     /** Data-plane shape: the same as MQTT but {@code jobDocument} is a string (§4.6, §15.2). */
-    private static JsonNode dataExecution(dev.fleetsim.jobs.JobExecution execution) {
+    private static JsonNode dataExecution(JobExecution execution) {
         ObjectNode out = JSON.createObjectNode();
         if (execution != null) {
             ObjectNode x = (ObjectNode) JSON.valueToTree(execution);
@@ -1176,14 +1180,14 @@ final class ControlPlaneApi {
     }
 
     private interface DeviceCall<T> {
-        T call() throws dev.fleetsim.jobs.JobsRequestException;
+        T call() throws JobsRequestException;
     }
 
     /** MQTT rejection codes → the data plane's exceptions and HTTP statuses (§2.8). */
     private static <T> T dataRequest(DeviceCall<T> call) {
         try {
             return call.call();
-        } catch (dev.fleetsim.jobs.JobsRequestException e) {
+        } catch (JobsRequestException e) {
             throw switch (e.code()) {
                 case ResourceNotFound -> notFound(e.getMessage());
                 case InvalidStateTransition, VersionMismatch -> ApiException.invalidStateTransition(e.getMessage());
@@ -1304,7 +1308,7 @@ final class ControlPlaneApi {
         return map;
     }
 
-    private static <T> T config(JsonNode body, String field, Class<T> type) {
+    private static <T extends JobConfig.Validated> T config(JsonNode body, String field, Class<T> type) {
         JsonNode node = body.get(field);
         if (node == null || node.isNull()) {
             return null;
@@ -1316,14 +1320,9 @@ final class ControlPlaneApi {
             throw invalidRequest(field + " is malformed");
         }
         try {
-            type.getMethod("validate").invoke(value);
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof ApiException api) {
-                throw api;
-            }
-            throw invalidRequest(field + " is invalid");
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
+            value.validate();
+        } catch (InvalidJobConfigException e) {
+            throw invalidRequest(e.getMessage());
         }
         return value;
     }

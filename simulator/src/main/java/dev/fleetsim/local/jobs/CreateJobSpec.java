@@ -2,6 +2,7 @@ package dev.fleetsim.local.jobs;
 
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.jobs.config.JobConfig;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,9 +17,6 @@ import java.util.Objects;
  */
 public record CreateJobSpec(String jobId, List<String> targets, String document, String description) {
 
-    /** Largest job document (spec §6.1). */
-    public static final int MAX_DOCUMENT_CHARS = 32_768;
-
     public CreateJobSpec {
         Objects.requireNonNull(targets, "targets");
         targets = List.copyOf(targets);
@@ -28,8 +26,9 @@ public record CreateJobSpec(String jobId, List<String> targets, String document,
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("targets must name at least one thing or group");
         }
-        if (document == null || document.length() > MAX_DOCUMENT_CHARS) {
-            throw new IllegalArgumentException("document is required and at most " + MAX_DOCUMENT_CHARS + " chars");
+        if (document == null || document.length() > JobConfig.MAX_DOCUMENT_CHARS) {
+            throw new IllegalArgumentException(
+                    "document is required and at most " + JobConfig.MAX_DOCUMENT_CHARS + " chars");
         }
         if (!JobsJson.readTree(document).isObject()) {
             throw new IllegalArgumentException("document must be a JSON object");

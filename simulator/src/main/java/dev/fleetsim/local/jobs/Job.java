@@ -1,7 +1,9 @@
 package dev.fleetsim.local.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.jobs.config.JobConfig;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -145,7 +147,7 @@ final class Job {
     }
 
     /** Writes the counters of the given statuses into a {@code jobProcessDetails} object. */
-    void writeCounters(com.fasterxml.jackson.databind.node.ObjectNode details, JobExecutionStatus... statuses) {
+    void writeCounters(ObjectNode details, JobExecutionStatus... statuses) {
         for (JobExecutionStatus status : statuses) {
             details.put(counterName(status), count(status));
         }

@@ -4,7 +4,9 @@ import static dev.fleetsim.local.jobs.ApiException.invalidRequest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.jobs.config.JobConfig;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -152,7 +154,7 @@ public final class JobTemplates {
         String document = "{\"version\":\"1.0\",\"steps\":[{\"action\":{\"name\":\"" + action + "\",\"type\":"
                 + "\"runHandler\",\"input\":{\"handler\":\"" + handler + "\",\"args\":[" + args + "],"
                 + "\"path\":\"${aws:iot:parameter:pathToHandler}\"},\"runAsUser\":\"${aws:iot:parameter:runAsUser}\"}}]}";
-        List<Parameter> parameters = new java.util.ArrayList<>(own);
+        List<Parameter> parameters = new ArrayList<>(own);
         parameters.add(RUN_AS_USER);
         parameters.add(PATH_TO_HANDLER);
         m.put(name, new Managed(name, description, "1.0", List.copyOf(parameters), document));

@@ -10,6 +10,10 @@ import dev.fleetsim.jobs.JobExecutionSummary;
 import dev.fleetsim.jobs.JobExecutionsChangedEvent;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.NextJobExecutionChangedEvent;
+import dev.fleetsim.jobs.config.AbortMath;
+import dev.fleetsim.jobs.config.JobConfig;
+import dev.fleetsim.jobs.config.RetryMath;
+import dev.fleetsim.jobs.config.RolloutMath;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +23,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
@@ -165,8 +170,8 @@ public final class JobsEngine {
         if (document == null) {
             throw invalidRequest("a job needs a document, a documentSource or a jobTemplateArn");
         }
-        if (document.length() > CreateJobSpec.MAX_DOCUMENT_CHARS) {
-            throw invalidRequest("the job document exceeds " + CreateJobSpec.MAX_DOCUMENT_CHARS + " characters");
+        if (document.length() > JobConfig.MAX_DOCUMENT_CHARS) {
+            throw invalidRequest("the job document exceeds " + JobConfig.MAX_DOCUMENT_CHARS + " characters");
         }
         JsonNode node;
         try {
@@ -663,7 +668,7 @@ public final class JobsEngine {
     private void terminateInSnapshot(Execution e, JobExecutionStatus status, Instant now, boolean retryable) {
         e.moveTo(status, now);
         queue(e.thingName).reorder();
-        executionEvent(e, status.name().toLowerCase(java.util.Locale.ROOT), status.name());
+        executionEvent(e, status.name().toLowerCase(Locale.ROOT), status.name());
         Job job = e.job;
         if (retryable && job.status == JobStatus.IN_PROGRESS && e.isLatest() && shouldRetry(e)) {
             queueRetry(e, now);
@@ -838,9 +843,7 @@ public final class JobsEngine {
         event.put("eventType", "JOB");
         event.put("eventId", UUID.randomUUID().toString());
         event.put("timestamp", now.getEpochSecond());
-        event.put(
-                "operation",
-                topicSuffix.equals("completed") ? "COMPLETED" : topicSuffix.toUpperCase(java.util.Locale.ROOT));
+        event.put("operation", topicSuffix.equals("completed") ? "COMPLETED" : topicSuffix.toUpperCase(Locale.ROOT));
         event.put("jobId", job.jobId);
         event.put("status", status);
         event.put("targetSelection", job.targetSelection);

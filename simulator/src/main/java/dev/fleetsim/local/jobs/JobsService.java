@@ -1,9 +1,9 @@
 package dev.fleetsim.local.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.StatusDetailChars;
-import dev.fleetsim.local.clock.VirtualClock;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -115,7 +116,7 @@ public final class Registry {
         }
         Thing existing = things.get(name);
         if (existing != null) {
-            boolean same = java.util.Objects.equals(existing.thingTypeName, thingTypeName)
+            boolean same = Objects.equals(existing.thingTypeName, thingTypeName)
                     && existing.attributes.equals(attributes == null ? Map.of() : attributes);
             if (same) {
                 return existing; // CreateThing is idempotent for an identical thing

@@ -1,7 +1,9 @@
 package dev.fleetsim.local.s3;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fleetsim.local.Folders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -16,6 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +52,7 @@ public final class ObjectStore {
             String sha256,
             Map<String, String> checksums,
             Map<String, String> userMetadata) {
-        @com.fasterxml.jackson.annotation.JsonIgnore
+        @JsonIgnore
         public Instant lastModified() {
             return Instant.ofEpochMilli(lastModifiedMillis);
         }
@@ -132,7 +135,7 @@ public final class ObjectStore {
                     409, "BucketNotEmpty", "The bucket you tried to delete is not empty", Map.of("BucketName", bucket));
         }
         buckets.remove(bucket);
-        dev.fleetsim.local.Folders.deleteRecursively(root.resolve(bucket));
+        Folders.deleteRecursively(root.resolve(bucket));
     }
 
     public boolean bucketExists(String bucket) {
@@ -234,7 +237,7 @@ public final class ObjectStore {
         }
 
         public String md5Base64() {
-            return java.util.Base64.getEncoder().encodeToString(md5Value());
+            return Base64.getEncoder().encodeToString(md5Value());
         }
 
         private byte[] md5Cache;

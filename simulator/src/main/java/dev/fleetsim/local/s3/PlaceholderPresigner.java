@@ -1,7 +1,9 @@
 package dev.fleetsim.local.s3;
 
+import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.local.jobs.DocumentPresigner;
 import java.time.Clock;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -16,11 +18,11 @@ public final class PlaceholderPresigner implements DocumentPresigner {
     private static final Pattern VIRTUAL_HOST = Pattern.compile("(.+)\\.s3[.-]([a-z0-9-]+\\.)?amazonaws\\.com(\\.cn)?");
 
     private final String endpoint;
-    private final S3Credentials credentials;
+    private final AccessKeyPair credentials;
     private final String region;
     private final Clock clock;
 
-    public PlaceholderPresigner(String endpoint, S3Credentials credentials, String region, Clock clock) {
+    public PlaceholderPresigner(String endpoint, AccessKeyPair credentials, String region, Clock clock) {
         this.endpoint = endpoint;
         this.credentials = credentials;
         this.region = region;
@@ -66,7 +68,7 @@ public final class PlaceholderPresigner implements DocumentPresigner {
         if (slash <= 0) {
             return null;
         }
-        String host = rest.substring(0, slash).toLowerCase(java.util.Locale.ROOT);
+        String host = rest.substring(0, slash).toLowerCase(Locale.ROOT);
         String path = rest.substring(slash + 1);
         int query = path.indexOf('?');
         if (query >= 0) {

@@ -1,9 +1,11 @@
 package dev.fleetsim.local.s3;
 
-import dev.fleetsim.fleet.EventLoops;
-import dev.fleetsim.local.broker.Ports;
+import dev.fleetsim.aws.AccessKeyPair;
+import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.net.Ports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -20,6 +22,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpChunkedInput;
 import io.netty.handler.codec.http.HttpContent;
@@ -40,19 +44,23 @@ import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.traffic.ChannelTrafficShapingHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -65,6 +73,7 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 import java.util.zip.Checksum;
@@ -89,7 +98,7 @@ public final class S3Server implements AutoCloseable {
             String bindAddress,
             int port,
             ObjectStore store,
-            Map<String, S3Credentials> credentials,
+            Map<String, AccessKeyPair> credentials,
             String region,
             Clock clock,
             ArtifactFaults faults) {}
@@ -109,7 +118,7 @@ public final class S3Server implements AutoCloseable {
     /**
      * Starts a server with {@code threads} event loops. Blocks until bound.
      *
-     * @throws dev.fleetsim.local.broker.PortUnavailableException when the port is taken
+     * @throws dev.fleetsim.net.PortUnavailableException when the port is taken
      */
     public static S3Server start(Config config, int threads) throws InterruptedException {
         int claimed = Ports.claim("artifact store (S3)", config.bindAddress(), config.port());
@@ -233,7 +242,7 @@ public final class S3Server implements AutoCloseable {
                     discarding = false;
                 }
             } finally {
-                io.netty.util.ReferenceCountUtil.release(msg);
+                ReferenceCountUtil.release(msg);
             }
         }
 
@@ -469,7 +478,7 @@ public final class S3Server implements AutoCloseable {
                 out.append("<Contents><Key>")
                         .append(xml(encodeIf(m.key(), urlEncoding)))
                         .append("</Key><LastModified>")
-                        .append(m.lastModified().truncatedTo(java.time.temporal.ChronoUnit.MILLIS))
+                        .append(m.lastModified().truncatedTo(ChronoUnit.MILLIS))
                         .append("</LastModified><ETag>")
                         .append(xml(m.etag()))
                         .append("</ETag><Size>")
@@ -501,7 +510,7 @@ public final class S3Server implements AutoCloseable {
                 throw new S3Exception(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
             }
             put = new PutState(config.store().beginPut(bucket, key), auth, h);
-            if (r instanceof io.netty.handler.codec.http.FullHttpRequest) {
+            if (r instanceof FullHttpRequest) {
                 return; // not with this pipeline, but harmless
             }
         }
@@ -606,7 +615,7 @@ public final class S3Server implements AutoCloseable {
                                 response.status(),
                                 Unpooled.EMPTY_BUFFER,
                                 response.headers(),
-                                io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE)));
+                                EmptyHttpHeaders.INSTANCE)));
                 return;
             }
             FileChannel file;
@@ -683,7 +692,7 @@ public final class S3Server implements AutoCloseable {
         private HttpResponseStatus preconditions(HttpHeaders h, ObjectStore.Meta meta) {
             String ifMatch = h.get(HttpHeaderNames.IF_MATCH);
             String ifNoneMatch = h.get(HttpHeaderNames.IF_NONE_MATCH);
-            Instant modified = meta.lastModified().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            Instant modified = meta.lastModified().truncatedTo(ChronoUnit.SECONDS);
             if (ifMatch != null && !etagMatches(ifMatch, meta.etag())) {
                 return HttpResponseStatus.PRECONDITION_FAILED;
             }
@@ -713,9 +722,7 @@ public final class S3Server implements AutoCloseable {
             }
             Instant date = httpDate(ifRange);
             return date == null
-                    || meta.lastModified()
-                            .truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
-                            .isAfter(date);
+                    || meta.lastModified().truncatedTo(ChronoUnit.SECONDS).isAfter(date);
         }
 
         // -------------------------------------------------------------- writing answers
@@ -852,7 +859,7 @@ public final class S3Server implements AutoCloseable {
         }
 
         private void write(ByteBuf data) {
-            for (java.nio.ByteBuffer b : data.nioBuffers()) {
+            for (ByteBuffer b : data.nioBuffers()) {
                 for (Checksum c : crcs.values()) {
                     c.update(b.duplicate());
                 }
@@ -983,7 +990,7 @@ public final class S3Server implements AutoCloseable {
             return trailers;
         }
 
-        void feed(ByteBuf in, java.util.function.Consumer<ByteBuf> sink) {
+        void feed(ByteBuf in, Consumer<ByteBuf> sink) {
             while (in.isReadable()) {
                 switch (part) {
                     case HEADER, TRAILER, DATA_END -> {
@@ -998,7 +1005,7 @@ public final class S3Server implements AutoCloseable {
                         int n = (int) Math.min(remaining, in.readableBytes());
                         ByteBuf slice = in.readSlice(n);
                         if (chunkHash != null) {
-                            for (java.nio.ByteBuffer b : slice.nioBuffers()) {
+                            for (ByteBuffer b : slice.nioBuffers()) {
                                 chunkHash.update(b);
                             }
                         }
@@ -1123,7 +1130,7 @@ public final class S3Server implements AutoCloseable {
         }
 
         @Override
-        public ByteBuf readChunk(io.netty.buffer.ByteBufAllocator allocator) throws Exception {
+        public ByteBuf readChunk(ByteBufAllocator allocator) throws Exception {
             ByteBuf chunk = in.readChunk(allocator);
             if (chunk != null) {
                 long end = position + chunk.readableBytes();
@@ -1281,7 +1288,7 @@ public final class S3Server implements AutoCloseable {
     private static MessageDigest digest(String algorithm) {
         try {
             return MessageDigest.getInstance(algorithm);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -1,5 +1,7 @@
 package dev.fleetsim.local.s3;
 
+import dev.fleetsim.aws.AccessKeyPair;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -9,6 +11,9 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,7 +77,7 @@ public final class SigV4 {
      * @throws S3Exception with S3's code when the request is unsigned, malformed, expired or does not match
      */
     public static Verified verify(
-            Request request, Function<String, S3Credentials> credentials, Instant now, Instant realNow) {
+            Request request, Function<String, AccessKeyPair> credentials, Instant now, Instant realNow) {
         Map<String, String> query = decodeQuery(request.rawQuery());
         if (query.containsKey("X-Amz-Signature") || query.containsKey("X-Amz-Algorithm")) {
             return verifyPresigned(request, query, credentials, now);
@@ -88,7 +93,7 @@ public final class SigV4 {
     }
 
     private static Verified verifyHeader(
-            Request request, String authorization, Function<String, S3Credentials> credentials, Instant realNow) {
+            Request request, String authorization, Function<String, AccessKeyPair> credentials, Instant realNow) {
         if (!authorization.startsWith(ALGORITHM + " ")) {
             throw new S3Exception(
                     400,
@@ -133,13 +138,13 @@ public final class SigV4 {
                     400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
         }
         Scope scope = Scope.parse(credential, amzDate);
-        S3Credentials secret = lookup(credentials, scope.accessKeyId());
+        AccessKeyPair secret = lookup(credentials, scope.accessKeyId());
         String canonical = canonicalRequest(request, decodeQuery(request.rawQuery()), signedHeaders, payloadHash);
         return check(scope, secret, amzDate, canonical, signature, payloadHash);
     }
 
     private static Verified verifyPresigned(
-            Request request, Map<String, String> query, Function<String, S3Credentials> credentials, Instant now) {
+            Request request, Map<String, String> query, Function<String, AccessKeyPair> credentials, Instant now) {
         for (String required : List.of(
                 "X-Amz-Algorithm",
                 "X-Amz-Credential",
@@ -188,7 +193,7 @@ public final class SigV4 {
                             now.toString()));
         }
         Scope scope = Scope.parse(query.get("X-Amz-Credential"), amzDate);
-        S3Credentials secret = lookup(credentials, scope.accessKeyId());
+        AccessKeyPair secret = lookup(credentials, scope.accessKeyId());
         Map<String, String> signedQuery = new LinkedHashMap<>(query);
         signedQuery.remove("X-Amz-Signature");
         String signedHeaders = query.get("X-Amz-SignedHeaders");
@@ -202,7 +207,7 @@ public final class SigV4 {
 
     /** Signs the canonical request with the scope's key and compares with what the client sent, in constant time. */
     private static Verified check(
-            Scope scope, S3Credentials secret, String amzDate, String canonical, String provided, String payloadHash) {
+            Scope scope, AccessKeyPair secret, String amzDate, String canonical, String provided, String payloadHash) {
         byte[] key = signingKey(secret.secretAccessKey(), scope.date(), scope.region());
         String stringToSign = stringToSign(amzDate, scope.text(), canonical);
         String expected = HexFormat.of().formatHex(hmac(key, stringToSign));
@@ -220,7 +225,7 @@ public final class SigV4 {
      * resource)).
      */
     private static Verified verifyPresignedV2(
-            Request request, Map<String, String> query, Function<String, S3Credentials> credentials, Instant now) {
+            Request request, Map<String, String> query, Function<String, AccessKeyPair> credentials, Instant now) {
         long expires;
         try {
             expires = Long.parseLong(query.getOrDefault("Expires", ""));
@@ -234,7 +239,7 @@ public final class SigV4 {
                     "Request has expired",
                     Map.of("Expires", Instant.ofEpochSecond(expires).toString(), "ServerTime", now.toString()));
         }
-        S3Credentials secret = lookup(credentials, query.get("AWSAccessKeyId"));
+        AccessKeyPair secret = lookup(credentials, query.get("AWSAccessKeyId"));
         StringBuilder resource = new StringBuilder(request.rawPath().isEmpty() ? "/" : request.rawPath());
         List<String> sub = new ArrayList<>();
         query.forEach((k, v) -> {
@@ -242,7 +247,7 @@ public final class SigV4 {
                 sub.add(v.isEmpty() ? k : k + "=" + v);
             }
         });
-        java.util.Collections.sort(sub);
+        Collections.sort(sub);
         if (!sub.isEmpty()) {
             resource.append('?').append(String.join("&", sub));
         }
@@ -260,7 +265,7 @@ public final class SigV4 {
         }
         String provided = query.get("Signature");
         if (!MessageDigest.isEqual(
-                java.util.Base64.getEncoder().encodeToString(expected).getBytes(StandardCharsets.US_ASCII),
+                Base64.getEncoder().encodeToString(expected).getBytes(StandardCharsets.US_ASCII),
                 provided.getBytes(StandardCharsets.US_ASCII))) {
             throw mismatch(query.get("AWSAccessKeyId"), stringToSign, provided, "(SigV2)");
         }
@@ -272,8 +277,8 @@ public final class SigV4 {
      * already-encoded path, valid for {@code expiresInSec} from {@code now}.
      */
     public static String presignGet(
-            S3Credentials credentials, String region, String baseUrl, String rawPath, Instant now, long expiresInSec) {
-        String host = java.net.URI.create(baseUrl).getRawAuthority();
+            AccessKeyPair credentials, String region, String baseUrl, String rawPath, Instant now, long expiresInSec) {
+        String host = URI.create(baseUrl).getRawAuthority();
         String amzDate = AMZ_DATE.format(now);
         String date = DATE.format(now);
         String scope = date + "/" + region + "/s3/aws4_request";
@@ -426,7 +431,7 @@ public final class SigV4 {
             } else {
                 byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
                 if (n + bytes.length > out.length) {
-                    out = java.util.Arrays.copyOf(out, out.length * 2 + bytes.length);
+                    out = Arrays.copyOf(out, out.length * 2 + bytes.length);
                 }
                 System.arraycopy(bytes, 0, out, n, bytes.length);
                 n += bytes.length;
@@ -444,8 +449,8 @@ public final class SigV4 {
         }
     }
 
-    private static S3Credentials lookup(Function<String, S3Credentials> credentials, String accessKeyId) {
-        S3Credentials c = credentials.apply(accessKeyId);
+    private static AccessKeyPair lookup(Function<String, AccessKeyPair> credentials, String accessKeyId) {
+        AccessKeyPair c = credentials.apply(accessKeyId);
         if (c == null) {
             throw new S3Exception(
                     403,

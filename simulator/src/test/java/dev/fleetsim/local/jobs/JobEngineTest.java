@@ -3,6 +3,10 @@ package dev.fleetsim.local.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fleetsim.jobs.config.AbortMath;
+import dev.fleetsim.jobs.config.JobConfig;
+import dev.fleetsim.jobs.config.RetryMath;
+import dev.fleetsim.jobs.config.RolloutMath;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

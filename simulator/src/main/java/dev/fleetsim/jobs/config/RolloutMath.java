@@ -1,4 +1,4 @@
-package dev.fleetsim.local.jobs;
+package dev.fleetsim.jobs.config;
 
 /**
  * The rollout rate of spec §5.1–5.2, as pure arithmetic.

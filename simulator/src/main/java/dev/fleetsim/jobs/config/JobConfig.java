@@ -1,6 +1,6 @@
-package dev.fleetsim.local.jobs;
+package dev.fleetsim.jobs.config;
 
-import static dev.fleetsim.local.jobs.ApiException.invalidRequest;
+import static dev.fleetsim.jobs.config.InvalidJobConfigException.invalidRequest;
 
 import java.math.BigDecimal;
 import java.util.List;
@@ -11,6 +11,16 @@ import java.util.Set;
  * validated against the model's ranges. Serialized back as given in DescribeJob.
  */
 public final class JobConfig {
+
+    /** Largest job document, in characters (spec §6.1). */
+    public static final int MAX_DOCUMENT_CHARS = 32_768;
+
+    /** A configuration that checks itself against the service model's limits. */
+    public interface Validated {
+        /** @throws InvalidJobConfigException naming the field and its limit */
+        void validate();
+    }
+
     private JobConfig() {}
 
     private static final Set<String> ABORT_FAILURE_TYPES = Set.of("FAILED", "REJECTED", "TIMED_OUT", "ALL");
@@ -18,9 +28,10 @@ public final class JobConfig {
     private static final Set<String> END_BEHAVIORS = Set.of("STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL");
 
     /** {@code jobExecutionsRolloutConfig}; {@code maximumPerMinute} defaults to 1,000 (§5.1). */
-    public record Rollout(Integer maximumPerMinute, ExponentialRate exponentialRate) {
+    public record Rollout(Integer maximumPerMinute, ExponentialRate exponentialRate) implements Validated {
         public static final int DEFAULT_MAXIMUM_PER_MINUTE = 1000;
 
+        @Override
         public void validate() {
             if (maximumPerMinute != null && maximumPerMinute < 1) {
                 throw invalidRequest("jobExecutionsRolloutConfig.maximumPerMinute must be at least 1");
@@ -65,7 +76,8 @@ public final class JobConfig {
     public record RateIncreaseCriteria(Integer numberOfNotifiedThings, Integer numberOfSucceededThings) {}
 
     /** {@code abortConfig} (§5.4). */
-    public record Abort(List<AbortCriteria> criteriaList) {
+    public record Abort(List<AbortCriteria> criteriaList) implements Validated {
+        @Override
         public void validate() {
             if (criteriaList == null || criteriaList.isEmpty()) {
                 throw invalidRequest("abortConfig.criteriaList needs at least one criterion");
@@ -91,7 +103,8 @@ public final class JobConfig {
             String failureType, String action, Double thresholdPercentage, Integer minNumberOfExecutedThings) {}
 
     /** {@code timeoutConfig} (§3.5). */
-    public record Timeout(Long inProgressTimeoutInMinutes) {
+    public record Timeout(Long inProgressTimeoutInMinutes) implements Validated {
+        @Override
         public void validate() {
             if (inProgressTimeoutInMinutes != null
                     && (inProgressTimeoutInMinutes < 1 || inProgressTimeoutInMinutes > 10_080)) {
@@ -101,7 +114,8 @@ public final class JobConfig {
     }
 
     /** {@code jobExecutionsRetryConfig} (§3.6). */
-    public record Retry(List<RetryCriteria> criteriaList) {
+    public record Retry(List<RetryCriteria> criteriaList) implements Validated {
+        @Override
         public void validate() {
             if (criteriaList == null || criteriaList.isEmpty() || criteriaList.size() > 2) {
                 throw invalidRequest("jobExecutionsRetryConfig.criteriaList needs 1 or 2 criteria");
@@ -126,7 +140,9 @@ public final class JobConfig {
 
     /** {@code schedulingConfig} (§5.5). */
     public record Scheduling(
-            String startTime, String endTime, String endBehavior, List<MaintenanceWindow> maintenanceWindows) {
+            String startTime, String endTime, String endBehavior, List<MaintenanceWindow> maintenanceWindows)
+            implements Validated {
+        @Override
         public void validate() {
             if (endBehavior != null && !END_BEHAVIORS.contains(endBehavior)) {
                 throw invalidRequest("schedulingConfig.endBehavior must be STOP_ROLLOUT, CANCEL or FORCE_CANCEL");
@@ -155,13 +171,14 @@ public final class JobConfig {
             }
         }
 
-        Cron cron() {
+        public Cron cron() {
             return Cron.parse(startTime);
         }
     }
 
     /** {@code presignedUrlConfig} (§6.2): {@code expiresInSec} 60–3600, default 3600. */
-    public record PresignedUrl(String roleArn, Long expiresInSec) {
+    public record PresignedUrl(String roleArn, Long expiresInSec) implements Validated {
+        @Override
         public void validate() {
             if (roleArn != null && (roleArn.length() < 20 || roleArn.length() > 2048)) {
                 throw invalidRequest("presignedUrlConfig.roleArn must be 20-2048 characters");

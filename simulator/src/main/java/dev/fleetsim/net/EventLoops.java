@@ -1,4 +1,4 @@
-package dev.fleetsim.fleet;
+package dev.fleetsim.net;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;

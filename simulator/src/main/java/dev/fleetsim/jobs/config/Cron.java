@@ -1,4 +1,4 @@
-package dev.fleetsim.local.jobs;
+package dev.fleetsim.jobs.config;
 
 import java.time.DayOfWeek;
 import java.time.Instant;
@@ -18,7 +18,7 @@ import java.util.Map;
  * lists, ranges and steps; day-of-month or day-of-week may be {@code ?}; months and weekdays take names (JAN, MON);
  * day-of-week 1 is Sunday as in AWS cron. {@code L}, {@code W} and {@code #} are not supported.
  */
-final class Cron {
+public final class Cron {
     private static final Map<String, Integer> MONTHS = Map.ofEntries(
             Map.entry("JAN", 1),
             Map.entry("FEB", 2),
@@ -60,7 +60,7 @@ final class Cron {
      *
      * @throws IllegalArgumentException naming what is wrong
      */
-    static Cron parse(String expression) {
+    public static Cron parse(String expression) {
         String text = expression == null ? "" : expression.trim();
         if (text.startsWith("cron(") && text.endsWith(")")) {
             text = text.substring(5, text.length() - 1).trim();
@@ -74,7 +74,7 @@ final class Cron {
     }
 
     /** Whether the minute that contains {@code instant} matches. */
-    boolean matches(Instant instant) {
+    public boolean matches(Instant instant) {
         ZonedDateTime t = instant.atZone(ZoneOffset.UTC);
         return minutes.get(t.getMinute()) && hours.get(t.getHour()) && matchesDay(t.toLocalDate());
     }
@@ -99,7 +99,7 @@ final class Cron {
     }
 
     /** The next {@code count} starts at or after {@code from}, searching at most {@code days} days ahead. */
-    List<Instant> next(Instant from, int count, int days) {
+    public List<Instant> next(Instant from, int count, int days) {
         List<Instant> starts = new ArrayList<>();
         ZonedDateTime first = from.atZone(ZoneOffset.UTC).truncatedTo(ChronoUnit.MINUTES);
         if (first.toInstant().isBefore(from)) {
@@ -123,7 +123,7 @@ final class Cron {
     }
 
     /** Whether {@code now} lies in a window that started at a match within the last {@code duration} minutes. */
-    boolean inWindow(Instant now, int durationMinutes) {
+    public boolean inWindow(Instant now, int durationMinutes) {
         Instant minute = now.truncatedTo(ChronoUnit.MINUTES);
         for (int back = 0; back < durationMinutes; back++) {
             if (matches(minute.minus(back, ChronoUnit.MINUTES))) {

@@ -1,4 +1,4 @@
-package dev.fleetsim.local.clock;
+package dev.fleetsim.clock;
 
 import java.time.Clock;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package dev.fleetsim.local.broker;
+package dev.fleetsim.net;
 
 import java.io.IOException;
 import java.net.BindException;

@@ -1,4 +1,4 @@
-package dev.fleetsim.local.jobs;
+package dev.fleetsim.jobs.config;
 
 import dev.fleetsim.jobs.JobExecutionStatus;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.fleetsim.local.broker;
+package dev.fleetsim.net;
 
 /**
  * A listener port cannot be bound: taken, privileged, or on an address that is not this machine's. A user mistake

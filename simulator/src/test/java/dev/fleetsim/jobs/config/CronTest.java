@@ -1,4 +1,4 @@
-package dev.fleetsim.local.jobs;
+package dev.fleetsim.jobs.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,2 +1,0 @@
-/** The local stack's virtual clock, with a time scale. Thread-safe. */
-package dev.fleetsim.local.clock;
