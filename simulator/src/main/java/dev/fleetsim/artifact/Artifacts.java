@@ -1,10 +1,8 @@
 package dev.fleetsim.artifact;
 
-import dev.fleetsim.aws.AccessKeyPair;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -14,11 +12,7 @@ import java.security.Signature;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
@@ -26,18 +20,6 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 /** Hashing, signing and uploading artifacts. */
 public final class Artifacts {
     private Artifacts() {}
-
-    /** The AWS SDK's S3 client on an S3 endpoint such as the local store: path-style, these credentials. */
-    public static S3Client s3Client(String endpoint, String region, AccessKeyPair credentials) {
-        return S3Client.builder()
-                .endpointOverride(URI.create(endpoint))
-                .region(Region.of(region))
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(credentials.accessKeyId(), credentials.secretAccessKey())))
-                .httpClient(ApacheHttpClient.create())
-                .build();
-    }
 
     /**
      * Hashes (and signs, with {@code signer} not null) {@code file} in one streaming pass, then uploads it to

@@ -3,6 +3,7 @@ package dev.fleetsim.bench;
 import dev.fleetsim.artifact.Artifact;
 import dev.fleetsim.artifact.Artifacts;
 import dev.fleetsim.aws.AccessKeyPair;
+import dev.fleetsim.aws.AwsClients;
 import dev.fleetsim.device.download.DownloadRequest;
 import dev.fleetsim.device.download.DownloadResult;
 import dev.fleetsim.device.download.Downloader;
@@ -21,6 +22,7 @@ import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -232,7 +234,8 @@ public final class DownloadBench implements AutoCloseable {
             Path file = dir.resolve("shaped.bin");
             Artifacts.generate(file, size, 7);
             Artifact artifact;
-            try (var s3 = Artifacts.s3Client(endpoint, "us-east-1", AccessKeyPair.DEFAULT)) {
+            try (var s3 =
+                    AwsClients.s3(URI.create(endpoint), "us-east-1", AwsClients.credentials(AccessKeyPair.DEFAULT))) {
                 artifact = Artifacts.upload(s3, "shaped", "shaped.bin", file, null, true);
             }
             String url = SigV4.presignGet(

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.artifact.Artifact;
 import dev.fleetsim.artifact.Artifacts;
 import dev.fleetsim.aws.AccessKeyPair;
+import dev.fleetsim.aws.AwsClients;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.s3.PlaceholderPresigner;
 import dev.fleetsim.pki.Pem;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -105,7 +107,7 @@ final class ArtifactCommand implements Runnable {
             }
             String objectKey = key != null ? key : file.getFileName().toString();
             Artifact artifact;
-            try (S3Client s3 = Artifacts.s3Client(s3Endpoint, region, credentials)) {
+            try (S3Client s3 = AwsClients.s3(URI.create(s3Endpoint), region, AwsClients.credentials(credentials))) {
                 artifact = Artifacts.upload(s3, bucket, objectKey, file, signer, true);
             }
             PrintWriter out = spec.commandLine().getOut();

@@ -1,6 +1,7 @@
 package dev.fleetsim.testing;
 
 import dev.fleetsim.aws.AccessKeyPair;
+import dev.fleetsim.aws.AwsClients;
 import dev.fleetsim.local.LocalStack;
 import java.net.URI;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -23,10 +24,10 @@ public final class LocalAws {
 
     /** As {@link #s3(LocalStack)} with another secret (to see signatures refused). */
     public static S3Client s3(LocalStack stack, String secret) {
-        return dev.fleetsim.artifact.Artifacts.s3Client(
-                stack.s3Endpoint(),
+        return AwsClients.s3(
+                URI.create(stack.s3Endpoint()),
                 stack.config().arns().region(),
-                new AccessKeyPair(AccessKeyPair.DEFAULT.accessKeyId(), secret));
+                AwsClients.credentials(new AccessKeyPair(AccessKeyPair.DEFAULT.accessKeyId(), secret)));
     }
 
     public static S3Presigner presigner(LocalStack stack) {
