@@ -1,7 +1,9 @@
 package dev.fleetsim.jobs;
 
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Status of one job execution, with AWS's transition table (spec §3.1, §3.2).
@@ -47,6 +49,11 @@ public enum JobExecutionStatus {
         FORCE_CANCEL,
         /** The thing is no longer a target (left a continuous job's group, thing deleted). */
         REMOVAL
+    }
+
+    /** Every status name in declaration order, comma-separated: for "must be one of" messages. */
+    public static String namesInOrder() {
+        return Arrays.stream(values()).map(Enum::name).collect(Collectors.joining(", "));
     }
 
     private static final Set<JobExecutionStatus> DEVICE_SETTABLE = EnumSet.of(IN_PROGRESS, SUCCEEDED, FAILED, REJECTED);

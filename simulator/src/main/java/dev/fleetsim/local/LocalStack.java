@@ -5,6 +5,7 @@ import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.broker.BrokerConfig;
 import dev.fleetsim.local.broker.EmbeddedBroker;
+import dev.fleetsim.local.controlplane.ControlPlane;
 import dev.fleetsim.local.controlplane.HttpApiServer;
 import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.JobsOutbound;
@@ -127,9 +128,10 @@ public final class LocalStack implements AutoCloseable {
                             config.statusDetailChars()),
                     outbound);
             started.add(jobs);
-            HttpApiServer controlPlane = HttpApiServer.start("control plane", host, cpPort, jobs, false);
+            ControlPlane api = new ControlPlane(jobs, ca, endpoints);
+            HttpApiServer controlPlane = HttpApiServer.start("control plane", host, cpPort, api, jobs, false);
             started.add(controlPlane);
-            HttpApiServer dataPlane = HttpApiServer.start("jobs data plane", host, dpPort, jobs, true);
+            HttpApiServer dataPlane = HttpApiServer.start("jobs data plane", host, dpPort, api, jobs, true);
             started.add(dataPlane);
             S3Server s3 = S3Server.start(
                     new S3Server.Config(

@@ -2,8 +2,6 @@ package dev.fleetsim.local.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobsJson;
-import dev.fleetsim.local.jobs.ApiRequest;
-import dev.fleetsim.local.jobs.ApiResponse;
 import dev.fleetsim.local.jobs.JobsService;
 import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.net.Ports;
@@ -67,7 +65,7 @@ public final class HttpApiServer implements AutoCloseable {
      * @throws dev.fleetsim.net.PortUnavailableException when the port is taken
      */
     public static HttpApiServer start(
-            String what, String bindAddress, int port, JobsService service, boolean dataPlaneOnly)
+            String what, String bindAddress, int port, ControlPlane api, JobsService service, boolean dataPlaneOnly)
             throws InterruptedException {
         int claimed = Ports.claim(what, bindAddress, port);
         EventLoopGroup group = EventLoops.create(
@@ -81,7 +79,7 @@ public final class HttpApiServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast(new HttpServerCodec())
                                 .addLast(new HttpObjectAggregator(MAX_BODY))
-                                .addLast(new Handler(service, dataPlaneOnly));
+                                .addLast(new Handler(api, service, dataPlaneOnly));
                     }
                 });
         try {
@@ -107,10 +105,12 @@ public final class HttpApiServer implements AutoCloseable {
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final ControlPlane api;
         private final JobsService service;
         private final boolean dataPlaneOnly;
 
-        Handler(JobsService service, boolean dataPlaneOnly) {
+        Handler(ControlPlane api, JobsService service, boolean dataPlaneOnly) {
+            this.api = api;
             this.service = service;
             this.dataPlaneOnly = dataPlaneOnly;
         }
@@ -149,7 +149,7 @@ public final class HttpApiServer implements AutoCloseable {
             boolean dataPlane = dataPlaneOnly || authorization.contains("/iot-jobs-data/aws4_request");
             ApiRequest apiRequest =
                     new ApiRequest(request.method().name(), uri.path(), uri.parameters(), headers, body, dataPlane);
-            service.handle(apiRequest).whenComplete((response, failure) -> {
+            api.handle(apiRequest).whenComplete((response, failure) -> {
                 ApiResponse answer =
                         failure != null ? error(500, "InternalFailureException", "internal error") : response;
                 if (failure != null) {

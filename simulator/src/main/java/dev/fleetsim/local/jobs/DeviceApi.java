@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * answers to the requesting client only. The HTTPS data plane ({@code iot-jobs-data}, §4.8) reuses the same
  * operations. Engine thread only.
  */
-final class DeviceApi {
+public final class DeviceApi {
     private static final Logger log = LoggerFactory.getLogger(DeviceApi.class);
 
     private final JobsEngine engine;
@@ -116,11 +116,11 @@ final class DeviceApi {
         engine.flush();
     }
 
-    StatusDetailChars statusDetailChars() {
+    public StatusDetailChars statusDetailChars() {
         return statusDetailChars;
     }
 
-    GetPendingJobExecutionsResponse getPending(String thingName, String token) {
+    public GetPendingJobExecutionsResponse getPending(String thingName, String token) {
         List<JobExecutionSummary> inProgress = new ArrayList<>();
         List<JobExecutionSummary> queued = new ArrayList<>();
         List<Execution> pending = engine.pending(thingName);
@@ -135,7 +135,7 @@ final class DeviceApi {
         return new GetPendingJobExecutionsResponse(inProgress, queued, seconds(), token);
     }
 
-    StartNextJobExecutionResponse startNext(String thingName, StartNextPendingJobExecutionRequest request) {
+    public StartNextJobExecutionResponse startNext(String thingName, StartNextPendingJobExecutionRequest request) {
         Execution head = engine.head(thingName);
         Instant now = engine.now();
         if (head == null) {
@@ -148,7 +148,7 @@ final class DeviceApi {
                 head.toDevice(engine.deliveredDocument(head.job), now), seconds(), request.clientToken());
     }
 
-    DescribeJobExecutionResponse describe(String thingName, String jobId, DescribeJobExecutionRequest request)
+    public DescribeJobExecutionResponse describe(String thingName, String jobId, DescribeJobExecutionRequest request)
             throws JobsRequestException {
         Execution execution = JobsTopic.NEXT.equals(jobId)
                 ? engine.head(thingName)
@@ -167,7 +167,7 @@ final class DeviceApi {
                 request.clientToken());
     }
 
-    UpdateJobExecutionResponse update(String thingName, String jobId, UpdateJobExecutionRequest request)
+    public UpdateJobExecutionResponse update(String thingName, String jobId, UpdateJobExecutionRequest request)
             throws JobsRequestException {
         String token = request.clientToken();
         Execution execution = engine.find(thingName, jobId, request.executionNumber());

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** One execution of a job on a thing, identified by (thingName, jobId, executionNumber). Engine thread only. */
-final class Execution {
+public final class Execution {
     final Job job;
     final String thingName;
     final long executionNumber;
@@ -44,8 +44,54 @@ final class Execution {
         this.lastUpdatedAt = now;
     }
 
-    String jobId() {
+    public String jobId() {
         return job.jobId;
+    }
+
+    public Job job() {
+        return job;
+    }
+
+    public String thingName() {
+        return thingName;
+    }
+
+    public long executionNumber() {
+        return executionNumber;
+    }
+
+    public int retryAttempt() {
+        return retryAttempt;
+    }
+
+    public JobExecutionStatus status() {
+        return status;
+    }
+
+    /** The stored {@code statusDetails} (empty when none). */
+    public Map<String, String> statusDetails() {
+        return statusDetails;
+    }
+
+    public int versionNumber() {
+        return versionNumber;
+    }
+
+    public Instant queuedAt() {
+        return queuedAt;
+    }
+
+    /** Null until IN_PROGRESS. */
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    public Instant lastUpdatedAt() {
+        return lastUpdatedAt;
+    }
+
+    public boolean forceCanceled() {
+        return forceCanceled;
     }
 
     boolean isLatest() {
@@ -90,7 +136,7 @@ final class Execution {
     }
 
     /** Seconds until the earliest deadline; omitted (null) in terminal states and when no timer runs. */
-    Long approximateSecondsBeforeTimedOut(Instant now) {
+    public Long approximateSecondsBeforeTimedOut(Instant now) {
         Instant deadline = deadline();
         if (deadline == null || status.isTerminal()) {
             return null;
@@ -98,11 +144,11 @@ final class Execution {
         return Math.max(0, Duration.between(now, deadline).toSeconds());
     }
 
-    JobExecutionState state() {
+    public JobExecutionState state() {
         return new JobExecutionState(status, detailsOrNull(), versionNumber);
     }
 
-    JobExecutionSummary summary() {
+    public JobExecutionSummary summary() {
         return new JobExecutionSummary(
                 job.jobId,
                 seconds(queuedAt),

@@ -7,6 +7,7 @@ import dev.fleetsim.jobs.config.JobConfig;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -14,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A job, its configuration, rollout state and counters. Engine thread only. */
-final class Job {
+public final class Job {
     final String jobId;
     final String jobArn;
     final String targetSelection;
@@ -91,16 +92,117 @@ final class Job {
         this.lastUpdatedAt = now;
     }
 
+    public String jobId() {
+        return jobId;
+    }
+
+    public String jobArn() {
+        return jobArn;
+    }
+
+    /** SNAPSHOT or CONTINUOUS. */
+    public String targetSelection() {
+        return targetSelection;
+    }
+
+    /** Target ARNs as given (AssociateTargetsWithJob adds to them). */
+    public List<String> targets() {
+        return Collections.unmodifiableList(targets);
+    }
+
+    /** The stored document text, placeholders unsubstituted. */
+    public String documentText() {
+        return documentText;
+    }
+
+    public String documentSource() {
+        return documentSource;
+    }
+
+    public String jobTemplateArn() {
+        return jobTemplateArn;
+    }
+
+    public Map<String, String> documentParameters() {
+        return documentParameters;
+    }
+
+    public JobConfig.Scheduling scheduling() {
+        return scheduling;
+    }
+
+    public Instant createdAt() {
+        return createdAt;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public JobConfig.PresignedUrl presignedUrl() {
+        return presignedUrl;
+    }
+
+    public JobConfig.Rollout rollout() {
+        return rollout;
+    }
+
+    public JobConfig.Abort abort() {
+        return abort;
+    }
+
+    public JobConfig.Timeout timeout() {
+        return timeout;
+    }
+
+    public JobConfig.Retry retry() {
+        return retry;
+    }
+
+    public JobStatus status() {
+        return status;
+    }
+
+    public boolean forceCanceled() {
+        return forceCanceled;
+    }
+
+    public String reasonCode() {
+        return reasonCode;
+    }
+
+    public String comment() {
+        return comment;
+    }
+
+    public Instant lastUpdatedAt() {
+        return lastUpdatedAt;
+    }
+
+    /** Null until COMPLETED. */
+    public Instant completedAt() {
+        return completedAt;
+    }
+
+    /** The latest execution of each thing that has one, in the order the things were first queued. */
+    public List<Execution> latestExecutions() {
+        List<Execution> latest = new ArrayList<>(executions.size());
+        for (List<Execution> list : executions.values()) {
+            latest.add(list.get(list.size() - 1));
+        }
+        return latest;
+    }
+
     boolean isContinuous() {
         return "CONTINUOUS".equals(targetSelection);
     }
 
     /** Whether the job still creates executions (not canceled, deleted, stopped). */
-    boolean isRollingOut() {
+    public boolean isRollingOut() {
         return status == JobStatus.IN_PROGRESS && !pendingTargets.isEmpty();
     }
 
-    Execution latest(String thingName) {
+    public Execution latest(String thingName) {
         List<Execution> list = executions.get(thingName);
         return list == null || list.isEmpty() ? null : list.get(list.size() - 1);
     }
@@ -114,7 +216,7 @@ final class Job {
         }
     }
 
-    int count(JobExecutionStatus status) {
+    public int count(JobExecutionStatus status) {
         return counts.getOrDefault(status, 0);
     }
 
@@ -122,7 +224,7 @@ final class Job {
         return count(JobExecutionStatus.QUEUED) + count(JobExecutionStatus.IN_PROGRESS);
     }
 
-    Map<JobExecutionStatus, Integer> counts() {
+    public Map<JobExecutionStatus, Integer> counts() {
         EnumMap<JobExecutionStatus, Integer> copy = new EnumMap<>(JobExecutionStatus.class);
         counts.forEach((s, n) -> {
             if (n != 0) {
@@ -133,7 +235,7 @@ final class Job {
     }
 
     /** The {@code jobProcessDetails} counter name of a status, e.g. {@code numberOfSucceededThings}. */
-    static String counterName(JobExecutionStatus status) {
+    public static String counterName(JobExecutionStatus status) {
         return switch (status) {
             case QUEUED -> "numberOfQueuedThings";
             case IN_PROGRESS -> "numberOfInProgressThings";
@@ -147,13 +249,13 @@ final class Job {
     }
 
     /** Writes the counters of the given statuses into a {@code jobProcessDetails} object. */
-    void writeCounters(ObjectNode details, JobExecutionStatus... statuses) {
+    public void writeCounters(ObjectNode details, JobExecutionStatus... statuses) {
         for (JobExecutionStatus status : statuses) {
             details.put(counterName(status), count(status));
         }
     }
 
-    JobView view() {
+    public JobView view() {
         return new JobView(jobId, status, createdAt, completedAt, executions.size() + pendingTargets.size(), counts());
     }
 }

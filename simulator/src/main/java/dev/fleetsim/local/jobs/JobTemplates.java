@@ -22,7 +22,7 @@ public final class JobTemplates {
     private JobTemplates() {}
 
     /** A custom template. */
-    record Template(
+    public record Template(
             String jobTemplateId,
             String jobTemplateArn,
             String description,
@@ -166,7 +166,7 @@ public final class JobTemplates {
      * A managed template's document with its parameters substituted. Required parameters must be given and match their
      * regex; optional ones left out become empty strings (UNVERIFIED in the spec; fleetsim's choice).
      */
-    static String substitute(Managed template, Map<String, String> values) {
+    public static String substitute(Managed template, Map<String, String> values) {
         Map<String, String> given = values == null ? Map.of() : values;
         for (String key : given.keySet()) {
             if (template.parameters().stream().noneMatch(p -> p.key().equals(key))) {

@@ -18,6 +18,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -86,14 +88,119 @@ public final class JobsEngine {
         this.events = new Events(eventsEnabled);
     }
 
-    Instant now() {
+    public Instant now() {
         return clock.instant();
+    }
+
+    public Registry registry() {
+        return registry;
+    }
+
+    public Arns arns() {
+        return arns;
+    }
+
+    /** Which lifecycle events are published (UpdateEventConfigurations changes them). */
+    public Events events() {
+        return events;
+    }
+
+    /** Every job, in creation order (DELETION_IN_PROGRESS ones included until they are gone). */
+    public Collection<Job> jobs() {
+        return Collections.unmodifiableCollection(jobs.values());
+    }
+
+    /** The job, or null. */
+    public Job findJob(String jobId) {
+        return jobs.get(jobId);
+    }
+
+    // ================================================================== templates
+
+    /** The custom template, or null. */
+    public JobTemplates.Template template(String id) {
+        return templates.get(id);
+    }
+
+    public Collection<JobTemplates.Template> templates() {
+        return Collections.unmodifiableCollection(templates.values());
+    }
+
+    /** CreateJobTemplate: {@code ConflictException} when the id is taken. */
+    public void putTemplate(JobTemplates.Template template) {
+        if (templates.containsKey(template.jobTemplateId())) {
+            throw ApiException.conflict("Job template " + template.jobTemplateId() + " already exists.");
+        }
+        templates.put(template.jobTemplateId(), template);
+    }
+
+    public void removeTemplate(String id) {
+        templates.remove(id);
+    }
+
+    // ================================================================== things and groups with their job effects
+
+    /** DeleteThing: its pending executions become REMOVED (a missing thing is not an error, as on AWS). */
+    public void deleteThing(String name, Long expectedVersion) {
+        if (registry.removeThing(name, expectedVersion) != null) {
+            thingDeleted(name);
+        }
+    }
+
+    /** AddThingToThingGroup: CONTINUOUS jobs on the group (or an ancestor) queue an execution now. */
+    public void addThingToGroup(String thingName, String groupName) {
+        if (registry.addToGroup(thingName, groupName)) {
+            thingJoinedGroup(thingName, groupName);
+        }
+    }
+
+    /** RemoveThingFromThingGroup: pending executions of CONTINUOUS jobs it no longer matches become REMOVED. */
+    public void removeThingFromGroup(String thingName, String groupName) {
+        if (registry.removeFromGroup(thingName, groupName)) {
+            thingLeftGroup(thingName);
+        }
+    }
+
+    /** DeleteThingGroup: its things leave it, with the same effects as RemoveThingFromThingGroup. */
+    public void deleteGroup(String name) {
+        List<String> members = registry.removeGroup(name);
+        if (members != null) {
+            members.forEach(this::thingLeftGroup);
+        }
+    }
+
+    /**
+     * CreateJob's {@code documentSource}: read once, now (§4.2), from the local artifact store, and checked like an
+     * inline document.
+     */
+    public String fetchDocument(String url) {
+        if (url.length() > 1350) {
+            throw invalidRequest("documentSource must be 1-1350 characters");
+        }
+        if (documentSource == null) {
+            throw invalidRequest("documentSource cannot be fetched: the local stack has no S3 store for " + url
+                    + "; pass the document inline");
+        }
+        String text;
+        try {
+            text = documentSource.fetch(url);
+        } catch (IllegalArgumentException e) {
+            throw invalidRequest(e.getMessage());
+        }
+        try {
+            if (!JobsJson.readTree(text).isObject()) {
+                throw invalidRequest("the document at " + url + " is not a JSON object");
+            }
+        } catch (IllegalArgumentException e) {
+            throw invalidRequest("the document at " + url + " is not valid JSON");
+        }
+        return text;
     }
 
     // ================================================================== jobs
 
     /** Everything CreateJob needs once the template and the request are merged and validated. */
-    record NewJob(
+    public record NewJob(
             String jobId,
             List<String> targets,
             String targetSelection,
@@ -109,7 +216,7 @@ public final class JobsEngine {
             JobConfig.Retry retry,
             JobConfig.Scheduling scheduling) {}
 
-    Job createJob(NewJob spec) {
+    public Job createJob(NewJob spec) {
         Job existing = jobs.get(spec.jobId());
         if (existing != null) {
             throw ApiException.alreadyExists("Job " + spec.jobId() + " already exists.", spec.jobId(), existing.jobArn);
@@ -190,7 +297,7 @@ public final class JobsEngine {
         Set<String> things = new LinkedHashSet<>();
         for (String target : targets) {
             String[] arn = Arns.parse(target);
-            String type = arn == null ? (registry.groups.containsKey(target) ? "thinggroup" : "thing") : arn[0];
+            String type = arn == null ? (registry.findGroup(target) != null ? "thinggroup" : "thing") : arn[0];
             String name = arn == null ? target : arn[1];
             switch (type) {
                 case "thing" -> things.add(registry.thing(name).name);
@@ -225,7 +332,7 @@ public final class JobsEngine {
                 break;
             }
             String thing = job.pendingTargets.poll();
-            if (registry.things.containsKey(thing) && job.latest(thing) == null) {
+            if (registry.findThing(thing) != null && job.latest(thing) == null) {
                 queueExecution(job, thing, 1, 0, now);
                 job.notified++;
                 job.notifiedInWindow++;
@@ -270,7 +377,7 @@ public final class JobsEngine {
     }
 
     /** The next seven window starts ({@code scheduledJobRollouts}, §4.3). */
-    static List<Instant> nextRollouts(Job job, Instant now) {
+    public static List<Instant> nextRollouts(Job job, Instant now) {
         if (job.scheduling == null || job.scheduling.maintenanceWindows() == null) {
             return List.of();
         }
@@ -298,7 +405,8 @@ public final class JobsEngine {
         return queues.computeIfAbsent(thingName, ThingJobs::new);
     }
 
-    Job job(String jobId) {
+    /** The job, or {@code ResourceNotFoundException}. */
+    public Job job(String jobId) {
         Job job = jobs.get(jobId);
         if (job == null) {
             throw notFound("Job " + jobId + " cannot be found.");
@@ -306,7 +414,7 @@ public final class JobsEngine {
         return job;
     }
 
-    void updateJob(
+    public void updateJob(
             Job job,
             String description,
             JobConfig.PresignedUrl presignedUrl,
@@ -340,7 +448,7 @@ public final class JobsEngine {
     }
 
     /** CancelJob (§4.5): QUEUED executions are canceled; with force, IN_PROGRESS ones too. */
-    void cancelJob(Job job, boolean force, String reasonCode, String comment) {
+    public void cancelJob(Job job, boolean force, String reasonCode, String comment) {
         switch (job.status) {
             case DELETION_IN_PROGRESS ->
                 throw ApiException.invalidStateTransition("Job " + job.jobId + " is being deleted.");
@@ -384,7 +492,7 @@ public final class JobsEngine {
     }
 
     /** DeleteJob (§4.5): DELETION_IN_PROGRESS now, gone at the next tick. */
-    void deleteJob(Job job, boolean force) {
+    public void deleteJob(Job job, boolean force) {
         if (job.status == JobStatus.DELETION_IN_PROGRESS) {
             throw ApiException.invalidStateTransition("Job " + job.jobId + " is already being deleted.");
         }
@@ -415,7 +523,7 @@ public final class JobsEngine {
     }
 
     /** AssociateTargetsWithJob (§4.7): CONTINUOUS jobs in IN_PROGRESS only; new group members get executions. */
-    void associateTargets(Job job, List<String> targets) {
+    public void associateTargets(Job job, List<String> targets) {
         if (!job.isContinuous() || job.status != JobStatus.IN_PROGRESS) {
             throw invalidRequest("targets can be added only to CONTINUOUS jobs in IN_PROGRESS");
         }
@@ -440,7 +548,7 @@ public final class JobsEngine {
     // ================================================================== groups → continuous jobs (§5.3)
 
     /** A thing joined a group: CONTINUOUS jobs that target the group (or an ancestor) queue an execution now. */
-    void thingJoinedGroup(String thingName, String groupName) {
+    private void thingJoinedGroup(String thingName, String groupName) {
         Instant now = now();
         Set<String> chain = new HashSet<>(registry.groupAndAncestors(groupName));
         for (Job job : jobs.values()) {
@@ -458,7 +566,7 @@ public final class JobsEngine {
     }
 
     /** A thing left a group: its pending executions of CONTINUOUS jobs it no longer matches become REMOVED. */
-    void thingLeftGroup(String thingName) {
+    private void thingLeftGroup(String thingName) {
         Instant now = now();
         for (Job job : jobs.values()) {
             if (!job.isContinuous()) {
@@ -483,7 +591,7 @@ public final class JobsEngine {
     }
 
     private boolean stillTargeted(Job job, String thingName) {
-        Registry.Thing thing = registry.things.get(thingName);
+        Registry.Thing thing = registry.findThing(thingName);
         if (thing == null) {
             return false;
         }
@@ -506,7 +614,7 @@ public final class JobsEngine {
     }
 
     /** A thing was deleted: its pending executions become REMOVED. */
-    void thingDeleted(String thingName) {
+    private void thingDeleted(String thingName) {
         Instant now = now();
         for (Job job : jobs.values()) {
             Execution latest = job.latest(thingName);
@@ -519,7 +627,8 @@ public final class JobsEngine {
 
     // ================================================================== executions
 
-    Execution find(String thingName, String jobId, Long executionNumber) {
+    /** An execution: the latest of the job on the thing when {@code executionNumber} is null; null when none. */
+    public Execution find(String thingName, String jobId, Long executionNumber) {
         Job job = jobs.get(jobId);
         if (job == null || job.status == JobStatus.DELETION_IN_PROGRESS) {
             return null;
@@ -610,7 +719,7 @@ public final class JobsEngine {
     }
 
     /** CancelJobExecution (§4.5). */
-    void cancelExecution(Execution e, boolean force, Integer expectedVersion, Map<String, String> details) {
+    public void cancelExecution(Execution e, boolean force, Integer expectedVersion, Map<String, String> details) {
         if (e.status.isTerminal()) {
             throw ApiException.invalidStateTransition("Job execution is already in a terminal state: " + e.status);
         }
@@ -627,7 +736,7 @@ public final class JobsEngine {
     }
 
     /** DeleteJobExecution (§4.5). */
-    void deleteExecution(Execution e, boolean force) {
+    public void deleteExecution(Execution e, boolean force) {
         if (e.status == JobExecutionStatus.IN_PROGRESS && !force) {
             throw ApiException.invalidStateTransition("An IN_PROGRESS job execution can be deleted only with force.");
         }
@@ -897,7 +1006,7 @@ public final class JobsEngine {
      * Sends what the changes since the last flush queued, in order. Operations never flush themselves: the caller
      * answers the request first, then flushes, so a device sees its answer before the notifications it caused.
      */
-    void flush() {
+    public void flush() {
         if (outbox.isEmpty()) {
             return;
         }

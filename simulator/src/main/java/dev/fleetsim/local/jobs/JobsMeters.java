@@ -69,10 +69,12 @@ public final class JobsMeters {
                 .increment();
     }
 
-    void apiRequest(int status) {
+    /** A control-plane or data-plane request answered, by AWS operation name and HTTP status. */
+    public void apiRequest(String operation, int status) {
         counters.computeIfAbsent(
-                        "api|" + status,
+                        "api|" + operation + '|' + status,
                         k -> Counter.builder(API_REQUESTS)
+                                .tag("operation", operation)
                                 .tag("status", Integer.toString(status))
                                 .register(registry))
                 .increment();
@@ -82,8 +84,8 @@ public final class JobsMeters {
     void refresh(JobsEngine engine) {
         jobs.values().forEach(v -> v.set(0));
         executions.values().forEach(v -> v.set(0));
-        for (Job job : engine.jobs.values()) {
-            jobs.get(job.status).incrementAndGet();
+        for (Job job : engine.jobs()) {
+            jobs.get(job.status()).incrementAndGet();
             job.counts().forEach((status, n) -> executions.get(status).addAndGet(n));
         }
     }

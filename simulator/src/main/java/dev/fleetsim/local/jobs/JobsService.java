@@ -1,8 +1,6 @@
 package dev.fleetsim.local.jobs;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.clock.VirtualClock;
-import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.StatusDetailChars;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -55,7 +53,7 @@ public final class JobsService implements AutoCloseable {
     private final ScheduledExecutorService engineThread;
     private final JobsEngine engine;
     private final DeviceApi deviceApi;
-    private final ControlPlaneApi api;
+    private final Config config;
     private final JobsMeters meters;
     private final ProvisioningApi provisioning;
 
@@ -68,8 +66,7 @@ public final class JobsService implements AutoCloseable {
         this.meters = new JobsMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         this.deviceApi =
                 new DeviceApi(engine, outbound, meters, config.deviceApiRatePerSecond(), config.statusDetailChars());
-        this.api =
-                new ControlPlaneApi(engine, deviceApi, config.issuer(), config.endpoints(), config.statusDetailChars());
+        this.config = config;
         this.provisioning = new ProvisioningApi(engine, outbound, config.issuer());
         this.engineThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fleetsim-jobs-engine");
@@ -100,19 +97,30 @@ public final class JobsService implements AutoCloseable {
         }
     }
 
-    /** One control-plane or data-plane HTTP request. */
-    public CompletableFuture<ApiResponse> handle(ApiRequest request) {
-        return onEngine(() -> {
-            ApiResponse response;
-            try {
-                response = api.handle(request);
-            } catch (RuntimeException e) {
-                log.error("internal error answering {} {}", request.method(), request.path(), e);
-                response = ControlPlaneApi.error(new ApiException(500, "InternalFailureException", "internal error"));
-            }
-            meters.apiRequest(response.status());
-            return response;
-        });
+    /**
+     * Runs {@code work} on the engine thread and completes with its result: the one way in for the control plane's
+     * handlers and for reads by the runner and tests. The work must not block.
+     */
+    public <T> CompletableFuture<T> onEngine(Function<JobsEngine, T> work) {
+        return CompletableFuture.supplyAsync(() -> work.apply(engine), engineThread);
+    }
+
+    /** The engine; touch it only inside {@link #onEngine}. */
+    public JobsEngine engine() {
+        return engine;
+    }
+
+    /** The device API, for the HTTPS data plane (engine thread). */
+    public DeviceApi deviceApi() {
+        return deviceApi;
+    }
+
+    public JobsMeters meters() {
+        return meters;
+    }
+
+    public StatusDetailChars statusDetailChars() {
+        return config.statusDetailChars();
     }
 
     /** The Prometheus exposition of the service's meters (catalogue: {@link JobsMeters}). */
@@ -153,9 +161,7 @@ public final class JobsService implements AutoCloseable {
         List<String> names = List.copyOf(thingNames);
         return onEngine(() -> {
             for (String name : names) {
-                if (!engine.registry.things.containsKey(name)) {
-                    engine.registry.createThing(name, null, Map.of());
-                }
+                engine.registry().createThing(name, null, Map.of());
             }
             return null;
         });
@@ -168,53 +174,46 @@ public final class JobsService implements AutoCloseable {
     public CompletableFuture<String> createGroup(String groupName, Collection<String> thingNames) {
         List<String> names = List.copyOf(thingNames);
         return onEngine(() -> {
-            ObjectNode none = JobsJson.mapper().createObjectNode();
-            api.handle(new ApiRequest("POST", "/thing-groups/" + groupName, Map.of(), Map.of(), none, false));
-            Registry.Group group = engine.registry.group(groupName);
+            Registry.Group group = engine.registry().createGroup(groupName, null, null, Map.of(), engine.now());
             for (String name : names) {
-                if (group.things.add(name)) {
-                    engine.registry.thing(name).groups.add(groupName);
-                    engine.thingJoinedGroup(name, groupName);
-                }
+                engine.addThingToGroup(name, groupName);
             }
             engine.flush();
-            return group.arn;
+            return group.arn();
         });
     }
 
     /** CreateJob with a target list (thing names or thing / group ARNs) and an inline document. */
     public CompletableFuture<JobView> createJob(CreateJobSpec spec) {
-        ObjectNode body = JobsJson.mapper().createObjectNode();
-        body.set("targets", JobsJson.mapper().valueToTree(spec.targets()));
-        body.put("document", spec.document());
-        if (spec.description() != null) {
-            body.put("description", spec.description());
-        }
-        return handle(new ApiRequest("PUT", "/jobs/" + spec.jobId(), Map.of(), Map.of(), body, false))
-                .thenCompose(response -> {
-                    if (response.errorType() != null) {
-                        return CompletableFuture.failedFuture(new ApiException(
-                                response.status(),
-                                response.errorType(),
-                                response.body().path("message").asText()));
-                    }
-                    return describeJob(spec.jobId()).thenApply(Optional::orElseThrow);
-                });
+        return onEngine(() -> {
+            Job job = engine.createJob(new JobsEngine.NewJob(
+                    spec.jobId(),
+                    spec.targets(),
+                    null,
+                    spec.document(),
+                    null,
+                    spec.description(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null));
+            engine.flush();
+            return job.view();
+        });
     }
 
     /** A snapshot of the job, or empty when there is none. */
     public CompletableFuture<Optional<JobView>> describeJob(String jobId) {
-        return onEngine(() -> Optional.ofNullable(engine.jobs.get(jobId)).map(Job::view));
+        return onEngine(() -> Optional.ofNullable(engine.findJob(jobId)).map(Job::view));
     }
 
     /** Thread-safe: the status and things of a certificate, for the broker's mTLS authentication. */
     public Registry.CertificateAccess certificateAccess(String certificateId) {
-        return engine.registry.certificateStatus(certificateId);
-    }
-
-    /** Runs a read of engine state on the engine thread (reports, tests). */
-    public <T> CompletableFuture<T> read(Function<JobsEngine, T> reader) {
-        return onEngine(() -> reader.apply(engine));
+        return engine.registry().certificateStatus(certificateId);
     }
 
     private <T> CompletableFuture<T> onEngine(Supplier<T> work) {

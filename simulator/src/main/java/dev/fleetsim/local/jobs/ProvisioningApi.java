@@ -93,16 +93,16 @@ final class ProvisioningApi {
     private ObjectNode register(CertificateIssuer.Issued issued) {
         Registry.Certificate certificate = new Registry.Certificate(
                 issued.certificateId(),
-                engine.arns.certificate(issued.certificateId()),
+                engine.arns().certificate(issued.certificateId()),
                 issued.certificatePem(),
                 "PENDING_ACTIVATION",
                 engine.now());
-        engine.registry.putCertificate(certificate);
+        engine.registry().putCertificate(certificate);
         String token = UUID.randomUUID().toString();
-        tokens.put(token, new Token(certificate.id, engine.now().plus(TOKEN_LIFETIME)));
+        tokens.put(token, new Token(certificate.id(), engine.now().plus(TOKEN_LIFETIME)));
         ObjectNode out = JobsJson.mapper().createObjectNode();
-        out.put("certificateId", certificate.id);
-        out.put("certificatePem", certificate.pem);
+        out.put("certificateId", certificate.id());
+        out.put("certificatePem", certificate.pem());
         out.put("certificateOwnershipToken", token);
         return out;
     }
@@ -122,15 +122,14 @@ final class ProvisioningApi {
             throw new ProvisioningException(
                     400, "InvalidParameters", "parameters.ThingName must be a valid thing name");
         }
-        Registry.Thing thing = engine.registry.things.get(thingName);
+        Registry registry = engine.registry();
+        Registry.Thing thing = registry.findThing(thingName);
         if (thing == null) {
-            thing = engine.registry.createThing(thingName, null, Map.of());
+            thing = registry.createThing(thingName, null, Map.of());
         }
-        Registry.Certificate certificate = engine.registry.certificates.get(owned.certificateId());
-        certificate.status = "ACTIVE";
-        certificate.things.add(thingName);
-        thing.principals.add(certificate.arn);
-        engine.registry.publishAccess(certificate);
+        Registry.Certificate certificate = registry.findCertificate(owned.certificateId());
+        registry.setCertificateStatus(certificate, "ACTIVE");
+        registry.attach(thing, certificate, true);
         ObjectNode out = JobsJson.mapper().createObjectNode();
         out.putObject("deviceConfiguration");
         out.put("thingName", thingName);

@@ -6,6 +6,8 @@ import static dev.fleetsim.local.jobs.ApiException.notFound;
 import dev.fleetsim.jobs.JobsTopic;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,34 +19,71 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * The thing registry: things, static thing groups, certificates and their attachments. Engine thread only, except
- * {@link #certificateStatus} which the broker reads from its own threads to authenticate mTLS clients.
+ * The thing registry: things, static thing groups, certificates and their attachments. Reads go through the
+ * entities' accessors, changes through this class's methods (the engine adds the job side effects of membership
+ * changes). Engine thread only, except {@link #certificateStatus} which the broker reads from its own threads to
+ * authenticate mTLS clients.
  */
 public final class Registry {
     static final Pattern GROUP_NAME = Pattern.compile("[a-zA-Z0-9:_-]{1,128}");
 
     /** A thing. */
-    static final class Thing {
+    public static final class Thing {
         final String name;
         final String arn;
-        final String id = UUID.randomUUID().toString();
+        final String id;
         String thingTypeName;
-        Map<String, String> attributes = new LinkedHashMap<>();
+        final Map<String, String> attributes = new LinkedHashMap<>();
         long version = 1;
         final Set<String> groups = new LinkedHashSet<>();
         final Set<String> principals = new LinkedHashSet<>();
 
-        Thing(String name, String arn) {
+        Thing(String name, String arn, String id) {
             this.name = name;
             this.arn = arn;
+            this.id = id;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public String arn() {
+            return arn;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public String thingTypeName() {
+            return thingTypeName;
+        }
+
+        public Map<String, String> attributes() {
+            return Collections.unmodifiableMap(attributes);
+        }
+
+        public long version() {
+            return version;
+        }
+
+        /** The groups the thing is in directly, in the order it joined them. */
+        public Set<String> groups() {
+            return Collections.unmodifiableSet(groups);
+        }
+
+        /** Certificate ARNs attached to the thing. */
+        public Set<String> principals() {
+            return Collections.unmodifiableSet(principals);
         }
     }
 
     /** A static thing group. */
-    static final class Group {
+    public static final class Group {
         final String name;
         final String arn;
-        final String id = UUID.randomUUID().toString();
+        final String id;
         final String parent;
         final String description;
         final Map<String, String> attributes;
@@ -52,18 +91,64 @@ public final class Registry {
         final Set<String> things = new LinkedHashSet<>();
         long version = 1;
 
-        Group(String name, String arn, String parent, String description, Map<String, String> attributes, Instant at) {
+        Group(
+                String name,
+                String arn,
+                String id,
+                String parent,
+                String description,
+                Map<String, String> attributes,
+                Instant createdAt) {
             this.name = name;
             this.arn = arn;
+            this.id = id;
             this.parent = parent;
             this.description = description;
-            this.attributes = attributes;
-            this.createdAt = at;
+            this.attributes = Map.copyOf(attributes);
+            this.createdAt = createdAt;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public String arn() {
+            return arn;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        /** The parent group's name, or null. */
+        public String parent() {
+            return parent;
+        }
+
+        public String description() {
+            return description;
+        }
+
+        public Map<String, String> attributes() {
+            return attributes;
+        }
+
+        public Instant createdAt() {
+            return createdAt;
+        }
+
+        /** The things in the group directly. */
+        public Set<String> things() {
+            return Collections.unmodifiableSet(things);
+        }
+
+        public long version() {
+            return version;
         }
     }
 
     /** A device certificate issued by the local CA or registered. */
-    static final class Certificate {
+    public static final class Certificate {
         final String id;
         final String arn;
         final String pem;
@@ -71,19 +156,45 @@ public final class Registry {
         final Instant createdAt;
         final Set<String> things = new LinkedHashSet<>();
 
-        Certificate(String id, String arn, String pem, String status, Instant createdAt) {
+        public Certificate(String id, String arn, String pem, String status, Instant createdAt) {
             this.id = id;
             this.arn = arn;
             this.pem = pem;
             this.status = status;
             this.createdAt = createdAt;
         }
+
+        public String id() {
+            return id;
+        }
+
+        public String arn() {
+            return arn;
+        }
+
+        public String pem() {
+            return pem;
+        }
+
+        /** ACTIVE, INACTIVE, REVOKED or PENDING_ACTIVATION. */
+        public String status() {
+            return status;
+        }
+
+        public Instant createdAt() {
+            return createdAt;
+        }
+
+        /** The things the certificate is attached to. */
+        public Set<String> things() {
+            return Collections.unmodifiableSet(things);
+        }
     }
 
     private final Arns arns;
-    final Map<String, Thing> things = new LinkedHashMap<>();
-    final Map<String, Group> groups = new LinkedHashMap<>();
-    final Map<String, Certificate> certificates = new LinkedHashMap<>();
+    private final Map<String, Thing> things = new LinkedHashMap<>();
+    private final Map<String, Group> groups = new LinkedHashMap<>();
+    private final Map<String, Certificate> certificates = new LinkedHashMap<>();
     /** certificateId → ACTIVE/INACTIVE/REVOKED and attached things, readable from broker threads. */
     private final Map<String, CertificateAccess> access = new ConcurrentHashMap<>();
 
@@ -94,7 +205,15 @@ public final class Registry {
         this.arns = arns;
     }
 
-    Thing thing(String name) {
+    // ------------------------------------------------------------------ things
+
+    /** Every thing, in creation order. */
+    public Collection<Thing> things() {
+        return Collections.unmodifiableCollection(things.values());
+    }
+
+    /** The thing, or {@code ResourceNotFoundException}. */
+    public Thing thing(String name) {
         Thing thing = things.get(name);
         if (thing == null) {
             throw notFound("Thing " + name + " cannot be found.");
@@ -102,15 +221,13 @@ public final class Registry {
         return thing;
     }
 
-    Group group(String name) {
-        Group group = groups.get(name);
-        if (group == null) {
-            throw notFound("ThingGroup " + name + " cannot be found.");
-        }
-        return group;
+    /** The thing, or null. */
+    public Thing findThing(String name) {
+        return things.get(name);
     }
 
-    Thing createThing(String name, String thingTypeName, Map<String, String> attributes) {
+    /** CreateThing: idempotent for an identical thing, {@code ResourceAlreadyExistsException} otherwise. */
+    public Thing createThing(String name, String thingTypeName, Map<String, String> attributes) {
         if (!JobsTopic.isValidThingName(name)) {
             throw invalidRequest("thingName must be 1-128 characters of [a-zA-Z0-9:_-]");
         }
@@ -119,14 +236,14 @@ public final class Registry {
             boolean same = Objects.equals(existing.thingTypeName, thingTypeName)
                     && existing.attributes.equals(attributes == null ? Map.of() : attributes);
             if (same) {
-                return existing; // CreateThing is idempotent for an identical thing
+                return existing;
             }
             throw ApiException.alreadyExists(
                     "Thing " + name + " already exists in account with different attributes",
                     existing.id,
                     existing.arn);
         }
-        Thing thing = new Thing(name, arns.thing(name));
+        Thing thing = new Thing(name, arns.thing(name), UUID.randomUUID().toString());
         thing.thingTypeName = thingTypeName;
         if (attributes != null) {
             thing.attributes.putAll(attributes);
@@ -135,8 +252,148 @@ public final class Registry {
         return thing;
     }
 
+    /**
+     * UpdateThing: type and attributes ({@code attributes} null leaves them; without {@code merge} they are replaced;
+     * with it, an empty value removes an attribute).
+     */
+    public void updateThing(
+            String name,
+            Long expectedVersion,
+            String thingTypeName,
+            boolean removeThingType,
+            Map<String, String> attributes,
+            boolean merge) {
+        Thing thing = thing(name);
+        checkVersion(expectedVersion, thing);
+        if (removeThingType) {
+            thing.thingTypeName = null;
+        } else if (thingTypeName != null) {
+            thing.thingTypeName = thingTypeName;
+        }
+        if (attributes != null) {
+            if (!merge) {
+                thing.attributes.clear();
+            }
+            attributes.forEach((k, v) -> {
+                if (v.isEmpty()) {
+                    thing.attributes.remove(k);
+                } else {
+                    thing.attributes.put(k, v);
+                }
+            });
+        }
+        thing.version++;
+    }
+
+    /** DeleteThing's registry part: out of its groups, off its certificates. Returns null when there was none. */
+    Thing removeThing(String name, Long expectedVersion) {
+        Thing thing = things.get(name);
+        if (thing == null) {
+            return null;
+        }
+        checkVersion(expectedVersion, thing);
+        for (String g : thing.groups) {
+            groups.get(g).things.remove(name);
+        }
+        for (String principal : thing.principals) {
+            Certificate c = certificateByArn(principal);
+            if (c != null) {
+                c.things.remove(name);
+                publishAccess(c);
+            }
+        }
+        things.remove(name);
+        return thing;
+    }
+
+    private static void checkVersion(Long expectedVersion, Thing thing) {
+        if (expectedVersion != null && expectedVersion != thing.version) {
+            throw ApiException.versionConflict(
+                    "expected version " + expectedVersion + " but the thing is at " + thing.version);
+        }
+    }
+
+    // ------------------------------------------------------------------ groups
+
+    /** Every static group, in creation order. */
+    public Collection<Group> groups() {
+        return Collections.unmodifiableCollection(groups.values());
+    }
+
+    /** The group, or {@code ResourceNotFoundException}. */
+    public Group group(String name) {
+        Group group = groups.get(name);
+        if (group == null) {
+            throw notFound("ThingGroup " + name + " cannot be found.");
+        }
+        return group;
+    }
+
+    /** The group, or null. */
+    public Group findGroup(String name) {
+        return groups.get(name);
+    }
+
+    /** CreateThingGroup. */
+    public Group createGroup(
+            String name, String parent, String description, Map<String, String> attributes, Instant now) {
+        if (!GROUP_NAME.matcher(name).matches()) {
+            throw invalidRequest("thingGroupName must be 1-128 characters of [a-zA-Z0-9:_-]");
+        }
+        if (parent != null) {
+            group(parent);
+        }
+        Group existing = groups.get(name);
+        if (existing != null) {
+            throw ApiException.alreadyExists("Thing Group " + name + " already exists", existing.id, existing.arn);
+        }
+        Group group =
+                new Group(name, arns.group(name), UUID.randomUUID().toString(), parent, description, attributes, now);
+        groups.put(name, group);
+        return group;
+    }
+
+    /** DeleteThingGroup's registry part; returns the things that were in it (null when there was no group). */
+    List<String> removeGroup(String name) {
+        Group group = groups.get(name);
+        if (group == null) {
+            return null;
+        }
+        if (groups.values().stream().anyMatch(g -> name.equals(g.parent))) {
+            throw invalidRequest("Cannot delete thing group " + name + " because it has child groups");
+        }
+        List<String> members = new ArrayList<>(group.things);
+        for (String thing : members) {
+            things.get(thing).groups.remove(name);
+        }
+        groups.remove(name);
+        return members;
+    }
+
+    /** Adds a thing to a group; false when it was in it already. */
+    boolean addToGroup(String thingName, String groupName) {
+        Group group = group(groupName);
+        Thing thing = thing(thingName);
+        if (!group.things.add(thingName)) {
+            return false;
+        }
+        thing.groups.add(groupName);
+        return true;
+    }
+
+    /** Removes a thing from a group; false when it was not in it. */
+    boolean removeFromGroup(String thingName, String groupName) {
+        Group group = group(groupName);
+        Thing thing = thing(thingName);
+        if (!group.things.remove(thingName)) {
+            return false;
+        }
+        thing.groups.remove(groupName);
+        return true;
+    }
+
     /** The things of a group and of its descendants (for job targets; child groups included). */
-    Set<String> thingsOfGroup(String groupName, boolean recursive) {
+    public Set<String> thingsOfGroup(String groupName, boolean recursive) {
         Set<String> result = new LinkedHashSet<>(group(groupName).things);
         if (recursive) {
             for (Group g : groups.values()) {
@@ -149,7 +406,7 @@ public final class Registry {
     }
 
     /** The group itself and every ancestor: a thing in {@code group} is also in each of these for targeting. */
-    List<String> groupAndAncestors(String groupName) {
+    public List<String> groupAndAncestors(String groupName) {
         List<String> chain = new ArrayList<>();
         String current = groupName;
         while (current != null && groups.containsKey(current) && !chain.contains(current)) {
@@ -159,17 +416,54 @@ public final class Registry {
         return chain;
     }
 
-    void putCertificate(Certificate certificate) {
+    // ------------------------------------------------------------------ certificates
+
+    /** Every certificate, in creation order. */
+    public Collection<Certificate> certificates() {
+        return Collections.unmodifiableCollection(certificates.values());
+    }
+
+    /** The certificate, or null. */
+    public Certificate findCertificate(String id) {
+        return certificates.get(id);
+    }
+
+    /** The certificate a principal ARN names, or null. */
+    public Certificate certificateByArn(String arn) {
+        String[] parsed = Arns.parse(arn);
+        return parsed == null || !parsed[0].equals("cert") ? null : certificates.get(parsed[1]);
+    }
+
+    public void putCertificate(Certificate certificate) {
         certificates.put(certificate.id, certificate);
         publishAccess(certificate);
     }
 
-    void publishAccess(Certificate certificate) {
-        access.put(certificate.id, new CertificateAccess(certificate.status, Set.copyOf(certificate.things)));
+    /** UpdateCertificate's new status. */
+    public void setCertificateStatus(Certificate certificate, String status) {
+        certificate.status = status;
+        publishAccess(certificate);
     }
 
-    void removeAccess(String certificateId) {
-        access.remove(certificateId);
+    public void removeCertificate(Certificate certificate) {
+        certificates.remove(certificate.id);
+        access.remove(certificate.id);
+    }
+
+    /** AttachThingPrincipal / DetachThingPrincipal. */
+    public void attach(Thing thing, Certificate certificate, boolean attach) {
+        if (attach) {
+            thing.principals.add(certificate.arn);
+            certificate.things.add(thing.name);
+        } else {
+            thing.principals.remove(certificate.arn);
+            certificate.things.remove(thing.name);
+        }
+        publishAccess(certificate);
+    }
+
+    private void publishAccess(Certificate certificate) {
+        access.put(certificate.id, new CertificateAccess(certificate.status, Set.copyOf(certificate.things)));
     }
 
     /** Thread-safe: the status and things of a certificate, or null when unknown. */

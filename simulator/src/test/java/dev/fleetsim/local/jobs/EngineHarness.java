@@ -3,6 +3,9 @@ package dev.fleetsim.local.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.StatusDetailChars;
+import dev.fleetsim.local.controlplane.ApiRequest;
+import dev.fleetsim.local.controlplane.ApiResponse;
+import dev.fleetsim.local.controlplane.ControlPlane;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +18,7 @@ final class EngineHarness implements AutoCloseable {
     final ManualClock clock;
     final RecordingOutbound outbound = new RecordingOutbound();
     final JobsService service;
+    final ControlPlane api;
 
     EngineHarness(Instant start) {
         clock = new ManualClock(start);
@@ -28,6 +32,7 @@ final class EngineHarness implements AutoCloseable {
                         0,
                         StatusDetailChars.TEXT),
                 outbound);
+        api = new ControlPlane(service, null, new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"));
     }
 
     ApiResponse call(String method, String path, String body) {
@@ -47,7 +52,7 @@ final class EngineHarness implements AutoCloseable {
         }
         JsonNode json = body == null ? JobsJson.mapper().createObjectNode() : JobsJson.readTree(body);
         try {
-            return service.handle(new ApiRequest(method, path, query, headers, json, false))
+            return api.handle(new ApiRequest(method, path, query, headers, json, false))
                     .get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -108,7 +113,7 @@ final class EngineHarness implements AutoCloseable {
 
     List<Integer> notifiedPerMinute(String jobId) {
         try {
-            return service.read(e -> List.copyOf(e.jobs.get(jobId).notifiedPerMinute))
+            return service.onEngine(e -> List.copyOf(e.job(jobId).notifiedPerMinute))
                     .get(5, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -7,6 +7,7 @@ import dev.fleetsim.jobs.config.AbortMath;
 import dev.fleetsim.jobs.config.JobConfig;
 import dev.fleetsim.jobs.config.RetryMath;
 import dev.fleetsim.jobs.config.RolloutMath;
+import dev.fleetsim.local.controlplane.ApiResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -3,6 +3,8 @@ package dev.fleetsim.local.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fleetsim.local.controlplane.ApiRequest;
+import dev.fleetsim.local.controlplane.ApiResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -127,8 +129,7 @@ class MalformedInputFuzzTest {
             if (json == null || !json.isObject()) {
                 continue;
             }
-            ApiResponse response = h.service
-                    .handle(new ApiRequest(route[0], route[1], Map.of(), Map.of(), json, false))
+            ApiResponse response = h.api.handle(new ApiRequest(route[0], route[1], Map.of(), Map.of(), json, false))
                     .join();
             assertThat(response.status())
                     .as("%s %s %s", route[0], route[1], body)

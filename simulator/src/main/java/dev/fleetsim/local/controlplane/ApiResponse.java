@@ -1,4 +1,4 @@
-package dev.fleetsim.local.jobs;
+package dev.fleetsim.local.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
