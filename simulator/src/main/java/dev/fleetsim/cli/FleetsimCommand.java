@@ -31,7 +31,9 @@ public final class FleetsimCommand implements Runnable {
 
     /** A configured command line; tests execute it in-process. */
     public static CommandLine commandLine() {
-        return new CommandLine(new FleetsimCommand()).setExecutionExceptionHandler(new UserErrorHandler());
+        return new CommandLine(new FleetsimCommand())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler(new UserErrorHandler());
     }
 
     public static void main(String[] args) {

@@ -2,6 +2,7 @@ package dev.fleetsim.cli;
 
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.jobs.StatusDetailChars;
+import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.jobs.Arns;
@@ -75,6 +76,15 @@ final class LocalCommand implements Callable<Integer> {
                     + " carriage return, as the AWS IoT Device Client reports stdout), MODEL (the service model's"
                     + " [^\\p{C}]+) or ANY (default ${DEFAULT-VALUE}).")
     StatusDetailChars statusDetailChars;
+
+    @Option(
+            names = "--rollout-rate-increase",
+            paramLabel = "WHEN",
+            defaultValue = "NEXT_MINUTE",
+            description = "When a higher exponential rollout rate applies: NEXT_MINUTE (the rate of a minute is the"
+                    + " one at its start, AWS's documented series) or IMMEDIATE (after every notified thing)"
+                    + " (default ${DEFAULT-VALUE}).")
+    RateIncrease rateIncrease;
 
     @Option(
             names = "--control-plane-port",
@@ -187,7 +197,8 @@ final class LocalCommand implements Callable<Integer> {
                 s3Port,
                 maxObjectSize,
                 alpnPort,
-                statusDetailChars);
+                statusDetailChars,
+                rateIncrease);
         LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

@@ -164,6 +164,7 @@ final class RunCommand implements Callable<Integer> {
                 .mqttPort(mqttPort)
                 .mqttsPort(scenario.fleet().tls() ? 0 : LocalStackConfig.DISABLED)
                 .clock(clock)
+                .rateIncrease(scenario.rolloutRateIncrease())
                 .build();
     }
 

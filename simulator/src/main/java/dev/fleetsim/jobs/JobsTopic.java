@@ -90,6 +90,16 @@ public record JobsTopic(String thingName, Operation operation, String jobId, Suf
         return of(thingName, Operation.NOTIFY, null);
     }
 
+    /** {@code $aws/events/job/{jobId}/{event}} (spec §2.10), e.g. {@code completed}. */
+    public static String jobEvent(String jobId, String event) {
+        return "$aws/events/job/" + jobId + "/" + event;
+    }
+
+    /** {@code $aws/events/jobExecution/{jobId}/{event}} (spec §2.10), e.g. {@code succeeded}. */
+    public static String jobExecutionEvent(String jobId, String event) {
+        return "$aws/events/jobExecution/" + jobId + "/" + event;
+    }
+
     public static JobsTopic notifyNext(String thingName) {
         return of(thingName, Operation.NOTIFY_NEXT, null);
     }

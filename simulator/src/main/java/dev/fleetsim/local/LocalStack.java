@@ -125,7 +125,8 @@ public final class LocalStack implements AutoCloseable {
                             ca,
                             endpoints,
                             config.deviceApiRatePerSecond(),
-                            config.statusDetailChars()),
+                            config.statusDetailChars(),
+                            config.rateIncrease()),
                     outbound);
             started.add(jobs);
             ControlPlane api = new ControlPlane(jobs, ca, endpoints);

@@ -1,6 +1,7 @@
 package dev.fleetsim.local;
 
 import dev.fleetsim.jobs.StatusDetailChars;
+import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.local.jobs.Arns;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,6 +27,7 @@ import java.util.Objects;
  * @param alpnPort MQTT over mutual TLS with ALPN {@code x-amzn-mqtt-ca}, like IoT Core's 443 (the AWS IoT Device
  *     Client always dials 443); -1 is off
  * @param statusDetailChars which characters a {@code statusDetails} value may hold
+ * @param rateIncrease when a higher exponential rollout rate takes effect
  */
 public record LocalStackConfig(
         String bindAddress,
@@ -41,7 +43,8 @@ public record LocalStackConfig(
         int s3Port,
         long maxObjectSize,
         int alpnPort,
-        StatusDetailChars statusDetailChars) {
+        StatusDetailChars statusDetailChars,
+        RateIncrease rateIncrease) {
 
     /** S3's largest single PUT: 5 GiB. */
     public static final long DEFAULT_MAX_OBJECT_SIZE = 5L * 1024 * 1024 * 1024;
@@ -54,6 +57,7 @@ public record LocalStackConfig(
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(arns, "arns");
         Objects.requireNonNull(statusDetailChars, "statusDetailChars");
+        Objects.requireNonNull(rateIncrease, "rateIncrease");
     }
 
     /** Loopback, free ports, a temporary state folder, the system clock. */
@@ -72,7 +76,8 @@ public record LocalStackConfig(
                 0,
                 DEFAULT_MAX_OBJECT_SIZE,
                 DISABLED,
-                StatusDetailChars.TEXT);
+                StatusDetailChars.TEXT,
+                RateIncrease.NEXT_MINUTE);
     }
 
     /** A builder that starts from this configuration (the record is wide: one place copies it). */
@@ -116,6 +121,7 @@ public record LocalStackConfig(
         private long maxObjectSize;
         private int alpnPort;
         private StatusDetailChars statusDetailChars;
+        private RateIncrease rateIncrease;
 
         private Builder(LocalStackConfig c) {
             this.bindAddress = c.bindAddress();
@@ -132,6 +138,7 @@ public record LocalStackConfig(
             this.maxObjectSize = c.maxObjectSize();
             this.alpnPort = c.alpnPort();
             this.statusDetailChars = c.statusDetailChars();
+            this.rateIncrease = c.rateIncrease();
         }
 
         public Builder bindAddress(String value) {
@@ -204,6 +211,11 @@ public record LocalStackConfig(
             return this;
         }
 
+        public Builder rateIncrease(RateIncrease value) {
+            this.rateIncrease = value;
+            return this;
+        }
+
         public LocalStackConfig build() {
             return new LocalStackConfig(
                     bindAddress,
@@ -219,7 +231,8 @@ public record LocalStackConfig(
                     s3Port,
                     maxObjectSize,
                     alpnPort,
-                    statusDetailChars);
+                    statusDetailChars,
+                    rateIncrease);
         }
     }
 }

@@ -207,6 +207,48 @@ final class Node {
         return v;
     }
 
+    /**
+     * One value of an enum, written in camelCase in scenario files ({@code nextMinute} for {@code NEXT_MINUTE}; the
+     * constant's own name is accepted too); an unknown value is an error listing every value in declaration order.
+     */
+    <E extends Enum<E>> E oneOf(E fallback, Class<E> type) {
+        if (isMissing()) {
+            return fallback;
+        }
+        String text = node.asText();
+        for (E value : type.getEnumConstants()) {
+            if (value.name().equals(text) || camelCase(value).equals(text)) {
+                return value;
+            }
+        }
+        error("'" + text + "' is not one of " + names(type));
+        return fallback;
+    }
+
+    /** The camelCase names of an enum's values in declaration order, comma-separated. */
+    static <E extends Enum<E>> String names(Class<E> type) {
+        StringBuilder b = new StringBuilder();
+        for (E value : type.getEnumConstants()) {
+            b.append(b.length() == 0 ? "" : ", ").append(camelCase(value));
+        }
+        return b.toString();
+    }
+
+    /** {@code NEXT_MINUTE} → {@code nextMinute}. */
+    static String camelCase(Enum<?> value) {
+        StringBuilder b = new StringBuilder();
+        boolean upper = false;
+        for (char c : value.name().toLowerCase(Locale.ROOT).toCharArray()) {
+            if (c == '_') {
+                upper = true;
+            } else {
+                b.append(upper ? Character.toUpperCase(c) : c);
+                upper = false;
+            }
+        }
+        return b.toString();
+    }
+
     private <T> T parsed(T fallback, Function<String, T> parser) {
         if (isMissing()) {
             return fallback;

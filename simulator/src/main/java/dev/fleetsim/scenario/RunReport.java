@@ -7,6 +7,7 @@ import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.config.AbortMath;
 import dev.fleetsim.jobs.config.JobConfig;
+import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.jobs.config.RolloutMath;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -137,7 +138,14 @@ public final class RunReport {
             }
             Instant created = createdAt.get(spec.jobId());
             j.put("createdAt", created.toString());
-            j.set("rollout", rollout(spec, observer, created, queuedAt.getOrDefault(spec.jobId(), List.of())));
+            j.set(
+                    "rollout",
+                    rollout(
+                            spec,
+                            scenario.rolloutRateIncrease(),
+                            observer,
+                            created,
+                            queuedAt.getOrDefault(spec.jobId(), List.of())));
             // As the service recorded them (ListJobExecutionsForJob: status and lastUpdatedAt of each thing's latest
             // execution), so the abort point is the service's, not delayed by the answer's trip to the device.
             List<RunObserver.Terminal> done = completions.getOrDefault(spec.jobId(), List.of());
@@ -205,13 +213,17 @@ public final class RunReport {
 
     /**
      * Per simulated minute since creation: executions devices took up (first notification of each), and what AWS's
-     * formula allowed given the things notified and succeeded before that minute (the rate rising within the minute
-     * with each notified thing, spec §5.2) and the executions waiting (from ListJobExecutionsForJob's
+     * formula allowed given the things notified and succeeded before that minute (spec §5.2, with the scenario's
+     * {@link RateIncrease}) and the executions waiting (from ListJobExecutionsForJob's
      * {@code queuedAt}); with the largest difference. Retried executions are not in {@code queuedAt}, so a job with
      * retries shows them as deviation.
      */
     private static ObjectNode rollout(
-            Scenario.JobSpec spec, RunObserver observer, Instant created, List<Instant> queuedAt) {
+            Scenario.JobSpec spec,
+            RateIncrease increase,
+            RunObserver observer,
+            Instant created,
+            List<Instant> queuedAt) {
         ObjectNode out = JobsJson.mapper().createObjectNode();
         JobConfig.Rollout config = spec.config("jobExecutionsRolloutConfig", JobConfig.Rollout.class);
         List<Long> received = observer.receivedTimes(spec.jobId());
@@ -234,11 +246,7 @@ public final class RunReport {
             // were not notified before it.
             long queued = queuedAt.stream().filter(q -> q.toEpochMilli() < end).count();
             long pending = Math.max(0, queued - notifiedBefore);
-            long allowed = 0;
-            while (allowed < pending
-                    && allowed < RolloutMath.ratePerMinute(config, notifiedBefore + allowed, succeededBefore)) {
-                allowed++;
-            }
+            long allowed = RolloutMath.allowedInMinute(config, notifiedBefore, succeededBefore, pending, increase);
             int deviation = (int) Math.abs(notified - allowed);
             maxDeviation = Math.max(maxDeviation, deviation);
             series.addObject().put("minute", m).put("notified", notified).put("allowed", allowed);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.jobs.JobsJson;
+import dev.fleetsim.jobs.config.RateIncrease;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,6 +14,8 @@ import java.util.List;
  * A validated scenario, ready to run. Every time in it ({@code at}, {@code duration}, phase durations) is simulated
  * time; the runner divides by {@link #timeScale()} for real time.
  *
+ * @param rolloutRateIncrease when the local stack raises an exponential rollout's rate (and what the report holds the
+ *     rollout to)
  * @param timeout real-time cap on the whole run
  * @param duration simulated time to run for; null runs until every job is terminal
  */
@@ -21,6 +24,7 @@ public record Scenario(
         String name,
         long seed,
         double timeScale,
+        RateIncrease rolloutRateIncrease,
         Duration timeout,
         Duration duration,
         FleetSpec fleet,

@@ -12,6 +12,7 @@ import dev.fleetsim.device.behaviour.Distribution;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.jobs.config.JobConfig;
+import dev.fleetsim.jobs.config.RateIncrease;
 import java.io.IOException;
 import java.lang.reflect.Type;
 import java.nio.file.Files;
@@ -87,6 +88,7 @@ public final class ScenarioLoader {
         private final Path file;
         private final List<String> errors;
         private double timeScale = 1;
+        private RateIncrease rateIncrease = RateIncrease.NEXT_MINUTE;
         private int count;
         private final Map<String, Scenario.GroupSpec> groups = new LinkedHashMap<>();
         private final Map<String, Scenario.CohortSpec> cohorts = new LinkedHashMap<>();
@@ -137,6 +139,7 @@ public final class ScenarioLoader {
                     name,
                     seed,
                     timeScale,
+                    rateIncrease,
                     timeout,
                     duration,
                     fleet,
@@ -159,7 +162,7 @@ public final class ScenarioLoader {
                 target.get("iot-core").mapping("endpoint", "region", "profile");
             }
             Node local = target.get("local");
-            if (local.mapping("timeScale")) {
+            if (local.mapping("timeScale", "rolloutRateIncrease")) {
                 Node scale = local.get("timeScale");
                 double s = scale.number(1);
                 if (!(s > 0) || s > 3600) {
@@ -167,6 +170,7 @@ public final class ScenarioLoader {
                 } else {
                     timeScale = s;
                 }
+                rateIncrease = local.get("rolloutRateIncrease").oneOf(RateIncrease.NEXT_MINUTE, RateIncrease.class);
             }
         }
 

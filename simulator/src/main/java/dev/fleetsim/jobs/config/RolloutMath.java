@@ -25,6 +25,22 @@ public final class RolloutMath {
         return (int) Math.max(1, Math.min(maximum, Math.floor(rate + 1e-9)));
     }
 
+    /**
+     * Executions a minute may queue: {@code pending} are waiting, {@code notifiedBefore} things were notified and
+     * {@code succeededBefore} executions succeeded before the minute began.
+     */
+    public static long allowedInMinute(
+            JobConfig.Rollout config, long notifiedBefore, long succeededBefore, long pending, RateIncrease increase) {
+        if (increase == RateIncrease.NEXT_MINUTE) {
+            return Math.min(pending, ratePerMinute(config, notifiedBefore, succeededBefore));
+        }
+        long allowed = 0;
+        while (allowed < pending && allowed < ratePerMinute(config, notifiedBefore + allowed, succeededBefore)) {
+            allowed++;
+        }
+        return allowed;
+    }
+
     /** {@code k}: how many times the rate was multiplied. */
     public static int increaseSteps(JobConfig.RateIncreaseCriteria criteria, long notified, long succeeded) {
         long k = 0;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.config.JobConfig;
+import dev.fleetsim.jobs.config.RateIncrease;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -54,6 +55,8 @@ public final class Job {
     Instant rolloutStart;
     long window = -1;
     int notifiedInWindow;
+    /** The rate of the current minute under {@link RateIncrease#NEXT_MINUTE}: fixed when the minute begins. */
+    int windowRate;
     /** Per simulated minute of rollout: executions queued by the rollout. */
     final List<Integer> notifiedPerMinute = new ArrayList<>();
 

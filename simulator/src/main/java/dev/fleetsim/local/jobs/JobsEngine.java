@@ -4,14 +4,11 @@ import static dev.fleetsim.local.jobs.ApiException.invalidRequest;
 import static dev.fleetsim.local.jobs.ApiException.notFound;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.jobs.JobExecutionStatus;
-import dev.fleetsim.jobs.JobExecutionSummary;
-import dev.fleetsim.jobs.JobExecutionsChangedEvent;
 import dev.fleetsim.jobs.JobsJson;
-import dev.fleetsim.jobs.NextJobExecutionChangedEvent;
 import dev.fleetsim.jobs.config.AbortMath;
 import dev.fleetsim.jobs.config.JobConfig;
+import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.jobs.config.RetryMath;
 import dev.fleetsim.jobs.config.RolloutMath;
 import java.time.Clock;
@@ -29,7 +26,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * The job engine of the local IoT Jobs service: jobs and executions, rollout (§5.1–5.2), abort (§5.4), timers
@@ -54,7 +50,6 @@ public final class JobsEngine {
     final Clock clock;
     final Arns arns;
     final Registry registry;
-    private final JobsOutbound outbound;
     final Events events;
     /** Substitutes presigned-URL placeholders at each delivery; null until an artifact store exists. */
     DocumentPresigner presigner;
@@ -66,7 +61,7 @@ public final class JobsEngine {
     private final Map<String, ThingJobs> queues = new HashMap<>();
     final Map<String, JobTemplates.Template> templates = new LinkedHashMap<>();
     private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
-    private final List<Runnable> outbox = new ArrayList<>();
+    private final JobsNotifier notifier;
     private long sequence;
 
     private record TimerEntry(Instant deadline, Execution execution, long generation)
@@ -80,12 +75,16 @@ public final class JobsEngine {
     /** Pending set and head of a thing before a change: what notify / notify-next compare against. */
     record Snapshot(ThingJobs thing, Set<Execution> pending, Execution head) {}
 
-    JobsEngine(Clock clock, Arns arns, JobsOutbound outbound, boolean eventsEnabled) {
+    /** When a higher exponential rate takes effect. */
+    private final RateIncrease rateIncrease;
+
+    JobsEngine(Clock clock, Arns arns, JobsOutbound outbound, boolean eventsEnabled, RateIncrease rateIncrease) {
+        this.rateIncrease = rateIncrease;
         this.clock = clock;
         this.arns = arns;
-        this.outbound = outbound;
         this.registry = new Registry(arns);
         this.events = new Events(eventsEnabled);
+        this.notifier = new JobsNotifier(outbound, events, arns, clock);
     }
 
     public Instant now() {
@@ -316,7 +315,11 @@ public final class JobsEngine {
         completeIfDone(job, now);
     }
 
-    /** Queues as many pending targets as this minute's budget allows (§5.1–5.2, §13.2), inside windows only. */
+    /**
+     * Queues as many pending targets as this minute's budget allows (§5.1–5.2, §13.2), inside windows only. The budget
+     * is the rate that held when the minute began, or under {@link RateIncrease#IMMEDIATE} the rate after every
+     * notified thing.
+     */
     private void rollOut(Job job, Instant now) {
         if (!job.isRollingOut() || !inMaintenanceWindow(job, now)) {
             return;
@@ -325,9 +328,13 @@ public final class JobsEngine {
         if (minute != job.window) {
             job.window = minute;
             job.notifiedInWindow = 0;
+            job.windowRate =
+                    RolloutMath.ratePerMinute(job.rollout, job.notified, job.count(JobExecutionStatus.SUCCEEDED));
         }
         while (job.isRollingOut()) {
-            int rate = RolloutMath.ratePerMinute(job.rollout, job.notified, job.count(JobExecutionStatus.SUCCEEDED));
+            int rate = rateIncrease == RateIncrease.NEXT_MINUTE
+                    ? job.windowRate
+                    : RolloutMath.ratePerMinute(job.rollout, job.notified, job.count(JobExecutionStatus.SUCCEEDED));
             if (job.notifiedInWindow >= rate) {
                 break;
             }
@@ -894,43 +901,7 @@ public final class JobsEngine {
         }
     }
 
-    // ================================================================== notifications and events
-
-    Snapshot snapshot(ThingJobs thing) {
-        return new Snapshot(thing, new HashSet<>(thing.pending()), thing.head());
-    }
-
-    /**
-     * {@code notify} when the set of pending executions changed (never on QUEUED → IN_PROGRESS of the same
-     * execution); {@code notify-next} when the identity of the head changed, only a timestamp when none is left.
-     */
-    void notifyChanges(Snapshot before) {
-        ThingJobs thing = before.thing();
-        boolean setChanged = !before.pending().equals(new HashSet<>(thing.pending()));
-        Execution head = thing.head();
-        boolean headChanged = head != before.head();
-        if (!setChanged && !headChanged) {
-            return;
-        }
-        Instant now = now();
-        long timestamp = now.getEpochSecond();
-        String prefix = "$aws/things/" + thing.thingName + "/jobs";
-        if (setChanged) {
-            Map<JobExecutionStatus, List<JobExecutionSummary>> lists = new LinkedHashMap<>();
-            List<Execution> pending = thing.pending();
-            for (int i = 0; i < Math.min(listLimit(pending, now), pending.size()); i++) {
-                Execution e = pending.get(i);
-                lists.computeIfAbsent(e.status, s -> new ArrayList<>()).add(e.summary());
-            }
-            byte[] payload = JobsJson.write(new JobExecutionsChangedEvent(lists, timestamp));
-            outbox.add(() -> outbound.publish(prefix + "/notify", payload));
-        }
-        if (headChanged) {
-            byte[] payload = JobsJson.write(new NextJobExecutionChangedEvent(
-                    head == null ? null : head.toDevice(deliveredDocument(head.job), now), timestamp));
-            outbox.add(() -> outbound.publish(prefix + "/notify-next", payload));
-        }
-    }
+    // ================================================================== delivery
 
     /** The job document as a device receives it: presigned placeholders substituted afresh at each delivery. */
     JsonNode deliveredDocument(Job job) {
@@ -943,63 +914,20 @@ public final class JobsEngine {
         return JobsJson.readTree(presigner.substitute(job.documentText, expires));
     }
 
-    private void jobEvent(Job job, String topicSuffix, String status) {
-        if (!events.job) {
-            return;
-        }
-        ObjectNode event = JobsJson.mapper().createObjectNode();
-        Instant now = now();
-        event.put("eventType", "JOB");
-        event.put("eventId", UUID.randomUUID().toString());
-        event.put("timestamp", now.getEpochSecond());
-        event.put("operation", topicSuffix.equals("completed") ? "COMPLETED" : topicSuffix.toUpperCase(Locale.ROOT));
-        event.put("jobId", job.jobId);
-        event.put("status", status);
-        event.put("targetSelection", job.targetSelection);
-        event.set("targets", JobsJson.mapper().valueToTree(job.targets));
-        if (job.description != null) {
-            event.put("description", job.description);
-        }
-        event.put("createdAt", job.createdAt.toEpochMilli());
-        event.put("lastUpdatedAt", job.lastUpdatedAt.toEpochMilli());
-        if (job.completedAt != null && topicSuffix.equals("completed")) {
-            event.put("completedAt", job.completedAt.toEpochMilli());
-            // The completed event carries the terminal counters only (§2.10).
-            job.writeCounters(
-                    event.putObject("jobProcessDetails"),
-                    JobExecutionStatus.CANCELED,
-                    JobExecutionStatus.REJECTED,
-                    JobExecutionStatus.FAILED,
-                    JobExecutionStatus.REMOVED,
-                    JobExecutionStatus.SUCCEEDED,
-                    JobExecutionStatus.TIMED_OUT);
-        }
-        if (job.comment != null && !topicSuffix.equals("completed")) {
-            event.put("comment", job.comment);
-        }
-        byte[] payload = JobsJson.write(event);
-        String topic = "$aws/events/job/" + job.jobId + "/" + topicSuffix;
-        outbox.add(() -> outbound.publish(topic, payload));
+    Snapshot snapshot(ThingJobs thing) {
+        return notifier.snapshot(thing);
     }
 
-    private void executionEvent(Execution e, String topicSuffix, String status) {
-        if (!events.jobExecution) {
-            return;
-        }
-        ObjectNode event = JobsJson.mapper().createObjectNode();
-        event.put("eventType", "JOB_EXECUTION");
-        event.put("eventId", UUID.randomUUID().toString());
-        event.put("timestamp", now().getEpochSecond());
-        event.put("operation", status);
-        event.put("jobId", e.jobId());
-        event.put("thingArn", arns.thing(e.thingName));
-        event.put("status", status);
-        if (!e.statusDetails.isEmpty()) {
-            event.set("statusDetails", JobsJson.mapper().valueToTree(e.statusDetails));
-        }
-        byte[] payload = JobsJson.write(event);
-        String topic = "$aws/events/jobExecution/" + e.jobId() + "/" + topicSuffix;
-        outbox.add(() -> outbound.publish(topic, payload));
+    void notifyChanges(Snapshot before) {
+        notifier.changes(before, head -> head.toDevice(deliveredDocument(head.job), now()));
+    }
+
+    private void jobEvent(Job job, String event, String status) {
+        notifier.jobEvent(job, event, status);
+    }
+
+    private void executionEvent(Execution e, String event, String status) {
+        notifier.executionEvent(e, event, status);
     }
 
     /**
@@ -1007,13 +935,6 @@ public final class JobsEngine {
      * answers the request first, then flushes, so a device sees its answer before the notifications it caused.
      */
     public void flush() {
-        if (outbox.isEmpty()) {
-            return;
-        }
-        List<Runnable> batch = new ArrayList<>(outbox);
-        outbox.clear();
-        for (Runnable r : batch) {
-            r.run();
-        }
+        notifier.flush();
     }
 }

@@ -2,6 +2,7 @@ package dev.fleetsim.local.jobs;
 
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.jobs.StatusDetailChars;
+import dev.fleetsim.jobs.config.RateIncrease;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -37,7 +38,8 @@ public final class JobsService implements AutoCloseable {
             CertificateIssuer issuer,
             LocalEndpoints endpoints,
             double deviceApiRatePerSecond,
-            StatusDetailChars statusDetailChars) {
+            StatusDetailChars statusDetailChars,
+            RateIncrease rateIncrease) {
         public static Config of(Clock clock) {
             return new Config(
                     clock,
@@ -46,7 +48,8 @@ public final class JobsService implements AutoCloseable {
                     null,
                     new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"),
                     0,
-                    StatusDetailChars.TEXT);
+                    StatusDetailChars.TEXT,
+                    RateIncrease.NEXT_MINUTE);
         }
     }
 
@@ -62,7 +65,8 @@ public final class JobsService implements AutoCloseable {
     }
 
     public JobsService(Config config, JobsOutbound outbound) {
-        this.engine = new JobsEngine(config.clock(), config.arns(), outbound, config.eventsEnabled());
+        this.engine =
+                new JobsEngine(config.clock(), config.arns(), outbound, config.eventsEnabled(), config.rateIncrease());
         this.meters = new JobsMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         this.deviceApi =
                 new DeviceApi(engine, outbound, meters, config.deviceApiRatePerSecond(), config.statusDetailChars());

@@ -3,6 +3,7 @@ package dev.fleetsim.local.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.StatusDetailChars;
+import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.local.controlplane.ApiRequest;
 import dev.fleetsim.local.controlplane.ApiResponse;
 import dev.fleetsim.local.controlplane.ControlPlane;
@@ -21,6 +22,10 @@ final class EngineHarness implements AutoCloseable {
     final ControlPlane api;
 
     EngineHarness(Instant start) {
+        this(start, RateIncrease.NEXT_MINUTE);
+    }
+
+    EngineHarness(Instant start, RateIncrease rateIncrease) {
         clock = new ManualClock(start);
         service = new JobsService(
                 new JobsService.Config(
@@ -30,7 +35,8 @@ final class EngineHarness implements AutoCloseable {
                         null,
                         new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"),
                         0,
-                        StatusDetailChars.TEXT),
+                        StatusDetailChars.TEXT,
+                        rateIncrease),
                 outbound);
         api = new ControlPlane(service, null, new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"));
     }

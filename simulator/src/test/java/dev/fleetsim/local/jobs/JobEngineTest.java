@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.config.AbortMath;
 import dev.fleetsim.jobs.config.JobConfig;
+import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.jobs.config.RetryMath;
 import dev.fleetsim.jobs.config.RolloutMath;
 import dev.fleetsim.local.controlplane.ApiResponse;
@@ -86,9 +87,10 @@ class JobEngineTest {
     }
 
     @Test
-    void exponentialRateMultipliesAfterEachNotifiedThreshold() {
+    void exponentialRateRisesOnlyAtTheMinuteAfterEachNotifiedThreshold() {
         String[] t = things(10);
-        // §13.6 item 10: b=1, f=2, N=2, capped by M=4.
+        // §13.6 item 10: b=1, f=2, N=2, capped by M=4. By hand, the rate of each minute from what was notified
+        // before it: 0 → 1, 1 → 1, 2 → 2, 4 → 4, 8 → min(4, 16) = 4 with 2 left.
         h.ok(
                 "PUT",
                 "/jobs/e",
@@ -98,7 +100,31 @@ class JobEngineTest {
         for (int minute = 1; minute <= 4; minute++) {
             h.advance(Duration.ofMinutes(1));
         }
-        assertThat(h.notifiedPerMinute("e")).containsExactly(1, 2, 4, 3);
+        assertThat(h.notifiedPerMinute("e")).containsExactly(1, 1, 2, 4, 2);
+    }
+
+    @Test
+    void withImmediateIncreasesTheRateRisesWithinTheMinuteAThresholdIsCrossed() {
+        try (EngineHarness immediate = new EngineHarness(T0, RateIncrease.IMMEDIATE)) {
+            String[] names = new String[10];
+            for (int i = 0; i < names.length; i++) {
+                names[i] = "t" + i;
+            }
+            immediate.things(names);
+            // b=1, f=2, N=2, M=4, the rate taken again after each notified thing. By hand: minute 0 notifies 1
+            // (rate 1); minute 1 notifies the 2nd at rate 1, then rate 2 allows a 3rd; minute 2 starts at 3 notified
+            // (rate 2), the 4th lifts it to 4: 4 this minute; minute 3 notifies the last 3.
+            immediate.ok(
+                    "PUT",
+                    "/jobs/e",
+                    "{\"targets\":" + targets(names) + ",\"document\":\"{}\",\"jobExecutionsRolloutConfig\":"
+                            + "{\"maximumPerMinute\":4,\"exponentialRate\":{\"baseRatePerMinute\":1,"
+                            + "\"incrementFactor\":2.0,\"rateIncreaseCriteria\":{\"numberOfNotifiedThings\":2}}}}");
+            for (int minute = 1; minute <= 4; minute++) {
+                immediate.advance(Duration.ofMinutes(1));
+            }
+            assertThat(immediate.notifiedPerMinute("e")).containsExactly(1, 2, 4, 3);
+        }
     }
 
     @Test
@@ -119,7 +145,7 @@ class JobEngineTest {
     }
 
     @Test
-    void exponentialRateCanRiseOnSucceededThings() {
+    void exponentialRateCanRiseOnSucceededThingsFromTheNextMinute() {
         String[] t = things(8);
         h.ok(
                 "PUT",
@@ -132,10 +158,10 @@ class JobEngineTest {
         h.device("t1", "s/update", "{\"status\":\"SUCCEEDED\"}");
         h.advance(Duration.ofSeconds(1));
 
-        assertThat(queued("s"))
-                .as("rate 4 within the same minute after 2 successes")
-                .isEqualTo(2);
-        assertThat(h.notifiedPerMinute("s")).containsExactly(4);
+        assertThat(queued("s")).as("the first minute keeps its rate of 2").isZero();
+        h.advance(Duration.ofMinutes(1));
+        assertThat(queued("s")).as("2 succeeded before minute 1: rate 2·2").isEqualTo(4);
+        assertThat(h.notifiedPerMinute("s")).containsExactly(2, 4);
     }
 
     // ------------------------------------------------------------------ abort (§5.4, §13.6 item 9)
