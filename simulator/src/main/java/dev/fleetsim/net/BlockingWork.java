@@ -1,0 +1,66 @@
+package dev.fleetsim.net;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small bounded pool for the blocking work event loops must not do: sandbox file I/O of downloads, key generation
+ * during certificate rotation. Work is submitted from a loop and its result comes back on the executor the caller
+ * names (the device's own loop), so device state stays confined to that loop. When the queue is full the caller
+ * runs the work itself: a slow disk then slows the loop rather than growing a queue without bound.
+ */
+public final class BlockingWork {
+    private static final int THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private static final int QUEUE = 4_096;
+    private static final BlockingWork SHARED = new BlockingWork();
+
+    private final ThreadPoolExecutor pool;
+
+    private BlockingWork() {
+        AtomicInteger n = new AtomicInteger();
+        pool = new ThreadPoolExecutor(
+                THREADS,
+                THREADS,
+                30,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(QUEUE),
+                r -> {
+                    Thread t = new Thread(r, "fleetsim-blocking-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                },
+                new ThreadPoolExecutor.CallerRunsPolicy());
+        pool.allowCoreThreadTimeOut(true);
+    }
+
+    /** The process-wide pool. */
+    public static BlockingWork shared() {
+        return SHARED;
+    }
+
+    /** Runs {@code work} off the loop; its outcome completes the future on {@code backTo}. */
+    public <T> CompletableFuture<T> submit(Callable<T> work, Executor backTo) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        pool.execute(() -> {
+            T result;
+            try {
+                result = work.call();
+            } catch (Throwable t) {
+                backTo.execute(() -> done.completeExceptionally(t));
+                return;
+            }
+            backTo.execute(() -> done.complete(result));
+        });
+        return done;
+    }
+
+    /** Runs {@code work} off the loop when nothing waits for it (deletes, closes). */
+    public void execute(Runnable work) {
+        pool.execute(work);
+    }
+}
