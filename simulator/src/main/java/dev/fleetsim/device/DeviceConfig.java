@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param retryMax longest delay between resends
  * @param downloads how download steps fetch artifacts over HTTP(S); null makes them timed no-ops (the behaviour's
  *     download duration), for runs that test the Jobs flow without moving bytes
+ * @param answerTimeout how long a request waits for its accepted or rejected answer before it is sent again with a
+ *     fresh client token (the AWS IoT Device Client waits 10 s); also how long a subscription may take
  */
 public record DeviceConfig(
         String host,
@@ -38,7 +40,8 @@ public record DeviceConfig(
         long seed,
         Duration retryBase,
         Duration retryMax,
-        DeviceDownloads downloads) {
+        DeviceDownloads downloads,
+        Duration answerTimeout) {
 
     public DeviceConfig {
         Objects.requireNonNull(host, "host");
@@ -46,6 +49,7 @@ public record DeviceConfig(
         Objects.requireNonNull(behaviour, "behaviour");
         Objects.requireNonNull(retryBase, "retryBase");
         Objects.requireNonNull(retryMax, "retryMax");
+        Objects.requireNonNull(answerTimeout, "answerTimeout");
         if (stepTimeoutMinutes != null && (stepTimeoutMinutes < 1 || stepTimeoutMinutes > 10_080)) {
             throw new IllegalArgumentException("stepTimeoutMinutes must be 1-10080");
         }
@@ -66,8 +70,12 @@ public record DeviceConfig(
                 0,
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(64),
-                null);
+                null,
+                DEFAULT_ANSWER_TIMEOUT);
     }
+
+    /** The AWS IoT Device Client's wait for an answer. */
+    public static final Duration DEFAULT_ANSWER_TIMEOUT = Duration.ofSeconds(10);
 
     /** A builder that starts from this configuration (the record is wide: one place copies it). */
     public Builder toBuilder() {
@@ -113,6 +121,7 @@ public record DeviceConfig(
         private Duration retryBase;
         private Duration retryMax;
         private DeviceDownloads downloads;
+        private Duration answerTimeout;
 
         private Builder(DeviceConfig c) {
             this.host = c.host();
@@ -128,6 +137,7 @@ public record DeviceConfig(
             this.retryBase = c.retryBase();
             this.retryMax = c.retryMax();
             this.downloads = c.downloads();
+            this.answerTimeout = c.answerTimeout();
         }
 
         public Builder host(String value) {
@@ -195,6 +205,11 @@ public record DeviceConfig(
             return this;
         }
 
+        public Builder answerTimeout(Duration value) {
+            this.answerTimeout = value;
+            return this;
+        }
+
         public DeviceConfig build() {
             return new DeviceConfig(
                     host,
@@ -209,7 +224,8 @@ public record DeviceConfig(
                     seed,
                     retryBase,
                     retryMax,
-                    downloads);
+                    downloads,
+                    answerTimeout);
         }
     }
 }

@@ -40,6 +40,9 @@ public interface DeviceListener {
     /** The service accepted a request. */
     default void requestAccepted(String thingName, JobsTopic.Operation operation, long nanoTime) {}
 
+    /** No answer came within the answer timeout; the request is sent again with a fresh client token. */
+    default void requestTimedOut(String thingName, JobsTopic.Operation operation, long nanoTime) {}
+
     /** The service rejected a request. */
     default void requestRejected(
             String thingName, JobsTopic.Operation operation, RejectedErrorCode code, long nanoTime) {}

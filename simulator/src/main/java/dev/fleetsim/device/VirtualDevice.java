@@ -1,15 +1,8 @@
 package dev.fleetsim.device;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Outcome;
 import dev.fleetsim.device.download.DeviceDownloads;
@@ -31,53 +24,59 @@ import dev.fleetsim.jobs.StartNextJobExecutionResponse;
 import dev.fleetsim.jobs.StartNextPendingJobExecutionRequest;
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.UpdateJobExecutionRequest;
-import dev.fleetsim.pki.Pem;
+import dev.fleetsim.net.Backoff;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One virtual device running the device side of AWS IoT Jobs over MQTT 5 with the HiveMQ MQTT client.
- *
- * <pre>
- *                 start                CONNACK + SUBACK                   answer
- *   NEW ─────────► CONNECTING ─────────────────────────► ASKING ($next/get | start-next) ──► IDLE
- *                     ▲   │ failure: backoff + jitter, retry          ▲                       │ execution
- *                     │   ▼                                           │ any terminal answer   ▼ (de-duplicated)
- *                  OFFLINE (reboot, crash, disconnect)                │               STARTING (update IN_PROGRESS)
- *                     ▲                                               │                       │ accepted
- *                     │ reboot during install / crash mid-download    │                       ▼
- *                     └─────────────────────────────────────── WORKING (steps: download, install, …)
- *                                                                     │                       │ outcome
- *                                                                     └──── REPORTING (SUCCEEDED | FAILED |
- *                                                                                      REJECTED; HANG: silence)
- * </pre>
+ * One virtual device running the device side of AWS IoT Jobs over MQTT 5: its life as a state machine, the job flow
+ * (take, start, run the steps, report), reboots and crashes. The MQTT session is a {@link DeviceSession}, requests in
+ * flight a {@link RequestTracker}, certificate rotation a {@link CertificateRotation}.
  *
  * <p>Rejections (spec §2.8, as the AWS IoT Device Client handles them): {@code VersionMismatch} → describe the
  * execution and resend with its version; {@code InvalidStateTransition}, {@code TerminalStateReached},
  * {@code ResourceNotFound} → drop local work and ask for the next job; {@code RequestThrottled},
- * {@code InternalError} → resend with exponential backoff. Cancellation: while working, a {@code notify-next} that no
- * longer shows the execution stops local work. After a reboot the device asks for its next execution and resumes an
- * IN_PROGRESS one from its {@code statusDetails}.
+ * {@code InternalError} and requests left unanswered → send again with backoff. Cancellation: while working, a
+ * {@code notify-next} that no longer shows the execution stops local work. After a reboot the device asks for its
+ * next execution and resumes an IN_PROGRESS one from its {@code statusDetails}.
  *
- * <p>Threading: all state is touched on {@link #loop} only; MQTT callbacks and timers run there. Nothing blocks.
+ * <p>Threading: all state is touched on {@link #loop} only; MQTT callbacks and timers run there, and so do the
+ * completions of the blocking work (files, keys) that runs elsewhere. Nothing blocks.
  */
 public final class VirtualDevice {
 
-    /** Where the device is in its life; see the class diagram. */
+    /**
+     * Where the device is in its life. Every change goes through {@link #transition}, which holds it to these moves.
+     *
+     * <pre>
+     *                 start                CONNACK + SUBACK                   answer
+     *   NEW ─────────► CONNECTING ─────────────────────────► ASKING ($next/get | start-next) ──► IDLE
+     *                     ▲   │ failure: backoff + jitter, retry          ▲                       │ execution
+     *                     │   ▼                                           │ any terminal answer   ▼ (de-duplicated)
+     *                  OFFLINE (reboot, crash, disconnect)                │               STARTING (update IN_PROGRESS)
+     *                     ▲                                               │                       │ accepted
+     *                     │ reboot during install / crash mid-download    │                       ▼
+     *                     └─────────────────────────────────────── WORKING (steps: download, install, …)
+     *                                                                     │                       │ outcome
+     *                                                                     └──── REPORTING (SUCCEEDED | FAILED |
+     *                                                                                      REJECTED; HANG: silence)
+     *   any ──► STOPPED (for good)
+     * </pre>
+     */
     public enum State {
         NEW,
         CONNECTING,
@@ -87,27 +86,42 @@ public final class VirtualDevice {
         WORKING,
         REPORTING,
         OFFLINE,
-        STOPPED
+        STOPPED;
+
+        /** Whether the diagram has a move from this state to {@code next}. */
+        boolean canMoveTo(State next) {
+            if (next == STOPPED) {
+                return true;
+            }
+            return switch (this) {
+                case NEW -> next == CONNECTING;
+                case CONNECTING -> next == CONNECTING || next == ASKING || next == OFFLINE;
+                case ASKING -> next == ASKING || next == IDLE || next == OFFLINE;
+                case IDLE, STARTING, WORKING, REPORTING ->
+                    Set.of(ASKING, IDLE, STARTING, WORKING, REPORTING, OFFLINE).contains(next);
+                case OFFLINE -> next == CONNECTING || next == OFFLINE;
+                case STOPPED -> false;
+            };
+        }
+
+        /** States a device is connected in and may send requests from. */
+        static final Set<State> ONLINE = EnumSet.of(ASKING, IDLE, STARTING, WORKING, REPORTING);
     }
 
     private final String thingName;
     private final EventLoop loop;
-    private final EventLoopGroup nettyGroup;
     private final DeviceConfig config;
     private final DeviceListener listener;
     private final DeviceState disk = new DeviceState();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
-
-    private Mqtt5AsyncClient client;
-    /** Bumped for every new client; events of older clients are ignored. */
-    private int clientGeneration;
+    private final DeviceSession session;
+    private final RequestTracker requests;
+    private final CertificateRotation rotation;
+    private final Backoff connectBackoff = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(2));
 
     private State state = State.NEW;
     private boolean everReady;
     private int connectAttempts;
-    private long tokens;
-    /** Requests in flight by client token, for resend on throttling. */
-    private final Map<String, Pending> pending = new HashMap<>();
     /** The execution in hand, or null. */
     private Work work;
     /** The latest head announced while busy; taken up when the device is idle again. */
@@ -118,21 +132,19 @@ public final class VirtualDevice {
     private String finishedJobId;
 
     private long finishedExecution;
-    /** The device's own certificate after a rotation; replaces the fleet's per-thing TLS settings. */
-    private MqttClientSslConfig rotatedTls;
-    /** The private key of a rotation in progress, until the new certificate arrives. */
-    private String rotationKey;
     /** A factory reset asks for a clean session on the next connect even on a persistent-session device. */
     private boolean forceCleanStart;
-
-    /** An in-flight request. */
-    private record Pending(JobsTopic topic, Object request, int attempt) {}
+    /** Until the subscription is acknowledged after a connect; a broker that never answers gets a reconnect. */
+    private ScheduledFuture<?> subscribeTimeout;
 
     /** The execution being worked on. */
     private static final class Work {
         final String jobId;
         final long executionNumber;
         int version;
+        /** The execution's status as the device last learned or reported it. */
+        JobExecutionStatus status;
+
         final JobPlan plan;
         final Behaviour.Plan draw;
         int stepIndex;
@@ -147,10 +159,17 @@ public final class VirtualDevice {
         /** Bytes of the last finished real download, or -1. */
         long downloadedBytes = -1;
 
-        Work(String jobId, long executionNumber, int version, JobPlan plan, Behaviour.Plan draw) {
+        Work(
+                String jobId,
+                long executionNumber,
+                int version,
+                JobExecutionStatus status,
+                JobPlan plan,
+                Behaviour.Plan draw) {
             this.jobId = jobId;
             this.executionNumber = executionNumber;
             this.version = version;
+            this.status = status;
             this.plan = plan;
             this.draw = draw;
         }
@@ -167,46 +186,18 @@ public final class VirtualDevice {
             String thingName, EventLoop loop, EventLoopGroup nettyGroup, DeviceConfig config, DeviceListener listener) {
         this.thingName = thingName;
         this.loop = loop;
-        this.nettyGroup = nettyGroup;
         this.config = config;
         this.listener = listener;
-        this.client = newClient();
-    }
-
-    /**
-     * A fresh client for every connection: when a clean session ends, the HiveMQ client completes its global publish
-     * flow, so a reused client would receive nothing after reconnecting. A reboot is a new process anyway.
-     */
-    private Mqtt5AsyncClient newClient() {
-        int generation = ++clientGeneration;
-        Mqtt5ClientBuilder builder = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier(thingName)
-                .serverHost(config.host())
-                .serverPort(config.port())
-                .executorConfig(MqttClientExecutorConfig.builder()
-                        .nettyExecutor(nettyGroup)
-                        .build());
-        if (rotatedTls != null) {
-            builder = builder.sslConfig(rotatedTls);
-        } else if (config.tls() != null) {
-            builder = builder.sslConfig(config.tls().forThing(thingName));
-        }
-        if (config.localAddress() != null) {
-            builder = builder.transportConfig()
-                    .serverHost(config.host())
-                    .serverPort(config.port())
-                    .localAddress(new InetSocketAddress(config.localAddress(), 0))
-                    .applyTransportConfig();
-        }
-        builder = builder.addDisconnectedListener(context -> loop.execute(() -> {
-            if (generation == clientGeneration) {
-                onConnectionLost();
-            }
-        }));
-        Mqtt5AsyncClient c = builder.buildAsync();
-        c.publishes(MqttGlobalPublishFilter.SUBSCRIBED, this::onPublish, loop);
-        return c;
+        this.session = new DeviceSession(thingName, loop, nettyGroup, config, this::onPublish, this::onConnectionLost);
+        this.requests = new RequestTracker(
+                thingName,
+                loop,
+                session,
+                listener,
+                new Backoff(config.retryBase(), config.retryMax()),
+                config.answerTimeout(),
+                () -> State.ONLINE.contains(state));
+        this.rotation = new CertificateRotation(thingName, loop, session, new RotationOutcome());
     }
 
     public String thingName() {
@@ -250,16 +241,24 @@ public final class VirtualDevice {
     public CompletableFuture<Void> stop() {
         CompletableFuture<Void> done = new CompletableFuture<>();
         loop.execute(() -> {
-            boolean connected = client.getState().isConnectedOrReconnect();
-            state = State.STOPPED;
+            boolean connected = session.isConnected();
+            transition(State.STOPPED);
             cancelTimer();
+            requests.clear();
             if (!connected) {
                 done.complete(null);
                 return;
             }
-            client.disconnect().whenComplete((v, e) -> done.complete(null));
+            session.disconnect().whenComplete((v, e) -> done.complete(null));
         });
         return done;
+    }
+
+    /** The one place the state changes; illegal moves fail under assertions (tests) and are logged nowhere else. */
+    private void transition(State next) {
+        assert loop.inEventLoop();
+        assert state.canMoveTo(next) : thingName + ": no move from " + state + " to " + next;
+        state = next;
     }
 
     // ================================================================== connection
@@ -269,43 +268,30 @@ public final class VirtualDevice {
         if (state == State.STOPPED) {
             return;
         }
-        if (state != State.NEW) {
-            client = newClient();
-        }
-        state = State.CONNECTING;
+        boolean fresh = state != State.NEW;
+        transition(State.CONNECTING);
         connectAttempts++;
         listener.connectStart(thingName, System.nanoTime());
-        Mqtt5AsyncClient connecting = client;
-        connecting
-                .connectWith()
-                .cleanStart(config.cleanSession() || forceCleanStart)
-                .sessionExpiryInterval(config.cleanSession() ? 0 : 3600)
-                .keepAlive((int) config.keepAlive().toSeconds())
-                .send()
-                .whenCompleteAsync(
-                        (connAck, error) -> {
-                            if (state == State.STOPPED || connecting != client) {
-                                return;
-                            }
-                            if (error != null) {
-                                listener.connectFailed(thingName, System.nanoTime(), error);
-                                retryConnect();
-                                return;
-                            }
-                            connectAttempts = 0;
-                            forceCleanStart = false;
-                            listener.connectEnd(thingName, System.nanoTime());
-                            subscribe(connAck.isSessionPresent());
-                        },
-                        loop);
+        session.connect(fresh, config.cleanSession() || forceCleanStart).whenComplete((connAck, error) -> {
+            if (state == State.STOPPED || error instanceof CancellationException) {
+                return;
+            }
+            if (error != null) {
+                listener.connectFailed(thingName, System.nanoTime(), error);
+                retryConnect();
+                return;
+            }
+            connectAttempts = 0;
+            forceCleanStart = false;
+            listener.connectEnd(thingName, System.nanoTime());
+            subscribe(connAck.isSessionPresent());
+        });
     }
 
-    /** Exponential backoff with full jitter: 1 s, 2 s, 4 s … up to 2 min. */
+    /** Exponential backoff with jitter: 1 s, 2 s, 4 s … up to 2 min. */
     private void retryConnect() {
-        state = State.OFFLINE;
-        long cap = Math.min(120_000, 1_000L << Math.min(connectAttempts - 1, 7));
-        long delay = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
-        loop.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        transition(State.OFFLINE);
+        loop.schedule(this::connect, connectBackoff.delayMillis(connectAttempts), TimeUnit.MILLISECONDS);
     }
 
     private void onConnectionLost() {
@@ -315,7 +301,7 @@ public final class VirtualDevice {
         // An unplanned drop: keep the work in hand (memory survives), reconnect with backoff, then ask again.
         listener.disconnected(thingName, System.nanoTime());
         cancelTimer();
-        pending.clear();
+        requests.clear();
         connectAttempts = Math.max(connectAttempts, 1);
         retryConnect();
     }
@@ -326,49 +312,44 @@ public final class VirtualDevice {
             return;
         }
         listener.subscribeStart(thingName, System.nanoTime());
-        String p = JobsTopic.prefix(thingName);
-        Mqtt5Subscribe subscribe = Mqtt5Subscribe.builder()
-                .addSubscription()
-                .topicFilter(p + "/notify-next")
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .applySubscription()
-                .addSubscription()
-                .topicFilter(p + "/+/get/+")
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .applySubscription()
-                .addSubscription()
-                .topicFilter(p + "/+/update/+")
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .applySubscription()
-                .addSubscription()
-                .topicFilter(p + "/start-next/+")
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .applySubscription()
-                .build();
-        client.subscribe(subscribe)
-                .whenCompleteAsync(
-                        (subAck, error) -> {
-                            if (state == State.STOPPED) {
-                                return;
-                            }
-                            if (error != null) {
-                                listener.connectFailed(thingName, System.nanoTime(), error);
-                                client.disconnect();
-                                return;
-                            }
-                            listener.subscribeEnd(thingName, System.nanoTime());
-                            ask();
-                        },
-                        loop);
+        subscribeTimeout = loop.schedule(
+                () -> {
+                    // No SUBACK in time: treat the connection as broken and connect again.
+                    if (state == State.CONNECTING) {
+                        listener.connectFailed(
+                                thingName, System.nanoTime(), new IllegalStateException("no SUBACK in time"));
+                        session.disconnect();
+                        retryConnect();
+                    }
+                },
+                config.answerTimeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+        session.subscribeJobs().whenComplete((subAck, error) -> {
+            subscribeTimeout.cancel(false);
+            if (state != State.CONNECTING) {
+                return;
+            }
+            if (error != null) {
+                // A drop between CONNACK and SUBACK, or a refused subscription: connect again.
+                listener.connectFailed(thingName, System.nanoTime(), error);
+                session.disconnect();
+                retryConnect();
+                return;
+            }
+            listener.subscribeEnd(thingName, System.nanoTime());
+            ask();
+        });
     }
 
     /** Asks for the next pending execution ($next/get by default, start-next as an option). */
     private void ask() {
-        state = State.ASKING;
+        transition(State.ASKING);
         if (config.useStartNext()) {
-            send(JobsTopic.startNext(thingName), new StartNextPendingJobExecutionRequest(null, stepTimeout(), null));
+            requests.send(
+                    JobsTopic.startNext(thingName), new StartNextPendingJobExecutionRequest(null, stepTimeout(), null));
         } else {
-            send(JobsTopic.describe(thingName, JobsTopic.NEXT), new DescribeJobExecutionRequest(null, true, null));
+            requests.send(
+                    JobsTopic.describe(thingName, JobsTopic.NEXT), new DescribeJobExecutionRequest(null, true, null));
         }
     }
 
@@ -381,8 +362,16 @@ public final class VirtualDevice {
         }
         String topicText = publish.getTopic().toString();
         byte[] payload = publish.getPayloadAsBytes();
-        if (topicText.startsWith(CREATE_FROM_CSR) || topicText.startsWith(PROVISION)) {
-            onProvisioning(topicText, payload);
+        if (CertificateRotation.handles(topicText)) {
+            if (work != null && config.tls() != null) {
+                rotation.onMessage(
+                        topicText,
+                        payload,
+                        config.tls()
+                                .forThing(thingName)
+                                .getTrustManagerFactory()
+                                .orElse(null));
+            }
             return;
         }
         JobsTopic topic = JobsTopic.parse(topicText).orElse(null);
@@ -407,8 +396,8 @@ public final class VirtualDevice {
 
     private void onAccepted(JobsTopic topic, byte[] payload) {
         JsonNode json = JobsJson.readTree(new String(payload, StandardCharsets.UTF_8));
-        String token = json.path("clientToken").asText(null);
-        Pending request = token == null ? null : pending.remove(token);
+        RequestTracker.Pending request =
+                requests.answered(json.path("clientToken").asText(null));
         listener.requestAccepted(thingName, topic.operation(), System.nanoTime());
         switch (topic.operation()) {
             case DESCRIBE -> {
@@ -442,7 +431,7 @@ public final class VirtualDevice {
             listener.ready(thingName, System.nanoTime());
             ready.complete(null);
         }
-        state = State.IDLE;
+        transition(State.IDLE);
         if (execution != null) {
             take(execution);
         } else if (parkedSet) {
@@ -491,7 +480,13 @@ public final class VirtualDevice {
         JobPlan plan = JobDocuments.plan(execution.jobDocument());
         Behaviour.Plan draw =
                 config.behaviour().plan(config.seed(), thingName, execution.jobId(), execution.executionNumber());
-        work = new Work(execution.jobId(), execution.executionNumber(), execution.versionNumber(), plan, draw);
+        work = new Work(
+                execution.jobId(),
+                execution.executionNumber(),
+                execution.versionNumber(),
+                execution.status(),
+                plan,
+                draw);
         if (plan.rejected()) {
             report(JobExecutionStatus.REJECTED, Map.of("reason", truncate(plan.rejection())));
             return;
@@ -500,7 +495,7 @@ public final class VirtualDevice {
             resume(execution);
             return;
         }
-        state = State.STARTING;
+        transition(State.STARTING);
         work.details.put("step", plan.steps().get(0).name());
         sendUpdate(JobExecutionStatus.IN_PROGRESS, work.details);
     }
@@ -523,7 +518,7 @@ public final class VirtualDevice {
             work.details.put("rotated", "done"); // reconnected with the new certificate: the step is done
             work.stepIndex++;
         }
-        state = State.WORKING;
+        transition(State.WORKING);
         runStep();
     }
 
@@ -533,12 +528,15 @@ public final class VirtualDevice {
             return;
         }
         work.version++;
+        if (update != null) {
+            work.status = update.status();
+        }
         if (update != null && state == State.REPORTING && update.status() != work.reporting) {
             return; // a progress update sent before the terminal one: the terminal answer is still to come
         }
         if (state == State.STARTING) {
             listener.statusReported(thingName, jobId, JobExecutionStatus.IN_PROGRESS, System.nanoTime());
-            state = State.WORKING;
+            transition(State.WORKING);
             runStep();
         } else if (state == State.REPORTING && work.reporting != null) {
             listener.statusReported(thingName, jobId, work.reporting, System.nanoTime());
@@ -561,11 +559,11 @@ public final class VirtualDevice {
     }
 
     private void onRejected(JobsTopic topic, RejectedError error) {
-        Pending request = error.clientToken() == null ? null : pending.remove(error.clientToken());
+        RequestTracker.Pending request = requests.answered(error.clientToken());
         listener.requestRejected(thingName, topic.operation(), error.code(), System.nanoTime());
         RejectedErrorCode code = error.code() == null ? RejectedErrorCode.InternalError : error.code();
         if (code.isRetryable() && request != null) {
-            resendLater(request);
+            requests.resendLater(request);
             return;
         }
         if (code == RejectedErrorCode.VersionMismatch
@@ -575,7 +573,7 @@ public final class VirtualDevice {
                 work.version = error.executionState().versionNumber();
                 resendLastUpdate();
             } else {
-                send(
+                requests.send(
                         JobsTopic.describe(thingName, work.jobId),
                         new DescribeJobExecutionRequest(work.executionNumber, false, null));
             }
@@ -595,7 +593,7 @@ public final class VirtualDevice {
                 everReady = true;
                 ready.complete(null);
             }
-            state = State.IDLE;
+            transition(State.IDLE);
         }
     }
 
@@ -619,7 +617,7 @@ public final class VirtualDevice {
             listener.downloadStart(thingName, work.jobId, download.url(), System.nanoTime());
         }
         if (step instanceof Step.RotateCertificate && config.tls() != null) {
-            rotateCertificate();
+            rotation.start();
             return;
         }
         if (rebootNow || crashNow) {
@@ -680,9 +678,7 @@ public final class VirtualDevice {
                 downloads.progressStepPercent());
         Work w = work;
         w.download = downloads.downloader().fetch(loop, request, (bytes, total) -> {
-            boolean updateInFlight =
-                    pending.values().stream().anyMatch(p -> p.topic().operation() == JobsTopic.Operation.UPDATE);
-            if (work == w && state == State.WORKING && bytes > 0 && bytes < total && !updateInFlight) {
+            if (work == w && state == State.WORKING && bytes > 0 && bytes < total && !requests.updateInFlight()) {
                 w.details.put("progress", (bytes * 100 / total) + "%");
                 sendUpdate(JobExecutionStatus.IN_PROGRESS, w.details);
             }
@@ -753,7 +749,6 @@ public final class VirtualDevice {
             case REJECT -> report(JobExecutionStatus.REJECTED, Map.of("reason", "simulated rejection"));
             case HANG -> {
                 // Stays IN_PROGRESS until the service's timers make it TIMED_OUT; the device stays busy meanwhile.
-                state = State.WORKING;
                 work.stepIndex = Integer.MAX_VALUE - 1;
             }
         }
@@ -793,8 +788,18 @@ public final class VirtualDevice {
         disk.jobDone();
     }
 
+    /**
+     * Reports a terminal status, when AWS's table allows it from what the device knows of the execution
+     * ({@link JobExecutionStatus#canTransition}); an execution that can no longer take it is dropped instead.
+     */
     private void report(JobExecutionStatus status, Map<String, String> details) {
-        state = State.REPORTING;
+        if (!work.status.canTransition(status, JobExecutionStatus.Cause.DEVICE_UPDATE)) {
+            listener.jobCanceled(thingName, work.jobId, work.executionNumber, System.nanoTime());
+            dropWork();
+            ask();
+            return;
+        }
+        transition(State.REPORTING);
         work.reporting = status;
         sendUpdate(status, details);
     }
@@ -815,24 +820,25 @@ public final class VirtualDevice {
     /** Goes offline for {@code duration}; a reboot also forgets what was in hand (the service remembers). */
     private void offline(Duration duration, boolean reboot) {
         cancelTimer();
-        pending.clear();
+        requests.clear();
         if (reboot) {
+            rotation.abandon();
             work = null;
             parked = null;
             parkedSet = false;
         }
-        state = State.OFFLINE;
+        transition(State.OFFLINE);
         listener.disconnected(thingName, System.nanoTime());
-        client.disconnect()
-                .whenCompleteAsync(
-                        (v, e) -> loop.schedule(this::connect, duration.toNanos(), TimeUnit.NANOSECONDS), loop);
+        session.disconnect()
+                .whenComplete((v, e) -> loop.schedule(this::connect, duration.toNanos(), TimeUnit.NANOSECONDS));
     }
 
     private void dropWork() {
         cancelTimer();
+        rotation.abandon();
         rememberFinished();
         work = null;
-        state = State.IDLE;
+        transition(State.IDLE);
     }
 
     /** The execution in hand is done with (reported, dropped or canceled): later announcements of it are stale. */
@@ -844,7 +850,7 @@ public final class VirtualDevice {
     }
 
     private void becomeIdle() {
-        state = State.IDLE;
+        transition(State.IDLE);
         if (parkedSet) {
             takeParked();
         }
@@ -868,85 +874,32 @@ public final class VirtualDevice {
         }
     }
 
-    // ================================================================== certificate rotation (spec §9)
-
-    private static final String CREATE_FROM_CSR = "$aws/certificates/create-from-csr/json";
-    private static final String PROVISION = "$aws/provisioning-templates/fleetsim-rotation/provision/json";
-
-    /**
-     * New key pair and CSR → CreateCertificateFromCsr → RegisterThing with the ownership token → reconnect with the new
-     * certificate → report from the new connection. Subscribes before publishing: fleet-provisioning answers are lost
-     * otherwise (§9).
-     */
-    private void rotateCertificate() {
-        String[] keyAndCsr = Pem.newKeyAndCsr(thingName);
-        rotationKey = keyAndCsr[0];
-        String csr = keyAndCsr[1];
-        client.subscribeWith()
-                .addSubscription()
-                .topicFilter(CREATE_FROM_CSR + "/+")
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .applySubscription()
-                .addSubscription()
-                .topicFilter(PROVISION + "/+")
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .applySubscription()
-                .send()
-                .whenCompleteAsync(
-                        (ack, error) -> {
-                            if (error == null && work != null) {
-                                var request =
-                                        JobsJson.mapper().createObjectNode().put("certificateSigningRequest", csr);
-                                publishRaw(CREATE_FROM_CSR, JobsJson.write(request));
-                            }
-                        },
-                        loop);
-    }
-
-    private void onProvisioning(String topic, byte[] payload) {
-        if (work == null || rotationKey == null) {
-            return;
+    /** What a certificate rotation tells the device about its work. */
+    private final class RotationOutcome implements CertificateRotation.Outcome {
+        @Override
+        public void issued(String certificateId) {
+            if (work != null) {
+                work.details.put("certificateId", certificateId);
+            }
         }
-        JsonNode answer = JobsJson.readTree(new String(payload, StandardCharsets.UTF_8));
-        if (topic.endsWith("/rejected")) {
-            rotationKey = null;
-            report(
-                    JobExecutionStatus.FAILED,
-                    Map.of(
-                            "reason",
-                            truncate("certificate rotation: "
-                                    + answer.path("errorCode").asText() + " "
-                                    + answer.path("errorMessage").asText())));
-            return;
-        }
-        if (topic.equals(CREATE_FROM_CSR + "/accepted")) {
-            work.details.put("certificateId", answer.path("certificateId").asText());
-            pendingCertificatePem = answer.path("certificatePem").asText();
-            var register = JobsJson.mapper().createObjectNode();
-            register.put(
-                    "certificateOwnershipToken",
-                    answer.path("certificateOwnershipToken").asText());
-            register.putObject("parameters").put("ThingName", thingName);
-            publishRaw(PROVISION, JobsJson.write(register));
-        } else if (topic.equals(PROVISION + "/accepted")) {
-            var trust =
-                    config.tls().forThing(thingName).getTrustManagerFactory().orElse(null);
-            rotatedTls = Pem.mtls(rotationKey, pendingCertificatePem, trust);
-            rotationKey = null;
+
+        @Override
+        public void registered(MqttClientSslConfig tls) {
+            if (work == null) {
+                return;
+            }
+            session.useCertificate(tls);
             work.details.put("rotated", "pending");
             sendUpdate(JobExecutionStatus.IN_PROGRESS, work.details);
             loop.schedule(() -> offline(Duration.ofMillis(50), true), 50, TimeUnit.MILLISECONDS);
         }
-    }
 
-    private String pendingCertificatePem;
-
-    private void publishRaw(String topic, byte[] payload) {
-        client.publishWith()
-                .topic(topic)
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .payload(payload)
-                .send();
+        @Override
+        public void failed(String reason) {
+            if (work != null) {
+                report(JobExecutionStatus.FAILED, Map.of("reason", truncate(reason)));
+            }
+        }
     }
 
     // ================================================================== sending
@@ -961,14 +914,14 @@ public final class VirtualDevice {
         Long step = status == JobExecutionStatus.IN_PROGRESS ? stepTimeout() : null;
         work.lastUpdate = new UpdateJobExecutionRequest(
                 status, Map.copyOf(details), work.version, work.executionNumber, null, null, step, null);
-        send(JobsTopic.update(thingName, work.jobId), work.lastUpdate);
+        requests.send(JobsTopic.update(thingName, work.jobId), work.lastUpdate);
     }
 
     /** Resends the execution's last update with the version now known (after a VersionMismatch). */
     private void resendLastUpdate() {
         if (work != null && work.lastUpdate != null) {
             UpdateJobExecutionRequest u = work.lastUpdate;
-            send(
+            requests.send(
                     JobsTopic.update(thingName, work.jobId),
                     new UpdateJobExecutionRequest(
                             u.status(),
@@ -980,51 +933,6 @@ public final class VirtualDevice {
                             u.stepTimeoutInMinutes(),
                             null));
         }
-    }
-
-    private void resendLater(Pending request) {
-        long base = config.retryBase().toMillis();
-        long delay = Math.min(config.retryMax().toMillis(), base << Math.min(request.attempt(), 16));
-        loop.schedule(
-                () -> {
-                    if (state != State.STOPPED && state != State.OFFLINE) {
-                        sendWithToken(request.topic(), request.request(), request.attempt() + 1);
-                    }
-                },
-                delay,
-                TimeUnit.MILLISECONDS);
-    }
-
-    private void send(JobsTopic topic, Object request) {
-        sendWithToken(topic, request, 0);
-    }
-
-    /** Every request carries a fresh client token, so answers and rejections can be matched (spec §2.1). */
-    private void sendWithToken(JobsTopic topic, Object request, int attempt) {
-        String token = Long.toString(++tokens, 36);
-        Object withToken = request;
-        if (request instanceof UpdateJobExecutionRequest u) {
-            withToken = new UpdateJobExecutionRequest(
-                    u.status(),
-                    u.statusDetails(),
-                    u.expectedVersion(),
-                    u.executionNumber(),
-                    u.includeJobExecutionState(),
-                    u.includeJobDocument(),
-                    u.stepTimeoutInMinutes(),
-                    token);
-        } else if (request instanceof DescribeJobExecutionRequest d) {
-            withToken = new DescribeJobExecutionRequest(d.executionNumber(), d.includeJobDocument(), token);
-        } else if (request instanceof StartNextPendingJobExecutionRequest n) {
-            withToken = new StartNextPendingJobExecutionRequest(n.statusDetails(), n.stepTimeoutInMinutes(), token);
-        }
-        pending.put(token, new Pending(topic, request, attempt));
-        listener.requestSent(thingName, topic.operation(), System.nanoTime());
-        client.publishWith()
-                .topic(topic.toString())
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .payload(JobsJson.write(withToken))
-                .send();
     }
 
     /**

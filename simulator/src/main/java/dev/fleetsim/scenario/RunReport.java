@@ -312,10 +312,16 @@ public final class RunReport {
         if (aborted && job.lastUpdatedAt() != null) {
             Instant at = job.lastUpdatedAt();
             out.put("atSimulatedSeconds", round((at.toEpochMilli() - created.toEpochMilli()) / 1000.0));
-            long completed = terminals.stream()
+            // Completed up to the abort, without the QUEUED executions the abort itself canceled at that instant.
+            List<RunObserver.Terminal> before = terminals.stream()
                     .filter(t -> t.simulatedMillis() <= at.toEpochMilli())
-                    .count();
-            out.put("completed", completed);
+                    .filter(t ->
+                            !(t.status() == JobExecutionStatus.CANCELED && t.simulatedMillis() == at.toEpochMilli()))
+                    .toList();
+            out.put("completed", before.size());
+            // The statuses in the order the service recorded them: data to check the rule against.
+            ArrayNode inOrder = out.putArray("completedInOrder");
+            before.forEach(t -> inOrder.add(t.status().name()));
             ObjectNode byStatus = out.putObject("byStatus");
             for (JobExecutionStatus s : List.of(
                     JobExecutionStatus.SUCCEEDED,
@@ -323,10 +329,7 @@ public final class RunReport {
                     JobExecutionStatus.REJECTED,
                     JobExecutionStatus.TIMED_OUT)) {
                 byStatus.put(
-                        s.name(),
-                        terminals.stream()
-                                .filter(t -> t.status() == s && t.simulatedMillis() <= at.toEpochMilli())
-                                .count());
+                        s.name(), before.stream().filter(t -> t.status() == s).count());
             }
         }
         return out;

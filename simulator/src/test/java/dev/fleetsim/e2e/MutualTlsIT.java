@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import dev.fleetsim.device.DeviceConfig;
@@ -184,7 +185,29 @@ class MutualTlsIT {
                         MqttClientSslConfig.builder()
                                 .trustManagerFactory(trustAll())
                                 .build()))
-                .isNotNull();
+                .satisfies(e -> {
+                    // Refused in the TLS handshake (no client certificate), before any MQTT was exchanged: never a
+                    // CONNACK, and the cause names the TLS failure or the closed connection.
+                    Throwable cause = e;
+                    StringBuilder chain = new StringBuilder();
+                    boolean connAck = false;
+                    while (cause != null) {
+                        chain.append(cause.getClass().getSimpleName())
+                                .append(": ")
+                                .append(cause.getMessage());
+                        chain.append(" / ");
+                        connAck |= cause instanceof Mqtt5ConnAckException;
+                        cause = cause.getCause();
+                    }
+                    assertThat(connAck).as(chain.toString()).isFalse();
+                    assertThat(chain.toString())
+                            .containsAnyOf(
+                                    "SSLHandshakeException",
+                                    "certificate_required",
+                                    "bad_certificate",
+                                    "ConnectionClosedException",
+                                    "Connection reset");
+                });
     }
 
     private static TrustManagerFactory trustAll() {

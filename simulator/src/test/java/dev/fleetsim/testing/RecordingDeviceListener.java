@@ -32,6 +32,19 @@ public final class RecordingDeviceListener implements DeviceListener {
         }
     }
 
+    /** Waits until {@code event} was recorded at least {@code times} times. */
+    public synchronized void awaitCount(String event, long times, long millis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (count(event) < times) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                throw new AssertionError(
+                        "'" + event + "' not " + times + " times within " + millis + " ms; got " + events);
+            }
+            wait(left);
+        }
+    }
+
     public synchronized long count(String event) {
         return events.stream().filter(event::equals).count();
     }
@@ -69,6 +82,11 @@ public final class RecordingDeviceListener implements DeviceListener {
     @Override
     public void requestRejected(String thingName, JobsTopic.Operation operation, RejectedErrorCode code, long t) {
         add(thingName + " rejected " + code);
+    }
+
+    @Override
+    public void requestTimedOut(String thingName, JobsTopic.Operation operation, long nanoTime) {
+        add(thingName + " timed out " + operation);
     }
 
     @Override
