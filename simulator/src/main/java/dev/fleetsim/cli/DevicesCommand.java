@@ -2,18 +2,20 @@ package dev.fleetsim.cli;
 
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import dev.fleetsim.device.DeviceConfig;
-import dev.fleetsim.device.DeviceListener;
 import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.download.DeviceDownloads;
 import dev.fleetsim.device.download.Downloader;
 import dev.fleetsim.fleet.Fleet;
 import dev.fleetsim.fleet.FleetConfig;
+import dev.fleetsim.fleet.FleetMeters;
 import dev.fleetsim.fleet.Shard;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.pki.Pem;
 import dev.fleetsim.scenario.Units;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,7 +30,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -215,7 +216,7 @@ final class DevicesCommand implements Callable<Integer> {
                 sources,
                 List.of(),
                 device);
-        Status status = new Status();
+        FleetMeters status = new FleetMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         PrintWriter out = spec.commandLine().getOut();
         try (AutoCloseable timers = shaperTimer::shutdownGracefully;
                 downloader;
@@ -233,13 +234,13 @@ final class DevicesCommand implements Callable<Integer> {
             while (!stop.await(5, TimeUnit.SECONDS) && System.nanoTime() < end) {
                 out.printf(
                         "  connected %d  ready %d  jobs received %d  succeeded %d  failed %d  rejected %d  disconnects %d%n",
-                        status.connected.get(),
-                        status.ready.get(),
-                        status.received.get(),
-                        status.succeeded.get(),
-                        status.failed.get(),
-                        status.rejected.get(),
-                        status.disconnects.get());
+                        status.connected(),
+                        status.ready(),
+                        status.received(),
+                        status.reported(JobExecutionStatus.SUCCEEDED),
+                        status.reported(JobExecutionStatus.FAILED),
+                        status.reported(JobExecutionStatus.REJECTED),
+                        status.disconnects());
                 out.flush();
             }
         }
@@ -293,47 +294,5 @@ final class DevicesCommand implements Callable<Integer> {
         }
         MqttClientSslConfig config = Pem.mtls(Files.readString(key), Files.readString(cert), trust);
         return thing -> config;
-    }
-
-    /** Counters for the status line. */
-    private static final class Status implements DeviceListener {
-        final AtomicInteger connected = new AtomicInteger();
-        final AtomicInteger ready = new AtomicInteger();
-        final AtomicInteger received = new AtomicInteger();
-        final AtomicInteger succeeded = new AtomicInteger();
-        final AtomicInteger failed = new AtomicInteger();
-        final AtomicInteger rejected = new AtomicInteger();
-        final AtomicInteger disconnects = new AtomicInteger();
-
-        @Override
-        public void connectEnd(String thingName, long nanoTime) {
-            connected.incrementAndGet();
-        }
-
-        @Override
-        public void disconnected(String thingName, long nanoTime) {
-            connected.decrementAndGet();
-            disconnects.incrementAndGet();
-        }
-
-        @Override
-        public void ready(String thingName, long nanoTime) {
-            ready.incrementAndGet();
-        }
-
-        @Override
-        public void jobReceived(String thingName, String jobId, long executionNumber, long nanoTime) {
-            received.incrementAndGet();
-        }
-
-        @Override
-        public void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {
-            switch (status) {
-                case SUCCEEDED -> succeeded.incrementAndGet();
-                case FAILED -> failed.incrementAndGet();
-                case REJECTED -> rejected.incrementAndGet();
-                default -> {}
-            }
-        }
     }
 }

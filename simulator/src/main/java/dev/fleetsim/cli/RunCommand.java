@@ -10,6 +10,7 @@ import dev.fleetsim.scenario.RunReport;
 import dev.fleetsim.scenario.Scenario;
 import dev.fleetsim.scenario.ScenarioLoader;
 import dev.fleetsim.scenario.ScenarioRunner;
+import dev.fleetsim.target.Target;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -27,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -109,9 +111,10 @@ final class RunCommand implements Callable<Integer> {
                 scenario.seed());
         out.flush();
         AtomicReference<HttpServer> metrics = new AtomicReference<>();
+        AtomicReference<Target> current = new AtomicReference<>();
         RunObserver.Sink sink = observer -> {
             if (metricsPort >= 0) {
-                metrics.set(serveMetrics(observer, out));
+                metrics.set(serveMetrics(observer, current::get, out));
             }
         };
         RunReport report;
@@ -137,6 +140,7 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             try (LocalTarget target = LocalTarget.start(localStack(scenario))) {
+                current.set(target);
                 report = runner.run(scenario, target);
             } finally {
                 if (metrics.get() != null) {
@@ -168,11 +172,17 @@ final class RunCommand implements Callable<Integer> {
                 .build();
     }
 
-    private HttpServer serveMetrics(RunObserver observer, PrintWriter out) {
+    /** {@code /metrics}: the run's meters, then its target's own (the local stack's), in one exposition. */
+    private HttpServer serveMetrics(RunObserver observer, Supplier<Target> target, PrintWriter out) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(metricsBind, metricsPort), 16);
             server.createContext("/metrics", exchange -> {
-                byte[] body = observer.registry().scrape().getBytes(StandardCharsets.UTF_8);
+                StringBuilder text = new StringBuilder(observer.registry().scrape());
+                Target t = target.get();
+                if (t != null) {
+                    t.scrapeMetrics().ifPresent(text::append);
+                }
+                byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
                 exchange.sendResponseHeaders(200, body.length);
                 try (OutputStream os = exchange.getResponseBody()) {

@@ -7,14 +7,17 @@ import java.util.Locale;
 final class DidYouMean {
     private DidYouMean() {}
 
-    /** The closest candidate within an edit distance of 40% of the word's length (at least 2), or null. */
+    /**
+     * The closest candidate within an edit distance of 40% of the word's length (at least 2), or null; of equally
+     * close candidates the alphabetically first, so the message is the same whatever order they come in.
+     */
     static String closest(String word, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         String w = word.toLowerCase(Locale.ROOT);
         for (String c : candidates) {
             int d = distance(w, c.toLowerCase(Locale.ROOT));
-            if (d < bestDistance) {
+            if (d < bestDistance || (d == bestDistance && c.compareTo(best) < 0)) {
                 bestDistance = d;
                 best = c;
             }

@@ -1,11 +1,12 @@
 package dev.fleetsim.scenario;
 
 import dev.fleetsim.device.DeviceListener;
+import dev.fleetsim.fleet.FleetMeters;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.jobs.RejectedErrorCode;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
+import dev.fleetsim.metrics.Meter;
+import dev.fleetsim.metrics.Phase;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -17,7 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,17 +26,17 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramLogWriter;
 import org.HdrHistogram.SingleWriterRecorder;
 
 /**
- * Everything a run observes, fed through the device listener seam: Micrometer meters (scraped by Prometheus, one
- * catalogue: {@link #CATALOGUE}) and an HdrHistogram per phase (microseconds; one {@link SingleWriterRecorder} per
- * phase and writing thread, drained once a second into the phase's total and its {@code .hlog} interval log).
- * End-to-end latency is measured from each job's intended start (its scheduled creation), not from when the device
- * first heard of it, so slow notification shows up instead of being hidden (no coordinated omission).
+ * Everything a run observes, fed through the device listener seam: the fleet's counts and meters
+ * ({@link FleetMeters}, the catalogue's run meters), a latency timer per phase, and an HdrHistogram per phase
+ * (microseconds; one {@link SingleWriterRecorder} per phase and writing thread, drained once a second into the
+ * phase's total and its {@code .hlog} interval log). End-to-end latency is measured from each job's intended start
+ * (its scheduled creation), not from when the device first heard of it, so slow notification shows up instead of
+ * being hidden (no coordinated omission).
  */
 public final class RunObserver implements DeviceListener {
     /** Receives the observer of a run as soon as it exists (e.g. to serve its metrics). */
@@ -47,33 +48,14 @@ public final class RunObserver implements DeviceListener {
     /** A terminal status reported by a device, at a simulated time. */
     public record Terminal(long simulatedMillis, JobExecutionStatus status) {}
 
-    /** Meter name → meaning, for the README and {@code /metrics}. */
-    public static final Map<String, String> CATALOGUE = Map.ofEntries(
-            Map.entry("fleetsim_devices_connected", "devices with an MQTT connection now"),
-            Map.entry("fleetsim_connects_total", "MQTT connections established (CONNACK)"),
-            Map.entry("fleetsim_connect_failures_total", "connection attempts that failed"),
-            Map.entry("fleetsim_disconnects_total", "connections lost unplanned"),
-            Map.entry(
-                    "fleetsim_requests_total",
-                    "Jobs requests answered, by operation and result (accepted, or the" + " rejection code)"),
-            Map.entry("fleetsim_jobs_received_total", "executions taken up by devices, by job"),
-            Map.entry("fleetsim_executions_reported_total", "statuses accepted by the service, by job and status"),
-            Map.entry("fleetsim_download_bytes_total", "artifact bytes downloaded and verified"),
-            Map.entry("fleetsim_download_failures_total", "downloads that failed or were refused"),
-            Map.entry(
-                    "fleetsim_phase_seconds",
-                    "latency of each job phase: connect, notify-to-start, download," + " install, report, end-to-end"));
+    /** The top of the phase timers' histogram buckets: staged rollouts and soak runs have phases of hours. */
+    static final Duration LONGEST_PHASE = Duration.ofHours(6);
+
+    private record RecorderKey(Phase phase, long thread) {}
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final FleetMeters counts = new FleetMeters(registry);
     private final Clock clock;
-    private final AtomicInteger connected = new AtomicInteger();
-    private final AtomicInteger ready = new AtomicInteger();
-    private final Counter connects;
-    private final Counter connectFailures;
-    private final Counter disconnects;
-    private final Counter downloadBytes;
-    private final Counter downloadFailures;
-    private final LongAdder downloadedBytes = new LongAdder();
     private final Map<String, Long> started = new ConcurrentHashMap<>();
     /** Job id → intended start (nanoTime of its scheduled creation). */
     private final Map<String, Long> jobStart = new ConcurrentHashMap<>();
@@ -83,38 +65,20 @@ public final class RunObserver implements DeviceListener {
     private final Map<String, Map<JobExecutionStatus, AtomicInteger>> reported = new ConcurrentHashMap<>();
     private final Map<String, List<Terminal>> terminals = new ConcurrentHashMap<>();
     private final Set<String> firstReceipts = ConcurrentHashMap.newKeySet();
-    private final Map<String, SingleWriterRecorder> recorders = new ConcurrentHashMap<>();
-    private final Map<String, Histogram> totals = new ConcurrentHashMap<>();
+    private final Map<RecorderKey, SingleWriterRecorder> recorders = new ConcurrentHashMap<>();
+    private final Map<Phase, Histogram> totals = new EnumMap<>(Phase.class);
     /** The Prometheus timer of each phase, registered once (events arrive on every device loop). */
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+    private final Map<Phase, Timer> timers = new EnumMap<>(Phase.class);
 
-    private final Map<String, HistogramLogWriter> logs = new ConcurrentHashMap<>();
+    private final Map<Phase, HistogramLogWriter> logs = new ConcurrentHashMap<>();
     private final AtomicLong logStart = new AtomicLong(System.currentTimeMillis());
 
     public RunObserver(Clock clock) {
         this.clock = clock;
-        connects = counter("fleetsim_connects_total");
-        connectFailures = counter("fleetsim_connect_failures_total");
-        disconnects = counter("fleetsim_disconnects_total");
-        downloadBytes = counter("fleetsim_download_bytes_total");
-        downloadFailures = counter("fleetsim_download_failures_total");
-        Gauge.builder("fleetsim_devices_connected", connected, AtomicInteger::get)
-                .description(CATALOGUE.get("fleetsim_devices_connected"))
-                .register(registry);
-        for (String phase : ScenarioLoader.PHASES) {
+        for (Phase phase : Phase.values()) {
             totals.put(phase, new Histogram(3));
-            timers.put(
-                    phase,
-                    Timer.builder("fleetsim_phase_seconds")
-                            .description(CATALOGUE.get("fleetsim_phase_seconds"))
-                            .tag("phase", phase)
-                            .publishPercentileHistogram()
-                            .register(registry));
+            timers.put(phase, Meter.PHASE.timer(registry, LONGEST_PHASE, phase.label()));
         }
-    }
-
-    private Counter counter(String name) {
-        return Counter.builder(name).description(CATALOGUE.get(name)).register(registry);
     }
 
     public PrometheusMeterRegistry registry() {
@@ -125,10 +89,10 @@ public final class RunObserver implements DeviceListener {
     public void logTo(Path dir) throws IOException {
         Files.createDirectories(dir);
         logStart.set(System.currentTimeMillis());
-        for (String phase : ScenarioLoader.PHASES) {
+        for (Phase phase : Phase.values()) {
             HistogramLogWriter w = new HistogramLogWriter(
-                    new PrintStream(dir.resolve(phase + ".hlog").toFile(), "UTF-8"));
-            w.outputComment("fleetsim phase '" + phase + "', values in microseconds");
+                    new PrintStream(dir.resolve(phase.label() + ".hlog").toFile(), "UTF-8"));
+            w.outputComment("fleetsim phase '" + phase.label() + "', values in microseconds");
             w.outputLogFormatVersion();
             w.outputStartTime(logStart.get());
             w.outputLegend();
@@ -136,10 +100,11 @@ public final class RunObserver implements DeviceListener {
         }
     }
 
-    /** The job is (about to be) created: its intended start for end-to-end latency. */
+    /** The job is (about to be) created: its intended start for end-to-end latency; its series start at 0. */
     public void jobStarting(String jobId, long intendedNanos) {
         jobStart.put(jobId, intendedNanos);
         received.putIfAbsent(jobId, Collections.synchronizedList(new ArrayList<>()));
+        counts.jobKnown(jobId);
     }
 
     // ------------------------------------------------------------------ the listener seam
@@ -151,35 +116,33 @@ public final class RunObserver implements DeviceListener {
 
     @Override
     public void connectEnd(String thingName, long nanoTime) {
-        connected.incrementAndGet();
-        connects.increment();
+        counts.connectEnd(thingName, nanoTime);
         Long start = started.remove(thingName + "\u0000connect");
         if (start != null) {
-            record("connect", nanoTime - start);
+            record(Phase.CONNECT, nanoTime - start);
         }
     }
 
     @Override
     public void connectFailed(String thingName, long nanoTime, Throwable cause) {
-        connectFailures.increment();
+        counts.connectFailed(thingName, nanoTime, cause);
         started.remove(thingName + "\u0000connect");
     }
 
     @Override
     public void disconnected(String thingName, long nanoTime) {
-        connected.decrementAndGet();
-        disconnects.increment();
+        counts.disconnected(thingName, nanoTime);
     }
 
     @Override
     public void ready(String thingName, long nanoTime) {
-        ready.incrementAndGet();
+        counts.ready(thingName, nanoTime);
     }
 
     @Override
     public void jobReceived(String thingName, String jobId, long executionNumber, long nanoTime) {
+        counts.jobReceived(thingName, jobId, executionNumber, nanoTime);
         started.putIfAbsent(key(thingName, jobId, "received"), nanoTime); // from the first notification
-        registry.counter("fleetsim_jobs_received_total", "job", jobId).increment();
         List<Long> times = received.get(jobId);
         // A device that reconnects or reboots takes the same execution up again: count its first notification only.
         if (times != null && firstReceipts.add(thingName + '\u0000' + jobId + '\u0000' + executionNumber)) {
@@ -189,19 +152,12 @@ public final class RunObserver implements DeviceListener {
 
     @Override
     public void requestAccepted(String thingName, JobsTopic.Operation operation, long nanoTime) {
-        registry.counter("fleetsim_requests_total", "operation", operation.name(), "result", "accepted")
-                .increment();
+        counts.requestAccepted(thingName, operation, nanoTime);
     }
 
     @Override
     public void requestRejected(String thingName, JobsTopic.Operation operation, RejectedErrorCode code, long t) {
-        registry.counter(
-                        "fleetsim_requests_total",
-                        "operation",
-                        operation.name(),
-                        "result",
-                        code == null ? "unknown" : code.name())
-                .increment();
+        counts.requestRejected(thingName, operation, code, t);
     }
 
     @Override
@@ -212,8 +168,8 @@ public final class RunObserver implements DeviceListener {
     @Override
     public void phaseEnd(String thingName, String jobId, String phase, long nanoTime) {
         Long start = started.remove(key(thingName, jobId, "phase:" + phase));
-        if (start != null && phase.equals("install")) {
-            record("install", nanoTime - start);
+        if (start != null && phase.equals(Phase.INSTALL.label())) {
+            record(Phase.INSTALL, nanoTime - start);
         }
         started.put(key(thingName, jobId, "lastPhaseEnd"), nanoTime);
     }
@@ -225,31 +181,29 @@ public final class RunObserver implements DeviceListener {
 
     @Override
     public void downloadEnd(String thingName, String jobId, long bytes, long nanoTime) {
+        counts.downloadEnd(thingName, jobId, bytes, nanoTime);
         Long start = started.remove(key(thingName, jobId, "download"));
         if (start != null) {
-            record("download", nanoTime - start);
+            record(Phase.DOWNLOAD, nanoTime - start);
         }
-        downloadBytes.increment(bytes);
-        downloadedBytes.add(bytes);
     }
 
     @Override
     public void downloadFailed(String thingName, String jobId, String reason, long nanoTime) {
+        counts.downloadFailed(thingName, jobId, reason, nanoTime);
         started.remove(key(thingName, jobId, "download"));
-        downloadFailures.increment();
     }
 
     @Override
     public void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {
-        registry.counter("fleetsim_executions_reported_total", "job", jobId, "status", status.name())
-                .increment();
+        counts.statusReported(thingName, jobId, status, nanoTime);
         reported.computeIfAbsent(jobId, j -> new ConcurrentHashMap<>())
                 .computeIfAbsent(status, s -> new AtomicInteger())
                 .incrementAndGet();
         if (status == JobExecutionStatus.IN_PROGRESS) {
             Long receivedAt = started.remove(key(thingName, jobId, "received"));
             if (receivedAt != null) {
-                record("notify-to-start", nanoTime - receivedAt);
+                record(Phase.NOTIFY_TO_START, nanoTime - receivedAt);
             }
             return;
         }
@@ -259,11 +213,11 @@ public final class RunObserver implements DeviceListener {
                     .add(new Terminal(clock.millis(), status));
             Long lastPhase = started.remove(key(thingName, jobId, "lastPhaseEnd"));
             if (lastPhase != null) {
-                record("report", nanoTime - lastPhase);
+                record(Phase.REPORT, nanoTime - lastPhase);
             }
             Long intended = jobStart.get(jobId);
             if (intended != null) {
-                record("end-to-end", nanoTime - intended);
+                record(Phase.END_TO_END, nanoTime - intended);
             }
             started.remove(key(thingName, jobId, "received"));
         }
@@ -273,10 +227,11 @@ public final class RunObserver implements DeviceListener {
         return thing + '\u0000' + job + '\u0000' + what;
     }
 
-    private void record(String phase, long nanos) {
+    private void record(Phase phase, long nanos) {
         long micros = Math.max(0, TimeUnit.NANOSECONDS.toMicros(nanos));
         recorders
-                .computeIfAbsent(phase + "@" + Thread.currentThread().getId(), k -> new SingleWriterRecorder(3))
+                .computeIfAbsent(
+                        new RecorderKey(phase, Thread.currentThread().getId()), k -> new SingleWriterRecorder(3))
                 .recordValue(micros);
         timers.get(phase).record(Duration.ofNanos(Math.max(0, nanos)));
     }
@@ -285,12 +240,9 @@ public final class RunObserver implements DeviceListener {
 
     /** Drains every recorder into the totals and the interval logs; call about once a second, from one thread. */
     public synchronized void drain() {
-        Map<String, Histogram> interval = new HashMap<>();
-        recorders.forEach((name, recorder) -> {
-            String phase = name.substring(0, name.indexOf('@'));
-            Histogram h = recorder.getIntervalHistogram();
-            interval.computeIfAbsent(phase, p -> new Histogram(3)).add(h);
-        });
+        Map<Phase, Histogram> interval = new EnumMap<>(Phase.class);
+        recorders.forEach((key, recorder) ->
+                interval.computeIfAbsent(key.phase(), p -> new Histogram(3)).add(recorder.getIntervalHistogram()));
         interval.forEach((phase, h) -> {
             totals.get(phase).add(h);
             HistogramLogWriter w = logs.get(phase);
@@ -303,39 +255,13 @@ public final class RunObserver implements DeviceListener {
     }
 
     /** The latency histogram of a phase so far, in microseconds (after {@link #drain()}). */
-    public synchronized Histogram total(String phase) {
+    public synchronized Histogram total(Phase phase) {
         return totals.get(phase).copy();
     }
 
-    public int connected() {
-        return connected.get();
-    }
-
-    public int ready() {
-        return ready.get();
-    }
-
-    public long downloadedBytes() {
-        return downloadedBytes.sum();
-    }
-
-    public long connects() {
-        return (long) connects.count();
-    }
-
-    public long connectFailures() {
-        return (long) connectFailures.count();
-    }
-
-    public long disconnects() {
-        return (long) disconnects.count();
-    }
-
-    /** MQTT request answers observed (accepted + rejected). */
-    public long requests() {
-        return registry.find("fleetsim_requests_total").counters().stream()
-                .mapToLong(c -> (long) c.count())
-                .sum();
+    /** The fleet's counts: connections, requests, downloads. */
+    public FleetMeters counts() {
+        return counts;
     }
 
     /** Simulated epoch millis at which devices took up executions of the job. */

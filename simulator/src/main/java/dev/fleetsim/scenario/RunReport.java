@@ -9,6 +9,7 @@ import dev.fleetsim.jobs.config.AbortMath;
 import dev.fleetsim.jobs.config.JobConfig;
 import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.jobs.config.RolloutMath;
+import dev.fleetsim.metrics.Phase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,14 +102,15 @@ public final class RunReport {
         root.put("simulatedSeconds", round(simulatedSeconds));
         root.put("timedOut", timedOut);
         ObjectNode mqtt = root.putObject("mqtt");
-        mqtt.put("connects", observer.connects());
-        mqtt.put("connectFailures", observer.connectFailures());
-        mqtt.put("disconnects", observer.disconnects());
-        mqtt.put("requests", observer.requests());
+        mqtt.put("connects", observer.counts().connects());
+        mqtt.put("connectFailures", observer.counts().connectFailures());
+        mqtt.put("disconnects", observer.counts().disconnects());
+        mqtt.put("requests", observer.counts().requests());
         ObjectNode download = root.putObject("download");
-        download.put("bytes", observer.downloadedBytes());
+        download.put("bytes", observer.counts().downloadedBytes());
         download.put(
-                "mibPerSecond", round(observer.downloadedBytes() / (double) (1 << 20) / Math.max(realSeconds, 1e-3)));
+                "mibPerSecond",
+                round(observer.counts().downloadedBytes() / (double) (1 << 20) / Math.max(realSeconds, 1e-3)));
 
         boolean allSucceeded = true;
         Map<String, ObjectNode> jobNodes = new LinkedHashMap<>();
@@ -155,10 +157,10 @@ public final class RunReport {
 
         ObjectNode phases = root.putObject("phases");
         Map<String, Histogram> histograms = new LinkedHashMap<>();
-        for (String phase : List.of("connect", "notify-to-start", "download", "install", "report", "end-to-end")) {
+        for (Phase phase : Phase.values()) {
             Histogram h = observer.total(phase);
-            histograms.put(phase, h);
-            ObjectNode p = phases.putObject(phase);
+            histograms.put(phase.label(), h);
+            ObjectNode p = phases.putObject(phase.label());
             p.put("count", h.getTotalCount());
             p.put("p50Ms", ms(h, 50));
             p.put("p90Ms", ms(h, 90));

@@ -102,19 +102,47 @@ public record Scenario(
     public sealed interface ActionSpec {
         Duration at();
 
-        record CancelJob(Duration at, String jobId, boolean force, String comment) implements ActionSpec {}
+        /** The same action at another time (a repeated action's later occurrences). */
+        ActionSpec at(Duration when);
+
+        record CancelJob(Duration at, String jobId, boolean force, String comment) implements ActionSpec {
+            @Override
+            public CancelJob at(Duration when) {
+                return new CancelJob(when, jobId, force, comment);
+            }
+        }
 
         /** Adds the devices with index in [from, to) to a group (created when missing). */
-        record AddThingsToGroup(Duration at, String group, int from, int to) implements ActionSpec {}
+        record AddThingsToGroup(Duration at, String group, int from, int to) implements ActionSpec {
+            @Override
+            public AddThingsToGroup at(Duration when) {
+                return new AddThingsToGroup(when, group, from, to);
+            }
+        }
 
         /** Takes the devices with index in [from, to) offline for {@code duration} (simulated). */
-        record Offline(Duration at, int from, int to, Duration duration) implements ActionSpec {}
+        record Offline(Duration at, int from, int to, Duration duration) implements ActionSpec {
+            @Override
+            public Offline at(Duration when) {
+                return new Offline(when, from, to, duration);
+            }
+        }
 
         /** The broker drops every connection and refuses new ones for {@code duration} (simulated). */
-        record RestartBroker(Duration at, Duration duration) implements ActionSpec {}
+        record RestartBroker(Duration at, Duration duration) implements ActionSpec {
+            @Override
+            public RestartBroker at(Duration when) {
+                return new RestartBroker(when, duration);
+            }
+        }
 
         /** A seeded share of the fleet drops its connections for {@code duration} (simulated). */
-        record DisconnectStorm(Duration at, double share, Duration duration) implements ActionSpec {}
+        record DisconnectStorm(Duration at, double share, Duration duration) implements ActionSpec {
+            @Override
+            public DisconnectStorm at(Duration when) {
+                return new DisconnectStorm(when, share, duration);
+            }
+        }
     }
 
     /** A check made at the end; a failed one makes the run exit 1. */

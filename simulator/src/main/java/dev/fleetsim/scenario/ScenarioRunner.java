@@ -163,7 +163,7 @@ public final class ScenarioRunner {
                 }
                 out.accept(String.format(
                         "devices ready: %,d/%,d in %.1f s",
-                        observer.ready(), spec.count(), (System.nanoTime() - connectStart) / 1e9));
+                        observer.counts().ready(), spec.count(), (System.nanoTime() - connectStart) / 1e9));
                 boolean timedOut = timeline();
                 return finish(timedOut);
             } finally {
@@ -449,8 +449,8 @@ public final class ScenarioRunner {
             samples.add(new RunReport.Sample(
                     realNanos / 1e9,
                     simulated.toMillis() / 1000.0,
-                    observer.connected(),
-                    observer.downloadedBytes(),
+                    observer.counts().connected(),
+                    observer.counts().downloadedBytes(),
                     rt.totalMemory() - rt.freeMemory()));
         }
 
@@ -459,7 +459,7 @@ public final class ScenarioRunner {
             Duration simulated = Duration.between(simulatedStart, clock.instant());
             StringBuilder line = new StringBuilder(String.format(
                     "[%5.1fs real, %s simulated] connected %,d",
-                    realNanos / 1e9, hms(simulated), observer.connected()));
+                    realNanos / 1e9, hms(simulated), observer.counts().connected()));
             for (Map.Entry<String, Job> e : latest.entrySet()) {
                 String jobId = e.getKey();
                 Job job = e.getValue();

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  *   scenario ─► target, fleet, device, artifact, report vocabulary     local ─► target, jobs, net, clock, pki, aws
  *   fleet ─► device                                                      (the fake AWS: never the simulator)
  *   device ─► jobs, net, pki                                            simulator side: never local
- *   jobs, jobs.config, net, clock, pki, aws, target: the shared ground both sides stand on
+ *   jobs, jobs.config, net, clock, pki, aws, target, metrics: the shared ground both sides stand on
  * </pre>
  *
  * plus: no package cycles (top level, inside {@code local} and inside {@code device}); only {@code cli} and
@@ -74,7 +74,7 @@ class ArchitectureTest {
     void theSharedGroundDependsOnNeitherSide() {
         ArchRule rule = noClasses()
                 .that()
-                .resideInAnyPackage(packages("jobs", "net", "clock", "pki", "aws", "target"))
+                .resideInAnyPackage(packages("jobs", "net", "clock", "pki", "aws", "target", "metrics"))
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(packages("local", "device", "fleet", "scenario", "artifact", "cli", "bench"));

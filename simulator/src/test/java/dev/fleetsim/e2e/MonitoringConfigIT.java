@@ -5,20 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.fleetsim.cli.FleetsimCommand;
-import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
-import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.metrics.Meter;
 import dev.fleetsim.scenario.RunObserver;
 import dev.fleetsim.testing.TestDevice;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -82,7 +84,7 @@ class MonitoringConfigIT {
     }
 
     @Test
-    void dashboardsAreWellFormedAndQueryOnlyMetersThatExist() throws Exception {
+    void dashboardsAreWellFormedAndQueryOnlyCatalogueMetersAndLabels() throws Exception {
         JsonNode datasources = YAML.readTree(
                 ROOT.resolve("grafana/provisioning/datasources/prometheus.yml").toFile());
         String uid = datasources.get("datasources").get(0).get("uid").asText();
@@ -90,13 +92,13 @@ class MonitoringConfigIT {
                 ROOT.resolve("grafana/provisioning/dashboards/fleetsim.yml").toFile());
         assertThat(provider.get("providers").get(0).get("options").get("path").asText())
                 .isEqualTo("/var/lib/grafana/dashboards");
-        Set<String> exposed = exposedMetrics();
         List<Path> dashboards;
         try (var files = Files.list(ROOT.resolve("grafana/dashboards"))) {
             dashboards = files.filter(f -> f.toString().endsWith(".json")).toList();
         }
         assertThat(dashboards).isNotEmpty();
         Pattern metric = Pattern.compile("\\bfleetsim_[a-z_]+");
+        Pattern grouping = Pattern.compile("\\b(?:by|without)\\s*\\(([^)]*)\\)");
         for (Path file : dashboards) {
             JsonNode d = JobsJson.mapper().readTree(file.toFile());
             assertThat(d.get("uid").asText()).hasSizeBetween(8, 40);
@@ -112,31 +114,36 @@ class MonitoringConfigIT {
                     assertThat(target.get("refId").asText()).isNotBlank();
                     String expr = target.get("expr").asText();
                     assertThat(balanced(expr)).as(expr).isTrue();
+                    Set<String> labels = new HashSet<>(Set.of("le"));
                     Matcher m = metric.matcher(expr);
                     while (m.find()) {
-                        assertThat(exposed)
-                                .as("%s in %s", m.group(), file.getFileName())
-                                .contains(m.group());
+                        Meter meter = meterOfSeries(m.group());
+                        assertThat(meter)
+                                .as("%s in %s is in the catalogue", m.group(), file.getFileName())
+                                .isNotNull();
+                        labels.addAll(meter.labels());
+                    }
+                    Matcher g = grouping.matcher(expr);
+                    while (g.find()) {
+                        for (String label : g.group(1).split(",")) {
+                            assertThat(labels)
+                                    .as("label '%s' of %s in %s", label.strip(), expr, file.getFileName())
+                                    .contains(label.strip());
+                        }
                     }
                 }
             }
         }
     }
 
-    /** Metric names (with Prometheus suffixes) a run's observer and a local stack really expose. */
-    private static Set<String> exposedMetrics() throws Exception {
+    /**
+     * What a run's observer and a real local stack expose, before anything happens beyond a job being known and one
+     * device request: every catalogue meter, with its help text and exactly its labels, and nothing else.
+     */
+    @Test
+    void theExpositionIsTheCatalogue() throws Exception {
         RunObserver o = new RunObserver(Clock.systemUTC());
-        o.connectStart("d", 0);
-        o.connectEnd("d", 1_000_000);
-        o.connectFailed("d", 1, new RuntimeException());
-        o.disconnected("d", 2);
         o.jobStarting("j", 0);
-        o.jobReceived("d", "j", 1, 10);
-        o.requestAccepted("d", JobsTopic.Operation.UPDATE, 10);
-        o.downloadStart("d", "j", "http://h/f", 10);
-        o.downloadEnd("d", "j", 10, 20);
-        o.downloadFailed("d", "j", "x", 20);
-        o.statusReported("d", "j", JobExecutionStatus.SUCCEEDED, 30);
         StringBuilder text = new StringBuilder(o.registry().scrape());
         try (LocalStack stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS);
                 TestDevice device = TestDevice.connect("m-1", stack.mqttPort())) {
@@ -144,12 +151,52 @@ class MonitoringConfigIT {
             device.await("$next/get/accepted");
             text.append(stack.jobs().scrape().get(10, TimeUnit.SECONDS));
         }
-        Set<String> names = new HashSet<>();
-        Matcher m = Pattern.compile("(?m)^(fleetsim_[a-z_]+)").matcher(text);
-        while (m.find()) {
-            names.add(m.group(1));
+        Map<String, String> help = new HashMap<>();
+        Matcher h = Pattern.compile("(?m)^# HELP (fleetsim_[a-z_]+) (.*)$").matcher(text);
+        while (h.find()) {
+            help.put(h.group(1), h.group(2));
         }
-        return names;
+        Map<String, Set<String>> labelsOf = new HashMap<>();
+        Matcher series =
+                Pattern.compile("(?m)^(fleetsim_[a-z_]+)(?:\\{([^}]*)})? ").matcher(text);
+        while (series.find()) {
+            Set<String> labels = new TreeSet<>();
+            if (series.group(2) != null) {
+                Matcher l = Pattern.compile("([a-z_]+)=\"").matcher(series.group(2));
+                while (l.find()) {
+                    labels.add(l.group(1));
+                }
+            }
+            labels.remove("le");
+            Set<String> previous = labelsOf.putIfAbsent(series.group(1), labels);
+            assertThat(previous == null ? labels : previous).as(series.group(1)).isEqualTo(labels);
+        }
+        for (Meter meter : Meter.values()) {
+            assertThat(help).as(meter + " is exposed with help text").containsKey(meter.exposedName());
+            assertThat(help.get(meter.exposedName())).isEqualTo(meter.help());
+        }
+        labelsOf.forEach((name, labels) -> {
+            Meter meter = meterOfSeries(name);
+            assertThat(meter).as(name + " is in the catalogue").isNotNull();
+            assertThat(labels).as(name).isEqualTo(new TreeSet<>(meter.labels()));
+        });
+        assertThat(help.keySet())
+                .allSatisfy(name -> assertThat(meterOfSeries(name)).as(name).isNotNull());
+    }
+
+    /** The catalogue meter a series name belongs to (a timer's {@code _bucket}, {@code _count}, {@code _sum}, {@code _max}). */
+    private static Meter meterOfSeries(String name) {
+        for (Meter meter : Meter.values()) {
+            String family = meter.exposedName();
+            if (name.equals(family)) {
+                return meter;
+            }
+            if (meter.type() == Meter.Type.TIMER
+                    && List.of("_bucket", "_count", "_sum", "_max").stream().anyMatch(s -> name.equals(family + s))) {
+                return meter;
+            }
+        }
+        return null;
     }
 
     private static boolean balanced(String expr) {

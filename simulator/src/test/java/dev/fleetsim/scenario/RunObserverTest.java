@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.jobs.RejectedErrorCode;
+import dev.fleetsim.metrics.Phase;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -16,6 +17,12 @@ class RunObserverTest {
         RunObserver o = new RunObserver(Clock.systemUTC());
         long t = 1_000_000_000L;
         o.jobStarting("j", t);
+        // Known series exist at 0 before the first event, so rate() sees the first increments.
+        assertThat(o.registry().scrape())
+                .contains("fleetsim_jobs_received_total{job_id=\"j\"} 0.0")
+                .contains("fleetsim_executions_reported_total{job_id=\"j\",status=\"SUCCEEDED\"} 0.0")
+                .contains("fleetsim_requests_total{operation=\"START_NEXT\",result=\"accepted\"} 0.0")
+                .contains("fleetsim_phase_seconds_count{phase=\"install\"} 0");
         for (int i = 0; i < 3; i++) {
             String thing = "d" + i;
             o.connectStart(thing, t);
@@ -34,20 +41,22 @@ class RunObserverTest {
 
         String scrape = o.registry().scrape();
         assertThat(scrape)
-                .contains("fleetsim_connects_total " + (double) o.connects())
-                .contains("fleetsim_devices_connected " + (double) o.connected())
-                .contains("fleetsim_download_bytes_total " + (double) o.downloadedBytes())
-                .contains("fleetsim_executions_reported_total{job=\"j\",status=\"SUCCEEDED\"} 3.0")
+                .contains("fleetsim_connects_total " + (double) o.counts().connects())
+                .contains("fleetsim_devices_connected " + (double) o.counts().connected())
+                .contains("fleetsim_download_bytes_total " + (double) o.counts().downloadedBytes())
+                .contains("fleetsim_executions_reported_total{job_id=\"j\",status=\"SUCCEEDED\"} 3.0")
                 .contains("fleetsim_requests_total{operation=\"UPDATE\",result=\"VersionMismatch\"} 1.0")
                 .contains("fleetsim_phase_seconds_count{phase=\"end-to-end\"} "
-                        + o.total("end-to-end").getTotalCount())
+                        + o.total(Phase.END_TO_END).getTotalCount())
                 .contains("fleetsim_phase_seconds_count{phase=\"download\"} 3");
-        assertThat(o.connects()).isEqualTo(3);
-        assertThat(o.connected()).isEqualTo(2);
-        assertThat(o.requests()).isEqualTo(4);
+        assertThat(o.counts().connects()).isEqualTo(3);
+        assertThat(o.counts().connected()).isEqualTo(2);
+        assertThat(o.counts().requests()).isEqualTo(4);
+        assertThat(o.counts().received()).isEqualTo(6); // every take-up, as the meter counts
+        assertThat(o.counts().reported(JobExecutionStatus.SUCCEEDED)).isEqualTo(3);
         assertThat(o.receivedTimes("j")).hasSize(3); // first notifications only
         // End to end from the job's intended start: 1 s each.
-        assertThat(o.total("end-to-end").getValueAtPercentile(50)).isBetween(999_000L, 1_001_000L);
-        assertThat(o.total("connect").getMaxValue()).isBetween(19_900L, 20_100L);
+        assertThat(o.total(Phase.END_TO_END).getValueAtPercentile(50)).isBetween(999_000L, 1_001_000L);
+        assertThat(o.total(Phase.CONNECT).getMaxValue()).isBetween(19_900L, 20_100L);
     }
 }

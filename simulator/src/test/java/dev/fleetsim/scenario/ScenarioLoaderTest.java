@@ -131,4 +131,36 @@ class ScenarioLoaderTest {
                 .isEqualTo(2);
         assertThat(request.presignedUrlConfig().expiresInSec()).isEqualTo(300L);
     }
+
+    @Test
+    void namesOfStatusesKindsAndReferencesAreListedInOneOrder() throws IOException {
+        Path f = file("""
+                name: lists
+                fleet: {count: 10, groups: [{name: ab, share: 10%}, {name: ba, share: 10%}]}
+                cohorts:
+                  - {name: c, group: bb}
+                jobs:
+                  - {jobId: j, document: {operation: x}}
+                actions:
+                  - {at: 1m, offline: {cohort: d, for: 1m}, restartBroker: {for: 5s}}
+                  - {at: 2m, cancelJob: {jobId: k}}
+                  - {at: 3m, restartBroker: }
+                expect:
+                  - {job: j, status: DONE, executions: {SUCEEDED: 1}}
+                """);
+
+        assertThatThrownBy(() -> ScenarioLoader.load(f))
+                .isInstanceOf(ScenarioException.class)
+                .satisfies(e -> assertThat(e.getMessage().lines())
+                        .containsExactly(
+                                // ab and ba are both one edit from bb: the alphabetically first is suggested.
+                                f + ":4:15: cohorts[0].group: no group 'bb' in fleet.groups; did you mean 'ab'?",
+                                f + ":8:5: actions[0]: give exactly one of cancelJob, addThingsToGroup, offline,"
+                                        + " disconnectStorm or restartBroker",
+                                f + ":9:26: actions[1].cancelJob.jobId: no job 'k' in jobs; did you mean 'j'?",
+                                f + ":12:14: expect[0].status: a job status is one of IN_PROGRESS, CANCELED,"
+                                        + " COMPLETED, DELETION_IN_PROGRESS, SCHEDULED",
+                                f + ":12:41: expect[0].executions.SUCEEDED: unknown key 'SUCEEDED' in"
+                                        + " expect[0].executions; did you mean 'SUCCEEDED'?"));
+    }
 }

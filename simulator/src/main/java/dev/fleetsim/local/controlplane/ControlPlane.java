@@ -85,6 +85,7 @@ public final class ControlPlane {
         new IdentitiesApi(engine, issuer, endpoints).register(control);
         new EventsApi(engine).register(control);
         new DataPlaneApi(service.deviceApi()).register(new Routes(dataRoutes));
+        operations().forEach(service.meters()::apiOperationKnown);
     }
 
     /** Routes and answers one request on the engine thread; errors become AWS's error shape. */

@@ -102,12 +102,12 @@ public final class DeviceApi {
                             InvalidTopic, "topic maps to no jobs API: " + topicText, bestEffortToken(payload));
             };
             outbound.toClient(clientId, topic.accepted().toString(), JobsJson.write(answer));
-            meters.deviceRequest(topic.operation().name(), "accepted", "none");
+            meters.deviceRequest(topic.operation().name(), "accepted");
         } catch (JobsRequestException e) {
             outbound.toClient(clientId, rejectedTopic, JobsJson.write(e.toRejectedError(seconds())));
-            meters.deviceRequest(topic.operation().name(), "rejected", e.code().name());
+            meters.deviceRequest(topic.operation().name(), e.code().name());
         } catch (RuntimeException e) {
-            meters.deviceRequest(topic.operation().name(), "rejected", InternalError.name());
+            meters.deviceRequest(topic.operation().name(), InternalError.name());
             log.error("internal error answering {}", topicText, e);
             RejectedError error =
                     new RejectedError(InternalError, "internal error", bestEffortToken(payload), seconds(), null);

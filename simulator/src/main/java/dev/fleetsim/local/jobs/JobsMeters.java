@@ -1,8 +1,10 @@
 package dev.fleetsim.local.jobs;
 
 import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.jobs.RejectedErrorCode;
+import dev.fleetsim.metrics.Meter;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
 import java.util.Map;
@@ -10,27 +12,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The local Jobs service's meter catalogue. Every meter is named here; dashboards use only these names.
- *
- * <table>
- *   <tr><th>name</th><th>type</th><th>tags</th><th>meaning</th></tr>
- *   <tr><td>fleetsim.local.device.requests</td><td>counter</td><td>operation, outcome (accepted|rejected),
- *       code (rejection code or none)</td><td>device-API requests answered over MQTT or HTTPS</td></tr>
- *   <tr><td>fleetsim.local.api.requests</td><td>counter</td><td>status (HTTP status)</td><td>control-plane and
- *       data-plane HTTP requests</td></tr>
- *   <tr><td>fleetsim.local.jobs</td><td>gauge</td><td>status</td><td>jobs per status</td></tr>
- *   <tr><td>fleetsim.local.executions</td><td>gauge</td><td>status</td><td>latest execution of each (job,
- *       thing) per status</td></tr>
- * </table>
- *
- * Never tagged by thing or job id. Gauges are refreshed on the engine thread just before each scrape.
+ * The local stack's meters ({@link Meter.Side#LOCAL} in the catalogue). Never labelled by thing or job id. Every
+ * (operation, result) of the device API is registered at 0 up front, and the control plane registers each of its
+ * operations at 0 when it starts; the gauges are refreshed on the engine thread just before each scrape.
  */
 public final class JobsMeters {
-    public static final String DEVICE_REQUESTS = "fleetsim.local.device.requests";
-    public static final String API_REQUESTS = "fleetsim.local.api.requests";
-    public static final String JOBS = "fleetsim.local.jobs";
-    public static final String EXECUTIONS = "fleetsim.local.executions";
-
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<JobStatus, AtomicLong> jobs = new EnumMap<>(JobStatus.class);
@@ -41,16 +27,21 @@ public final class JobsMeters {
         for (JobStatus s : JobStatus.values()) {
             AtomicLong value = new AtomicLong();
             jobs.put(s, value);
-            Gauge.builder(JOBS, value, AtomicLong::doubleValue)
-                    .tag("status", s.name())
-                    .register(registry);
+            Meter.LOCAL_JOBS.gauge(registry, value, AtomicLong::doubleValue, s.name());
         }
         for (JobExecutionStatus s : JobExecutionStatus.values()) {
             AtomicLong value = new AtomicLong();
             executions.put(s, value);
-            Gauge.builder(EXECUTIONS, value, AtomicLong::doubleValue)
-                    .tag("status", s.name())
-                    .register(registry);
+            Meter.LOCAL_EXECUTIONS.gauge(registry, value, AtomicLong::doubleValue, s.name());
+        }
+        for (JobsTopic.Operation operation : JobsTopic.Operation.values()) {
+            if (operation == JobsTopic.Operation.NOTIFY || operation == JobsTopic.Operation.NOTIFY_NEXT) {
+                continue; // the service publishes these; devices do not ask on them
+            }
+            deviceCounter(operation.name(), "accepted");
+            for (RejectedErrorCode code : RejectedErrorCode.values()) {
+                deviceCounter(operation.name(), code.name());
+            }
         }
     }
 
@@ -58,26 +49,31 @@ public final class JobsMeters {
         return registry;
     }
 
-    void deviceRequest(String operation, String outcome, String code) {
-        counters.computeIfAbsent(
-                        operation + '|' + outcome + '|' + code,
-                        k -> Counter.builder(DEVICE_REQUESTS)
-                                .tag("operation", operation)
-                                .tag("outcome", outcome)
-                                .tag("code", code)
-                                .register(registry))
-                .increment();
+    /** A device-API request answered: {@code result} is {@code accepted} or the rejection code. */
+    void deviceRequest(String operation, String result) {
+        deviceCounter(operation, result).increment();
+    }
+
+    private Counter deviceCounter(String operation, String result) {
+        return counters.computeIfAbsent(
+                "device|" + operation + '|' + result,
+                k -> Meter.LOCAL_DEVICE_REQUESTS.counter(registry, operation, result));
+    }
+
+    /** Registers the operation's successful series at 0, so the first requests show in rate(). */
+    public void apiOperationKnown(String operation) {
+        apiCounter(operation, 200);
     }
 
     /** A control-plane or data-plane request answered, by AWS operation name and HTTP status. */
     public void apiRequest(String operation, int status) {
-        counters.computeIfAbsent(
-                        "api|" + operation + '|' + status,
-                        k -> Counter.builder(API_REQUESTS)
-                                .tag("operation", operation)
-                                .tag("status", Integer.toString(status))
-                                .register(registry))
-                .increment();
+        apiCounter(operation, status).increment();
+    }
+
+    private Counter apiCounter(String operation, int status) {
+        return counters.computeIfAbsent(
+                "api|" + operation + '|' + status,
+                k -> Meter.LOCAL_API_REQUESTS.counter(registry, operation, Integer.toString(status)));
     }
 
     /** Engine thread: copies the current counts into the gauges. */

@@ -1,0 +1,184 @@
+package dev.fleetsim.fleet;
+
+import dev.fleetsim.device.DeviceListener;
+import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.jobs.RejectedErrorCode;
+import dev.fleetsim.metrics.Meter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The one listener that counts what a fleet's devices do, into the catalogue's run meters ({@link Meter}) and into
+ * plain counters for status lines and reports. {@code fleetsim devices} prints from it; a scenario run's observer
+ * feeds it and adds latencies and the report's series.
+ *
+ * <p>Series whose label values are known in advance are registered at 0 up front: every (operation, result) of the
+ * device API now, a job's series when {@link #jobKnown(String)} names it.
+ */
+public final class FleetMeters implements DeviceListener {
+    private final MeterRegistry registry;
+    private final AtomicInteger connected = new AtomicInteger();
+    private final AtomicInteger ready = new AtomicInteger();
+    private final LongAdder received = new LongAdder();
+    private final LongAdder downloadedBytes = new LongAdder();
+    private final Map<JobExecutionStatus, LongAdder> reported = new EnumMap<>(JobExecutionStatus.class);
+    private final Counter connects;
+    private final Counter connectFailures;
+    private final Counter disconnects;
+    private final Counter downloadBytes;
+    private final Counter downloadFailures;
+    /** "operation|result" → counter, every combination registered up front. */
+    private final Map<String, Counter> requests = new ConcurrentHashMap<>();
+    /** job id → its counters, registered when the job is known (or on its first event). */
+    private final Map<String, JobCounters> jobs = new ConcurrentHashMap<>();
+
+    private record JobCounters(Counter received, Map<JobExecutionStatus, Counter> reported) {}
+
+    public FleetMeters(MeterRegistry registry) {
+        this.registry = registry;
+        Meter.DEVICES_CONNECTED.gauge(registry, connected, AtomicInteger::get);
+        connects = Meter.CONNECTS.counter(registry);
+        connectFailures = Meter.CONNECT_FAILURES.counter(registry);
+        disconnects = Meter.DISCONNECTS.counter(registry);
+        downloadBytes = Meter.DOWNLOAD_BYTES.counter(registry);
+        downloadFailures = Meter.DOWNLOAD_FAILURES.counter(registry);
+        for (JobExecutionStatus s : JobExecutionStatus.values()) {
+            reported.put(s, new LongAdder());
+        }
+        for (JobsTopic.Operation operation : JobsTopic.Operation.values()) {
+            if (operation == JobsTopic.Operation.NOTIFY || operation == JobsTopic.Operation.NOTIFY_NEXT) {
+                continue; // notifications are not requests
+            }
+            request(operation, "accepted");
+            for (RejectedErrorCode code : RejectedErrorCode.values()) {
+                request(operation, code.name());
+            }
+        }
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** Registers the job's series at 0 (before its first execution arrives, so rate() sees the first increments). */
+    public void jobKnown(String jobId) {
+        job(jobId);
+    }
+
+    private JobCounters job(String jobId) {
+        return jobs.computeIfAbsent(jobId, id -> {
+            Map<JobExecutionStatus, Counter> byStatus = new EnumMap<>(JobExecutionStatus.class);
+            for (JobExecutionStatus s : JobExecutionStatus.values()) {
+                byStatus.put(s, Meter.EXECUTIONS_REPORTED.counter(registry, id, s.name()));
+            }
+            return new JobCounters(Meter.JOBS_RECEIVED.counter(registry, id), byStatus);
+        });
+    }
+
+    private Counter request(JobsTopic.Operation operation, String result) {
+        return requests.computeIfAbsent(
+                operation.name() + '|' + result, k -> Meter.REQUESTS.counter(registry, operation.name(), result));
+    }
+
+    @Override
+    public void connectEnd(String thingName, long nanoTime) {
+        connected.incrementAndGet();
+        connects.increment();
+    }
+
+    @Override
+    public void connectFailed(String thingName, long nanoTime, Throwable cause) {
+        connectFailures.increment();
+    }
+
+    @Override
+    public void disconnected(String thingName, long nanoTime) {
+        connected.decrementAndGet();
+        disconnects.increment();
+    }
+
+    @Override
+    public void ready(String thingName, long nanoTime) {
+        ready.incrementAndGet();
+    }
+
+    @Override
+    public void jobReceived(String thingName, String jobId, long executionNumber, long nanoTime) {
+        received.increment();
+        job(jobId).received().increment();
+    }
+
+    @Override
+    public void requestAccepted(String thingName, JobsTopic.Operation operation, long nanoTime) {
+        request(operation, "accepted").increment();
+    }
+
+    @Override
+    public void requestRejected(String thingName, JobsTopic.Operation operation, RejectedErrorCode code, long t) {
+        request(operation, code == null ? "unknown" : code.name()).increment();
+    }
+
+    @Override
+    public void downloadEnd(String thingName, String jobId, long bytes, long nanoTime) {
+        downloadBytes.increment(bytes);
+        downloadedBytes.add(bytes);
+    }
+
+    @Override
+    public void downloadFailed(String thingName, String jobId, String reason, long nanoTime) {
+        downloadFailures.increment();
+    }
+
+    @Override
+    public void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {
+        reported.get(status).increment();
+        job(jobId).reported().get(status).increment();
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    public int connected() {
+        return connected.get();
+    }
+
+    public int ready() {
+        return ready.get();
+    }
+
+    /** Executions taken up (first notifications of an execution new to the device, counted per device). */
+    public long received() {
+        return received.sum();
+    }
+
+    /** Statuses of {@code status} the service accepted from devices, over every job. */
+    public long reported(JobExecutionStatus status) {
+        return reported.get(status).sum();
+    }
+
+    public long downloadedBytes() {
+        return downloadedBytes.sum();
+    }
+
+    public long connects() {
+        return (long) connects.count();
+    }
+
+    public long connectFailures() {
+        return (long) connectFailures.count();
+    }
+
+    public long disconnects() {
+        return (long) disconnects.count();
+    }
+
+    /** Device-API answers (accepted + rejected). */
+    public long requests() {
+        return requests.values().stream().mapToLong(c -> (long) c.count()).sum();
+    }
+}
