@@ -178,7 +178,7 @@ class ArtifactStoreIT {
         try (Stream<Path> files = Files.walk(state.resolve("s3"))) {
             assertThat(files.filter(Files::isRegularFile)
                             .map(p -> p.getFileName().toString()))
-                    .allMatch(name -> name.matches("[0-9a-f]{64}\\.(obj|json)"));
+                    .allMatch(name -> name.matches("[0-9a-f]{64}(\\.[0-9a-f]{32}\\.obj|\\.json)"));
         }
     }
 

@@ -331,7 +331,10 @@ class AwsSdkChecklistIT {
                     .toMinutes();
             perMinute.merge(minute, 1, Integer::sum);
         }
-        assertThat(perMinute.values()).containsExactly(1, 2, 4, 3);
+        // By hand (spec §5.2, each minute's rate is the one that holds at its start): minute 0 rate 1 (1 notified);
+        // minute 1 still 1 (1 < 2 notified; 2 in all); minute 2: 2 notified, one increase, rate 2 (4 in all);
+        // minute 3: 4 notified, two increases, rate 4 (8 in all); minute 4: rate 8 capped at 4, the last 2.
+        assertThat(perMinute.values()).containsExactly(1, 1, 2, 4, 2);
     }
 
     @Test

@@ -4,15 +4,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.stream.ChunkedInput;
-import io.netty.handler.stream.ChunkedNioFile;
 
 /** Flips one byte of the body (fault policy {@link ArtifactFaults.Fault.WrongBytes}). */
 final class CorruptingInput implements ChunkedInput<ByteBuf> {
-    private final ChunkedNioFile in;
+    private final ChunkedInput<ByteBuf> in;
     private final long offset;
     private long position;
 
-    CorruptingInput(ChunkedNioFile in, long start, long offset) {
+    CorruptingInput(ChunkedInput<ByteBuf> in, long start, long offset) {
         this.in = in;
         this.position = start;
         this.offset = offset;

@@ -1,5 +1,7 @@
 package dev.fleetsim.local.s3;
 
+import dev.fleetsim.net.BlockingWork;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -24,12 +26,11 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.stream.ChunkedNioFile;
 import io.netty.handler.traffic.ChannelTrafficShapingHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,23 +38,38 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One connection to the artifact store: reads requests, checks their signature, routes them (buckets, listings,
  * PUT, GET/HEAD, DELETE) and writes S3's answers. Event-loop confined, one request at a time (HTTP/1.1).
+ *
+ * <p>The loop never touches the disk: creating and deleting buckets and objects, an upload's decoding, hashing,
+ * writes and commit, and opening and reading an object's file run in order on the connection's lane of
+ * {@link BlockingWork}, with the answer written back on the loop. Reading from the socket pauses while an answer is
+ * pending or while more than {@link #MAX_BACKLOG} bytes of a body wait for the disk, so a slow disk slows the client
+ * instead of filling memory.
  */
 final class S3Connection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(S3Connection.class);
+    /** Body bytes that may wait for the disk before reading pauses. */
+    static final long MAX_BACKLOG = 1 << 20;
 
     private final S3Server server;
+    private final BlockingWork.Lane disk = BlockingWork.shared().lane();
 
     private HttpRequest request;
     private boolean keepAlive;
     private ObjectPut put;
     /** The request was answered early (an error); its remaining body is dropped. */
     private boolean discarding;
+    /** Body bytes handed to the lane and not yet written. */
+    private long backlog;
+    /** An answer waits for the lane. */
+    private boolean answering;
 
     S3Connection(S3Server server) {
         this.server = server;
@@ -98,10 +114,7 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
     }
 
     private void fail(ChannelHandlerContext ctx, S3Exception e) {
-        if (put != null) {
-            put.abort();
-            put = null;
-        }
+        abortPut();
         discarding = true;
         boolean head = request != null && request.method().equals(HttpMethod.HEAD);
         sendError(ctx, e, head);
@@ -145,8 +158,13 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
                 if (!server.config().store().bucketExists(bucket)) {
                     throw S3Exception.noSuchBucket(bucket);
                 }
-                server.config().store().delete(bucket, key);
-                sendEmpty(ctx, 204, Map.of());
+                offLoop(
+                        ctx,
+                        () -> {
+                            server.config().store().delete(bucket, key);
+                            return null;
+                        },
+                        (c, nothing) -> sendEmpty(c, 204, Map.of()));
             }
             default -> throw new S3Exception(405, "MethodNotAllowed", "The specified method is not allowed");
         }
@@ -157,10 +175,14 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
     private void bucketRequest(ChannelHandlerContext ctx, String method, String bucket, Map<String, String> query) {
         ObjectStore store = server.config().store();
         switch (method) {
-            case "PUT" -> {
-                store.createBucket(bucket);
-                sendEmpty(ctx, 200, Map.of("Location", "/" + bucket));
-            }
+            case "PUT" ->
+                offLoop(
+                        ctx,
+                        () -> {
+                            store.createBucket(bucket);
+                            return null;
+                        },
+                        (c, nothing) -> sendEmpty(c, 200, Map.of("Location", "/" + bucket)));
             case "HEAD" -> {
                 if (!store.bucketExists(bucket)) {
                     throw S3Exception.noSuchBucket(bucket);
@@ -168,10 +190,14 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
                 sendEmpty(
                         ctx, 200, Map.of("x-amz-bucket-region", server.config().region()));
             }
-            case "DELETE" -> {
-                store.deleteBucket(bucket);
-                sendEmpty(ctx, 204, Map.of());
-            }
+            case "DELETE" ->
+                offLoop(
+                        ctx,
+                        () -> {
+                            store.deleteBucket(bucket);
+                            return null;
+                        },
+                        (c, nothing) -> sendEmpty(c, 204, Map.of()));
             case "GET" -> {
                 if (query.containsKey("location")) {
                     store.keys(bucket, null); // NoSuchBucket check
@@ -226,21 +252,54 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Hands a piece of the body to the lane (decoding, hashing, writing); the last piece also commits. */
     private void onBody(ChannelHandlerContext ctx, HttpContent content) {
-        try {
-            put.feed(content.content());
-            if (content instanceof LastHttpContent last) {
-                put.trailers(last.trailingHeaders());
-                Map<String, String> answer = put.finish();
-                put = null;
-                sendEmpty(ctx, 200, answer);
-            }
-        } catch (S3Exception e) {
-            fail(ctx, e);
-        } catch (UncheckedIOException e) {
-            log.error("storing an object failed", e);
-            fail(ctx, new S3Exception(500, "InternalError", "We encountered an internal error. Please try again."));
+        ObjectPut p = put;
+        ByteBuf data = content.content().retain();
+        int size = data.readableBytes();
+        HttpHeaders trailing =
+                content instanceof LastHttpContent last ? last.trailingHeaders().copy() : null;
+        backlog += size;
+        if (trailing != null) {
+            answering = true;
         }
+        updateAutoRead(ctx);
+        disk.submit(
+                        () -> {
+                            try {
+                                p.feed(data);
+                            } finally {
+                                data.release();
+                            }
+                            if (trailing == null) {
+                                return null;
+                            }
+                            p.trailers(trailing);
+                            return p.finish();
+                        },
+                        ctx.executor())
+                .whenComplete((answer, error) -> {
+                    backlog -= size;
+                    if (trailing != null) {
+                        answering = false;
+                    }
+                    updateAutoRead(ctx);
+                    if (put != p) {
+                        return; // already answered (an earlier piece failed) or the connection moved on
+                    }
+                    if (error instanceof S3Exception e) {
+                        fail(ctx, e);
+                    } else if (error != null) {
+                        log.error("storing an object failed", error);
+                        fail(
+                                ctx,
+                                new S3Exception(
+                                        500, "InternalError", "We encountered an internal error. Please try again."));
+                    } else if (trailing != null) {
+                        put = null;
+                        sendEmpty(ctx, 200, answer);
+                    }
+                });
     }
 
     // -------------------------------------------------------------- GetObject / HeadObject
@@ -252,7 +311,7 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
             String key,
             Map<String, String> query,
             boolean head) {
-        ObjectStore.StoredObject object = server.config().store().get(bucket, key);
+        ObjectStore.StoredObject object = server.config().store().lookup(bucket, key);
         ObjectStore.Meta meta = object.meta();
         String versionId = query.get("versionId");
         if (versionId != null && !versionId.equals(meta.versionId()) && !"null".equals(versionId)) {
@@ -316,16 +375,20 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
                             EmptyHttpHeaders.INSTANCE)));
             return;
         }
-        FileChannel file;
-        try {
-            file = FileChannel.open(object.file(), StandardOpenOption.READ);
-        } catch (IOException e) {
-            throw S3Exception.noSuchKey(key); // deleted between the lookup and the open
-        }
         ArtifactFaults.Fault fault = server.config().faults() == null
                 ? null
                 : server.config().faults().next(bucket, key);
-        sendBody(ctx, response, file, start, length, fault);
+        long from = start;
+        offLoop(
+                ctx,
+                () -> {
+                    try {
+                        return FileChannel.open(object.file(), StandardOpenOption.READ);
+                    } catch (NoSuchFileException e) {
+                        throw S3Exception.noSuchKey(key); // replaced or deleted between the lookup and the open
+                    }
+                },
+                (c, file) -> sendBody(c, response, file, from, length, fault));
     }
 
     private void sendBody(
@@ -356,34 +419,28 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
             ChannelTrafficShapingHandler shaper = new ChannelTrafficShapingHandler(throttle.bytesPerSecond(), 0, 100);
             ctx.pipeline().addFirst("fault-throttle", shaper); // next to the socket, where it sees bytes
             server.countBytes(length);
-            try {
-                ChannelFuture done =
-                        ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(file, start, length, 16 * 1024)));
-                done.addListener(f -> ctx.pipeline().remove(shaper));
-                finishResponse(ctx, done);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            ChannelFuture done = ctx.writeAndFlush(new HttpChunkedInput(chunks(ctx, file, start, length, 16 * 1024)));
+            done.addListener(f -> ctx.pipeline().remove(shaper));
+            finishResponse(ctx, done);
             return;
         }
-        try {
-            server.countBytes(length);
-            if (fault instanceof ArtifactFaults.Fault.WrongBytes wrong) {
-                finishResponse(
-                        ctx,
-                        ctx.writeAndFlush(new HttpChunkedInput(new CorruptingInput(
-                                new ChunkedNioFile(file, start, length, 64 * 1024), start, wrong.offset()))));
-            } else if (tls) {
-                finishResponse(
-                        ctx,
-                        ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(file, start, length, 64 * 1024))));
-            } else {
-                ctx.write(new DefaultFileRegion(file, start, length));
-                finishResponse(ctx, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        server.countBytes(length);
+        if (fault instanceof ArtifactFaults.Fault.WrongBytes wrong) {
+            finishResponse(
+                    ctx,
+                    ctx.writeAndFlush(new HttpChunkedInput(
+                            new CorruptingInput(chunks(ctx, file, start, length, 64 * 1024), start, wrong.offset()))));
+        } else if (tls) {
+            finishResponse(ctx, ctx.writeAndFlush(new HttpChunkedInput(chunks(ctx, file, start, length, 64 * 1024))));
+        } else {
+            // Zero-copy sendfile: the kernel moves page-cache bytes to the socket.
+            ctx.write(new DefaultFileRegion(file, start, length));
+            finishResponse(ctx, ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
         }
+    }
+
+    private FileChunks chunks(ChannelHandlerContext ctx, FileChannel file, long start, long length, int chunkSize) {
+        return new FileChunks(file, start, length, chunkSize, ctx.channel(), disk).prefetch();
     }
 
     // -------------------------------------------------------------- writing answers
@@ -428,18 +485,69 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
     }
 
     private void finishResponse(ChannelHandlerContext ctx, ChannelFuture written) {
-        if (!keepAlive) {
-            written.addListener(ChannelFutureListener.CLOSE);
-        }
+        // A body that failed half-way (a read error) leaves the client mid-message: close rather than reuse.
+        written.addListener(keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        abortPut();
+        ctx.fireChannelInactive();
+    }
+
+    /** Drops the upload in progress, after the writes already queued for it. */
+    private void abortPut() {
         if (put != null) {
-            put.abort();
+            disk.execute(put::abort);
             put = null;
         }
-        ctx.fireChannelInactive();
+    }
+
+    /** Reading pauses while an answer waits for the disk or a body's backlog is large. */
+    private void updateAutoRead(ChannelHandlerContext ctx) {
+        boolean read = !answering && backlog <= MAX_BACKLOG;
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    /**
+     * Runs {@code work} on the lane and {@code answer} with its result back on the loop; a failure answers with S3's
+     * error. Nothing is answered when the connection has moved on (closed, or another request).
+     */
+    private <T> void offLoop(ChannelHandlerContext ctx, Callable<T> work, BiConsumer<ChannelHandlerContext, T> answer) {
+        HttpRequest forRequest = request;
+        answering = true;
+        updateAutoRead(ctx);
+        disk.submit(work, ctx.executor()).whenComplete((value, error) -> {
+            answering = false;
+            updateAutoRead(ctx);
+            if (request != forRequest || !ctx.channel().isActive()) {
+                if (value instanceof FileChannel file) {
+                    disk.execute(() -> closeQuietly(file));
+                }
+                return;
+            }
+            try {
+                if (error != null) {
+                    throw error;
+                }
+                answer.accept(ctx, value);
+            } catch (S3Exception e) {
+                fail(ctx, e);
+            } catch (Throwable e) {
+                log.error("S3 request {} {} failed", forRequest.method(), forRequest.uri(), e);
+                fail(ctx, new S3Exception(500, "InternalError", "We encountered an internal error. Please try again."));
+            }
+        });
+    }
+
+    private static void closeQuietly(FileChannel file) {
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // read-only
+        }
     }
 
     @Override
