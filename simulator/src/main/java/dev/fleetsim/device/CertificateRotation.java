@@ -78,6 +78,7 @@ final class CertificateRotation {
 
     /** Forgets a rotation under way (the work was dropped). */
     void abandon() {
+        assert loop.inEventLoop();
         key = null;
     }
 

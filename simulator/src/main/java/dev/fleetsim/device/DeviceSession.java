@@ -125,12 +125,14 @@ final class DeviceSession {
 
     /** The Jobs topics of the thing: notify-next and the answers of describe, update and start-next. */
     CompletableFuture<Mqtt5SubAck> subscribeJobs() {
+        assert loop.inEventLoop();
         String p = JobsTopic.prefix(thingName);
         return subscribe(List.of(p + "/notify-next", p + "/+/get/+", p + "/+/update/+", p + "/start-next/+"));
     }
 
     /** QoS 1 subscriptions; completes on the loop. */
     CompletableFuture<Mqtt5SubAck> subscribe(List<String> filters) {
+        assert loop.inEventLoop();
         Mqtt5SubscribeBuilder.Complete complete = Mqtt5Subscribe.builder()
                 .addSubscription()
                 .topicFilter(filters.get(0))
@@ -146,6 +148,7 @@ final class DeviceSession {
     }
 
     void publish(String topic, byte[] payload) {
+        assert loop.inEventLoop();
         client.publishWith()
                 .topic(topic)
                 .qos(MqttQos.AT_LEAST_ONCE)
@@ -159,11 +162,13 @@ final class DeviceSession {
 
     /** Disconnects the current client; completes on the loop. */
     CompletableFuture<Void> disconnect() {
+        assert loop.inEventLoop();
         return client.disconnect().whenCompleteAsync((v, e) -> {}, loop);
     }
 
     /** From the next connection on, the device presents its own certificate (after a rotation). */
     void useCertificate(MqttClientSslConfig tls) {
+        assert loop.inEventLoop();
         this.rotatedTls = tls;
     }
 

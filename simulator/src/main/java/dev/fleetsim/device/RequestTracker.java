@@ -55,6 +55,7 @@ final class RequestTracker {
     }
 
     void send(JobsTopic topic, Object request) {
+        assert loop.inEventLoop();
         send(topic, request, 0);
     }
 
@@ -91,6 +92,7 @@ final class RequestTracker {
 
     /** The request an answer's token names, no longer in flight; null for an unknown or missing token. */
     Pending answered(String token) {
+        assert loop.inEventLoop();
         Pending request = token == null ? null : pending.remove(token);
         if (request != null) {
             request.timeout().cancel(false);
@@ -100,6 +102,7 @@ final class RequestTracker {
 
     /** Sends {@code request} again with a fresh token after the backoff of its next attempt. */
     void resendLater(Pending request) {
+        assert loop.inEventLoop();
         int attempt = request.attempt() + 1;
         loop.schedule(
                 () -> {
@@ -112,6 +115,7 @@ final class RequestTracker {
     }
 
     private void timedOut(String token) {
+        assert loop.inEventLoop();
         Pending request = pending.remove(token);
         if (request == null || !mayResend.getAsBoolean()) {
             return;
@@ -122,11 +126,13 @@ final class RequestTracker {
 
     /** Whether an update is waiting for its answer. */
     boolean updateInFlight() {
+        assert loop.inEventLoop();
         return pending.values().stream().anyMatch(p -> p.topic().operation() == JobsTopic.Operation.UPDATE);
     }
 
     /** Forgets every request in flight (the connection dropped, the device went offline). */
     void clear() {
+        assert loop.inEventLoop();
         pending.values().forEach(p -> p.timeout().cancel(false));
         pending.clear();
     }

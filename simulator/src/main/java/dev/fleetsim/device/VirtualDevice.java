@@ -290,11 +290,13 @@ public final class VirtualDevice {
 
     /** Exponential backoff with jitter: 1 s, 2 s, 4 s … up to 2 min. */
     private void retryConnect() {
+        assert loop.inEventLoop();
         transition(State.OFFLINE);
         loop.schedule(this::connect, connectBackoff.delayMillis(connectAttempts), TimeUnit.MILLISECONDS);
     }
 
     private void onConnectionLost() {
+        assert loop.inEventLoop();
         if (state == State.STOPPED || state == State.OFFLINE || state == State.CONNECTING || state == State.NEW) {
             return;
         }
@@ -307,6 +309,7 @@ public final class VirtualDevice {
     }
 
     private void subscribe(boolean sessionPresent) {
+        assert loop.inEventLoop();
         if (sessionPresent) {
             ask();
             return;
@@ -343,6 +346,7 @@ public final class VirtualDevice {
 
     /** Asks for the next pending execution ($next/get by default, start-next as an option). */
     private void ask() {
+        assert loop.inEventLoop();
         transition(State.ASKING);
         if (config.useStartNext()) {
             requests.send(
@@ -395,6 +399,7 @@ public final class VirtualDevice {
     }
 
     private void onAccepted(JobsTopic topic, byte[] payload) {
+        assert loop.inEventLoop();
         JsonNode json = JobsJson.readTree(new String(payload, StandardCharsets.UTF_8));
         RequestTracker.Pending request =
                 requests.answered(json.path("clientToken").asText(null));
@@ -423,6 +428,7 @@ public final class VirtualDevice {
     }
 
     private void onAnswerToAsk(JobExecution execution) {
+        assert loop.inEventLoop();
         if (state != State.ASKING) {
             return;
         }
@@ -440,6 +446,7 @@ public final class VirtualDevice {
     }
 
     private void onNotifyNext(JobExecution head) {
+        assert loop.inEventLoop();
         switch (state) {
             case IDLE -> take(head);
             case STARTING, WORKING -> {
@@ -459,6 +466,7 @@ public final class VirtualDevice {
 
     /** Takes up an execution when idle, de-duplicating repeats of the one in hand. */
     private void take(JobExecution execution) {
+        assert loop.inEventLoop();
         if (execution == null
                 || execution.status() == null
                 || !execution.status().isPending()) {
@@ -502,6 +510,7 @@ public final class VirtualDevice {
 
     /** After a reboot or reconnect: continue from the step the service has in {@code statusDetails}. */
     private void resume(JobExecution execution) {
+        assert loop.inEventLoop();
         Map<String, String> details = execution.statusDetails() == null ? Map.of() : execution.statusDetails();
         work.details.putAll(details);
         String step = details.get("step");
@@ -524,6 +533,7 @@ public final class VirtualDevice {
 
     /** {@code update} is the accepted request when its client token matched one in flight, else null. */
     private void onUpdateAccepted(String jobId, UpdateJobExecutionRequest update) {
+        assert loop.inEventLoop();
         if (work == null || !jobId.equals(work.jobId)) {
             return;
         }
@@ -559,6 +569,7 @@ public final class VirtualDevice {
     }
 
     private void onRejected(JobsTopic topic, RejectedError error) {
+        assert loop.inEventLoop();
         RequestTracker.Pending request = requests.answered(error.clientToken());
         listener.requestRejected(thingName, topic.operation(), error.code(), System.nanoTime());
         RejectedErrorCode code = error.code() == null ? RejectedErrorCode.InternalError : error.code();
@@ -600,6 +611,7 @@ public final class VirtualDevice {
     // ================================================================== work
 
     private void runStep() {
+        assert loop.inEventLoop();
         if (work == null || state != State.WORKING) {
             return;
         }
@@ -653,6 +665,7 @@ public final class VirtualDevice {
      * code signature; progress goes to {@code statusDetails.progress} when the cohort asks for it.
      */
     private void startDownload(Step.Download step) {
+        assert loop.inEventLoop();
         DeviceDownloads downloads = config.downloads();
         Path sink = null;
         if (downloads.sandboxRoot() != null) {
@@ -693,6 +706,7 @@ public final class VirtualDevice {
     }
 
     private void onDownloaded(Step.Download step, DownloadResult result) {
+        assert loop.inEventLoop();
         switch (result.outcome()) {
             case SUCCEEDED -> {
                 if (work.timer != null) {
@@ -722,6 +736,7 @@ public final class VirtualDevice {
     }
 
     private void endStep(Step step) {
+        assert loop.inEventLoop();
         if (work == null || state != State.WORKING) {
             return;
         }
@@ -743,6 +758,7 @@ public final class VirtualDevice {
     }
 
     private void finish() {
+        assert loop.inEventLoop();
         switch (work.draw.outcome()) {
             case SUCCEED -> report(JobExecutionStatus.SUCCEEDED, successDetails());
             case FAIL -> report(JobExecutionStatus.FAILED, Map.of("reason", "simulated failure"));
@@ -771,6 +787,7 @@ public final class VirtualDevice {
     }
 
     private void applySuccess() {
+        assert loop.inEventLoop();
         // work is still set when called
         for (Step s : work.plan.steps()) {
             if (s instanceof Step.InstallFirmware install) {
@@ -793,6 +810,7 @@ public final class VirtualDevice {
      * ({@link JobExecutionStatus#canTransition}); an execution that can no longer take it is dropped instead.
      */
     private void report(JobExecutionStatus status, Map<String, String> details) {
+        assert loop.inEventLoop();
         if (!work.status.canTransition(status, JobExecutionStatus.Cause.DEVICE_UPDATE)) {
             listener.jobCanceled(thingName, work.jobId, work.executionNumber, System.nanoTime());
             dropWork();
@@ -819,6 +837,7 @@ public final class VirtualDevice {
 
     /** Goes offline for {@code duration}; a reboot also forgets what was in hand (the service remembers). */
     private void offline(Duration duration, boolean reboot) {
+        assert loop.inEventLoop();
         cancelTimer();
         requests.clear();
         if (reboot) {
@@ -834,6 +853,7 @@ public final class VirtualDevice {
     }
 
     private void dropWork() {
+        assert loop.inEventLoop();
         cancelTimer();
         rotation.abandon();
         rememberFinished();
@@ -843,6 +863,7 @@ public final class VirtualDevice {
 
     /** The execution in hand is done with (reported, dropped or canceled): later announcements of it are stale. */
     private void rememberFinished() {
+        assert loop.inEventLoop();
         if (work != null) {
             finishedJobId = work.jobId;
             finishedExecution = work.executionNumber;
@@ -850,6 +871,7 @@ public final class VirtualDevice {
     }
 
     private void becomeIdle() {
+        assert loop.inEventLoop();
         transition(State.IDLE);
         if (parkedSet) {
             takeParked();
@@ -857,6 +879,7 @@ public final class VirtualDevice {
     }
 
     private void takeParked() {
+        assert loop.inEventLoop();
         JobExecution next = parked;
         parked = null;
         parkedSet = false;
@@ -864,6 +887,7 @@ public final class VirtualDevice {
     }
 
     private void cancelTimer() {
+        assert loop.inEventLoop();
         if (work != null && work.timer != null) {
             work.timer.cancel(false);
             work.timer = null;
@@ -911,6 +935,7 @@ public final class VirtualDevice {
     }
 
     private void sendUpdate(JobExecutionStatus status, Map<String, String> details) {
+        assert loop.inEventLoop();
         Long step = status == JobExecutionStatus.IN_PROGRESS ? stepTimeout() : null;
         work.lastUpdate = new UpdateJobExecutionRequest(
                 status, Map.copyOf(details), work.version, work.executionNumber, null, null, step, null);
@@ -919,6 +944,7 @@ public final class VirtualDevice {
 
     /** Resends the execution's last update with the version now known (after a VersionMismatch). */
     private void resendLastUpdate() {
+        assert loop.inEventLoop();
         if (work != null && work.lastUpdate != null) {
             UpdateJobExecutionRequest u = work.lastUpdate;
             requests.send(

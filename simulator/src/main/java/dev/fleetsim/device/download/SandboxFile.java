@@ -83,6 +83,7 @@ final class SandboxFile {
     }
 
     private void written(int n, IOException error) {
+        assert loop.inEventLoop();
         inFlight -= n;
         if (error != null && failure == null) {
             failure = error;
@@ -96,6 +97,7 @@ final class SandboxFile {
 
     /** Whether the transfer should pause reading until the disk catches up. */
     boolean backlogged() {
+        assert loop.inEventLoop();
         return inFlight > MAX_IN_FLIGHT;
     }
 
@@ -111,6 +113,7 @@ final class SandboxFile {
 
     /** The first write that failed, or null. */
     IOException failure() {
+        assert loop.inEventLoop();
         return failure;
     }
 
@@ -120,6 +123,7 @@ final class SandboxFile {
      * unverified stays on the device). Completes on the loop when the file is closed (and gone).
      */
     CompletableFuture<Void> close(boolean delete, long length) {
+        assert loop.inEventLoop();
         CompletableFuture<Void> closed = new CompletableFuture<>();
         drained(() -> BlockingWork.shared()
                 .submit(

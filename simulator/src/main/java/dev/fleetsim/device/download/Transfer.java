@@ -118,6 +118,7 @@ final class Transfer {
     }
 
     private void cancel() {
+        assert loop.inEventLoop();
         if (!done) {
             done = true;
             closeChannel();
@@ -129,12 +130,14 @@ final class Transfer {
 
     /** From byte 0 again: fresh digests; the file is written over from its start. */
     private void restartBody() {
+        assert loop.inEventLoop();
         received = 0;
         nextProgress = 0;
         verifier.reset();
     }
 
     private void connect() {
+        assert loop.inEventLoop();
         if (done) {
             return;
         }
@@ -155,6 +158,7 @@ final class Transfer {
     }
 
     private void send(Channel ch) {
+        assert loop.inEventLoop();
         if (done) {
             downloader.pool().release(loop, ch, true);
             return;
@@ -296,6 +300,7 @@ final class Transfer {
 
     /** The disk fell behind the network: stop reading until the writes in flight land. */
     private void pauseUntilWritten() {
+        assert loop.inEventLoop();
         Channel ch = channel;
         ch.config().setAutoRead(false);
         file.drained(() -> {
@@ -307,6 +312,7 @@ final class Transfer {
     }
 
     private void reportProgress() {
+        assert loop.inEventLoop();
         int step = request.progressStepPercent();
         if (step <= 0 || total <= 0 || progress == null) {
             return;
@@ -319,6 +325,7 @@ final class Transfer {
     }
 
     private void onEnd() {
+        assert loop.inEventLoop();
         Channel ch = channel;
         channel = null;
         if (ch != null) {
@@ -356,24 +363,28 @@ final class Transfer {
     }
 
     void tlsFailed(String reason) {
+        assert loop.inEventLoop();
         channel = null;
         finish(DownloadResult.Outcome.FAILED, reason);
     }
 
     /** The server sent nothing for the read timeout. */
     void stalled() {
+        assert loop.inEventLoop();
         broken("no data for " + downloader.settings().readTimeout().toSeconds() + " s after " + received
                 + " bytes; the server stalled");
     }
 
     /** The connection closed under the transfer. */
     void dropped() {
+        assert loop.inEventLoop();
         channel = null;
         broken("the connection dropped after " + received + " bytes");
     }
 
     /** The connection broke or the server had a passing problem: resume after a backoff, or give up. */
     private void broken(String reason) {
+        assert loop.inEventLoop();
         if (done) {
             return;
         }
@@ -386,6 +397,7 @@ final class Transfer {
     }
 
     private void finish(DownloadResult.Outcome outcome, String reason) {
+        assert loop.inEventLoop();
         finish(outcome, reason, null);
     }
 
@@ -394,6 +406,7 @@ final class Transfer {
      * the sandbox. The future completes on the loop after that.
      */
     private void finish(DownloadResult.Outcome outcome, String reason, String sha) {
+        assert loop.inEventLoop();
         if (done) {
             return;
         }
@@ -417,11 +430,13 @@ final class Transfer {
     }
 
     private void complete(DownloadResult.Outcome outcome, String reason, String sha) {
+        assert loop.inEventLoop();
         promise.trySuccess(
                 new DownloadResult(outcome, reason, received, sha, attempts, resumes, System.nanoTime() - started));
     }
 
     private void closeChannel() {
+        assert loop.inEventLoop();
         Channel ch = channel;
         channel = null;
         if (ch != null) {
