@@ -45,6 +45,8 @@ final class CertificateRotation {
     private String key;
 
     private String certificatePem;
+    /** Counts rotations started and abandoned: work that completes off the loop for an older one is dropped. */
+    private int attempt;
 
     CertificateRotation(String thingName, EventLoop loop, DeviceSession session, Outcome outcome) {
         this.thingName = thingName;
@@ -57,10 +59,17 @@ final class CertificateRotation {
         return topic.startsWith(CREATE_FROM_CSR) || topic.startsWith(PROVISION);
     }
 
-    /** Starts a rotation: key generation runs off the loop, the MQTT steps on it. */
+    /**
+     * Starts a rotation: key generation and building the new TLS identity run off the loop (both read the kernel's
+     * entropy or build key stores), the MQTT steps on it.
+     */
     void start() {
         assert loop.inEventLoop();
+        int mine = ++attempt;
         BlockingWork.shared().submit(() -> Pem.newKeyAndCsr(thingName), loop).whenComplete((keyAndCsr, error) -> {
+            if (mine != attempt) {
+                return; // abandoned meanwhile
+            }
             if (error != null) {
                 outcome.failed("certificate rotation: cannot make a key: " + error.getMessage());
                 return;
@@ -79,6 +88,7 @@ final class CertificateRotation {
     /** Forgets a rotation under way (the work was dropped). */
     void abandon() {
         assert loop.inEventLoop();
+        attempt++;
         key = null;
     }
 
@@ -104,9 +114,23 @@ final class CertificateRotation {
             register.putObject("parameters").put("ThingName", thingName);
             session.publish(PROVISION, JobsJson.write(register));
         } else if (topic.equals(PROVISION + "/accepted")) {
-            MqttClientSslConfig tls = Pem.mtls(key, certificatePem, trust);
+            String privateKey = key;
+            String certificate = certificatePem;
             key = null;
-            outcome.registered(tls);
+            int mine = attempt;
+            BlockingWork.shared()
+                    .submit(() -> Pem.mtls(privateKey, certificate, trust), loop)
+                    .whenComplete((tls, error) -> {
+                        if (mine != attempt) {
+                            return;
+                        }
+                        if (error != null) {
+                            outcome.failed(
+                                    "certificate rotation: cannot use the new certificate: " + error.getMessage());
+                        } else {
+                            outcome.registered(tls);
+                        }
+                    });
         }
     }
 }

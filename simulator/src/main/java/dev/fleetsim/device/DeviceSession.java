@@ -15,6 +15,7 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
 import dev.fleetsim.jobs.JobsTopic;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.reactivex.schedulers.Schedulers;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -66,6 +67,9 @@ final class DeviceSession {
                 .serverPort(config.port())
                 .executorConfig(MqttClientExecutorConfig.builder()
                         .nettyExecutor(nettyGroup)
+                        // The client's completions come straight to the device's loop (its task queue is lock-free),
+                        // not through RxJava's computation pool, whose queue lock a loop would contend for.
+                        .applicationScheduler(Schedulers.from(loop))
                         .build());
         if (rotatedTls != null) {
             builder = builder.sslConfig(rotatedTls);

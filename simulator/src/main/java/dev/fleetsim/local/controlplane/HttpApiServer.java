@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.jobs.JobsService;
 import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.net.Ids;
 import dev.fleetsim.net.Ports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -34,7 +35,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,7 +189,7 @@ public final class HttpApiServer implements AutoCloseable {
             response.headers()
                     .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                     .setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes())
-                    .set("x-amzn-RequestId", UUID.randomUUID().toString());
+                    .set("x-amzn-RequestId", Ids.uuid().toString());
             if (answer.errorType() != null) {
                 response.headers().set("x-amzn-ErrorType", answer.errorType());
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fleetsim.local.Folders;
+import dev.fleetsim.net.Ids;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -26,7 +27,6 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
@@ -263,7 +263,7 @@ public final class ObjectStore {
         private Upload(String bucket, String key) {
             this.bucket = bucket;
             this.key = key;
-            this.temp = root.resolve(bucket).resolve(UPLOAD_PREFIX + UUID.randomUUID());
+            this.temp = root.resolve(bucket).resolve(UPLOAD_PREFIX + Ids.hex(32));
         }
 
         private FileChannel channel() throws IOException {
@@ -335,7 +335,7 @@ public final class ObjectStore {
                         "\"" + HexFormat.of().formatHex(md5Value()) + "\"",
                         clock.millis(),
                         contentType == null ? "binary/octet-stream" : contentType,
-                        UUID.randomUUID().toString().replace("-", ""),
+                        Ids.hex(32),
                         sha256Hex == null ? sha256Hex() : sha256Hex,
                         Map.copyOf(checksums),
                         Map.copyOf(userMetadata));
@@ -399,7 +399,7 @@ public final class ObjectStore {
 
     /** Writes {@code bytes} to a synced temporary file and renames it over {@code target}. */
     private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path temp = target.resolveSibling(target.getFileName() + SIDECAR_TEMP + UUID.randomUUID());
+        Path temp = target.resolveSibling(target.getFileName() + SIDECAR_TEMP + Ids.hex(32));
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.wrap(bytes);
             while (b.hasRemaining()) {

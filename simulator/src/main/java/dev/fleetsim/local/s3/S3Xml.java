@@ -1,5 +1,6 @@
 package dev.fleetsim.local.s3;
 
+import dev.fleetsim.net.Ids;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -13,7 +14,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
-import java.util.UUID;
 
 /** S3's wire vocabulary: XML answers and error documents, escaping, request ids, HTTP dates. */
 final class S3Xml {
@@ -78,7 +78,7 @@ final class S3Xml {
     }
 
     static String requestId() {
-        return UUID.randomUUID().toString().replace("-", "").substring(0, 16).toUpperCase(Locale.ROOT);
+        return Ids.hex(16).toUpperCase(Locale.ROOT);
     }
 
     static MessageDigest digest(String algorithm) {
