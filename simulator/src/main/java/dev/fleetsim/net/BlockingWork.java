@@ -80,7 +80,13 @@ public final class BlockingWork {
     /** Runs {@code work} off the loop; its outcome completes the future on {@code backTo}. */
     public <T> CompletableFuture<T> submit(Callable<T> work, Executor backTo) {
         CompletableFuture<T> done = new CompletableFuture<>();
-        enqueue(() -> {
+        enqueue(completing(work, done, backTo));
+        return done;
+    }
+
+    /** {@code work} as a task that completes {@code done} with its outcome, on {@code backTo}. */
+    private static <T> Runnable completing(Callable<T> work, CompletableFuture<T> done, Executor backTo) {
+        return () -> {
             T result;
             try {
                 result = work.call();
@@ -89,8 +95,7 @@ public final class BlockingWork {
                 return;
             }
             backTo.execute(() -> done.complete(result));
-        });
-        return done;
+        };
     }
 
     /** Runs {@code work} off the loop when nothing waits for it (deletes, closes). */
@@ -116,16 +121,7 @@ public final class BlockingWork {
         /** Queues {@code work} after everything submitted before; its outcome completes the future on {@code backTo}. */
         public <T> CompletableFuture<T> submit(Callable<T> work, Executor backTo) {
             CompletableFuture<T> done = new CompletableFuture<>();
-            tasks.add(() -> {
-                T result;
-                try {
-                    result = work.call();
-                } catch (Throwable t) {
-                    backTo.execute(() -> done.completeExceptionally(t));
-                    return;
-                }
-                backTo.execute(() -> done.complete(result));
-            });
+            tasks.add(completing(work, done, backTo));
             schedule();
             return done;
         }

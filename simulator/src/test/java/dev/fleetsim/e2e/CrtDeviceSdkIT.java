@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.testing.LocalAws;
+import dev.fleetsim.testing.NodeAgent;
+import dev.fleetsim.testing.RegisteredThing;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.iot.IotClient;
-import software.amazon.awssdk.services.iot.model.CreateKeysAndCertificateResponse;
 import software.amazon.awssdk.services.iot.model.JobExecution;
 import software.amazon.awssdk.services.iot.model.JobExecutionStatus;
 
@@ -42,33 +43,24 @@ class CrtDeviceSdkIT {
                                 .build())
                         .get(60, TimeUnit.SECONDS);
                 IotClient iot = LocalAws.iot(stack)) {
-            String arn = iot.createThing(r -> r.thingName("crt-1")).thingArn();
-            CreateKeysAndCertificateResponse keys = iot.createKeysAndCertificate(r -> r.setAsActive(true));
-            iot.attachThingPrincipal(r -> r.thingName("crt-1").principal(keys.certificateArn()));
-            Path cert = Files.writeString(dir.resolve("cert.pem"), keys.certificatePem());
-            Path key = Files.writeString(dir.resolve("key.pem"), keys.keyPair().privateKey());
+            RegisteredThing registered = RegisteredThing.register(iot, "crt-1", dir);
+            String arn = registered.arn();
+            Path cert = registered.cert();
+            Path key = registered.key();
             Path log = dir.resolve("agent.log");
 
-            Process agent = new ProcessBuilder(
-                            "node",
-                            "agent.js",
-                            "crt-1",
-                            "127.0.0.1",
-                            Integer.toString(stack.alpnPort()),
-                            stack.ca().caCertificateFile().toString(),
-                            cert.toString(),
-                            key.toString(),
-                            "2")
-                    .directory(AGENT.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
+            Process agent = NodeAgent.start(
+                    AGENT,
+                    log,
+                    "crt-1",
+                    "127.0.0.1",
+                    Integer.toString(stack.alpnPort()),
+                    stack.ca().caCertificateFile().toString(),
+                    cert.toString(),
+                    key.toString(),
+                    "2");
             try {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!Files.readString(log).contains("waiting for jobs") && System.nanoTime() < deadline) {
-                    assertThat(agent.isAlive()).as(Files.readString(log)).isTrue();
-                    Thread.sleep(100);
-                }
+                NodeAgent.awaitLog(agent, log, "waiting for jobs", 30);
                 iot.createJob(r -> r.jobId("crt-hello")
                         .targets(arn)
                         .document("{\"version\":\"1.0\",\"includeStdOut\":\"true\",\"steps\":[{\"action\":{\"name\":"

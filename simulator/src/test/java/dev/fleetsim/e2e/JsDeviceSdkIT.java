@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.testing.LocalAws;
+import dev.fleetsim.testing.NodeAgent;
+import dev.fleetsim.testing.RegisteredThing;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.iot.IotClient;
-import software.amazon.awssdk.services.iot.model.CreateKeysAndCertificateResponse;
 import software.amazon.awssdk.services.iot.model.JobExecution;
 import software.amazon.awssdk.services.iot.model.JobExecutionStatus;
 
@@ -39,30 +40,22 @@ class JsDeviceSdkIT {
         assumeTrue(new ProcessBuilder("node", "--version").start().waitFor() == 0, "node is not installed");
         try (LocalStack stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS);
                 IotClient iot = LocalAws.iot(stack)) {
-            String arn = iot.createThing(r -> r.thingName("js-1")).thingArn();
-            CreateKeysAndCertificateResponse keys = iot.createKeysAndCertificate(r -> r.setAsActive(true));
-            iot.attachThingPrincipal(r -> r.thingName("js-1").principal(keys.certificateArn()));
-            Path cert = Files.writeString(dir.resolve("cert.pem"), keys.certificatePem());
-            Path key = Files.writeString(dir.resolve("key.pem"), keys.keyPair().privateKey());
+            RegisteredThing registered = RegisteredThing.register(iot, "js-1", dir);
+            String arn = registered.arn();
+            Path cert = registered.cert();
+            Path key = registered.key();
             Path log = dir.resolve("agent.log");
 
-            Process agent = new ProcessBuilder(
-                            "node",
-                            "agent.js",
-                            "js-1",
-                            "127.0.0.1",
-                            Integer.toString(stack.mqttsPort()),
-                            stack.ca().caCertificateFile().toString(),
-                            cert.toString(),
-                            key.toString())
-                    .directory(AGENT.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!Files.readString(log).contains("notifications started") && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            Process agent = NodeAgent.start(
+                    AGENT,
+                    log,
+                    "js-1",
+                    "127.0.0.1",
+                    Integer.toString(stack.mqttsPort()),
+                    stack.ca().caCertificateFile().toString(),
+                    cert.toString(),
+                    key.toString());
+            NodeAgent.awaitLog(agent, log, "notifications started", 20);
             iot.createJob(
                     r -> r.jobId("js-job").targets(arn).document("{\"operation\":\"install\",\"version\":\"9\"}"));
 

@@ -10,12 +10,12 @@ import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.VirtualDevice;
 import dev.fleetsim.device.download.DeviceDownloads;
 import dev.fleetsim.device.download.Downloader;
-import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.testing.LocalAws;
 import dev.fleetsim.testing.RecordingDeviceListener;
+import dev.fleetsim.testing.SignedArtifact;
 import io.netty.channel.EventLoopGroup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -148,23 +148,8 @@ class LoopsNeverBlockIT {
                 IotClient iot = LocalAws.iot(stack)) {
             Path file = work.resolve("fw.bin");
             Artifacts.generate(file, 2_000_000, 7);
-            StringWriter out = new StringWriter();
-            int exit = FleetsimCommand.commandLine()
-                    .setOut(new PrintWriter(out))
-                    .execute(
-                            "artifact",
-                            "put",
-                            file.toString(),
-                            "--bucket",
-                            "firmware",
-                            "--key",
-                            "fw.bin",
-                            "--sign",
-                            "--state-dir",
-                            state.toString());
-            assertThat(exit).as(out.toString()).isZero();
-            String text = out.toString();
-            ObjectNode document = (ObjectNode) JobsJson.readTree(text.substring(0, text.indexOf("\n\npresigned URL")));
+            ObjectNode document =
+                    SignedArtifact.put(file, "firmware", "fw.bin", state).fragment();
             document.put("operation", "install").put("version", "2.0.0");
 
             EventLoopGroup group = EventLoops.create(2, "loops-it-device");

@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.artifact.Artifacts;
-import dev.fleetsim.cli.FleetsimCommand;
 import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.VirtualDevice;
 import dev.fleetsim.device.download.DeviceDownloads;
 import dev.fleetsim.device.download.Downloader;
-import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.testing.LocalAws;
 import dev.fleetsim.testing.RecordingDeviceListener;
+import dev.fleetsim.testing.SignedArtifact;
 import io.netty.channel.EventLoopGroup;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
@@ -65,23 +62,9 @@ class SignedUpdateIT {
         Artifacts.generate(file, 1_500_000, 42);
         firmware = Files.readAllBytes(file);
 
-        StringWriter out = new StringWriter();
-        int exit = FleetsimCommand.commandLine()
-                .setOut(new PrintWriter(out))
-                .execute(
-                        "artifact",
-                        "put",
-                        file.toString(),
-                        "--bucket",
-                        "firmware",
-                        "--key",
-                        "releases/fw-2.0.bin",
-                        "--sign",
-                        "--state-dir",
-                        state.toString());
-        assertThat(exit).as(out.toString()).isZero();
-        String text = out.toString();
-        fragment = (ObjectNode) JobsJson.readTree(text.substring(0, text.indexOf("\n\npresigned URL")));
+        SignedArtifact.Upload upload = SignedArtifact.put(file, "firmware", "releases/fw-2.0.bin", state);
+        fragment = upload.fragment();
+        String text = upload.output();
         assertThat(text)
                 .contains("presigned URL (valid 3600 s): " + stack.s3Endpoint() + "/firmware/releases/fw-2.0.bin?");
 

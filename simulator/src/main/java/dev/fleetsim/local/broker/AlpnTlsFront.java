@@ -266,14 +266,7 @@ final class AlpnTlsFront implements AutoCloseable {
                 early.add(message);
                 return;
             }
-            outbound.writeAndFlush(message).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    ctx.channel().read();
-                } else {
-                    f.channel().close();
-                    ctx.close();
-                }
-            });
+            relay(ctx, message, outbound);
         }
 
         @Override
@@ -297,6 +290,18 @@ final class AlpnTlsFront implements AutoCloseable {
         }
     }
 
+    /** Writes {@code message} to the other side and reads the next once it is written (flow control both ways). */
+    private static void relay(ChannelHandlerContext from, Object message, Channel to) {
+        to.writeAndFlush(message).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                from.channel().read();
+            } else {
+                f.channel().close();
+                from.close();
+            }
+        });
+    }
+
     /** The broker side of one relay. */
     private static final class Back extends ChannelInboundHandlerAdapter {
         private final Channel inbound;
@@ -307,14 +312,7 @@ final class AlpnTlsFront implements AutoCloseable {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object message) {
-            inbound.writeAndFlush(message).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    ctx.channel().read();
-                } else {
-                    f.channel().close();
-                    ctx.close();
-                }
-            });
+            relay(ctx, message, inbound);
         }
 
         @Override
