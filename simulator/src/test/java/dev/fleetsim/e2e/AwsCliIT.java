@@ -8,6 +8,10 @@ import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -183,11 +187,8 @@ class AwsCliIT {
             String url = aws(s3, "s3", "presign", "s3://firmware/releases/fw 2.0.bin", "--expires-in", "300")
                     .out()
                     .trim();
-            java.net.http.HttpResponse<byte[]> got = java.net.http.HttpClient.newHttpClient()
-                    .send(
-                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
-                                    .build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> got = HttpClient.newHttpClient()
+                    .send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertThat(got.statusCode()).isEqualTo(200);
             assertThat(got.body()).isEqualTo(content);
 

@@ -12,6 +12,10 @@ import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.jobs.CreateJobSpec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -107,18 +111,16 @@ class DeviceApiOverMqttIT {
         assertThat(client.getState().isConnected()).isTrue();
         client.disconnect().get();
 
-        String metrics = java.net.http.HttpClient.newHttpClient()
+        String metrics = HttpClient.newHttpClient()
                 .send(
-                        java.net.http.HttpRequest.newBuilder(
-                                        java.net.URI.create(stack.controlPlaneEndpoint() + "/metrics"))
+                        HttpRequest.newBuilder(URI.create(stack.controlPlaneEndpoint() + "/metrics"))
                                 .build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString())
+                        HttpResponse.BodyHandlers.ofString())
                 .body();
         assertThat(metrics)
-                .contains("fleetsim_local_device_requests_total{code=\"InvalidJson\",operation=\"START_NEXT\","
-                        + "outcome=\"rejected\"} 1.0")
-                .contains("fleetsim_local_device_requests_total{code=\"InvalidTopic\",operation=\"INVALID\","
-                        + "outcome=\"rejected\"} 1.0")
+                .contains("fleetsim_local_device_requests_total{operation=\"START_NEXT\",result=\"InvalidJson\"} 1.0")
+                .contains("fleetsim_local_device_requests_total{operation=\"INVALID\",result=\"InvalidTopic\"} 1.0")
+                .contains("fleetsim_local_device_requests_total{operation=\"START_NEXT\",result=\"accepted\"} 1.0")
                 .contains("fleetsim_local_jobs{status=\"IN_PROGRESS\"}");
     }
 
