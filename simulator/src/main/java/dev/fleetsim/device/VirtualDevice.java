@@ -22,20 +22,16 @@ import dev.fleetsim.jobs.RejectedError;
 import dev.fleetsim.jobs.RejectedErrorCode;
 import dev.fleetsim.jobs.StartNextJobExecutionResponse;
 import dev.fleetsim.jobs.StartNextPendingJobExecutionRequest;
-import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.UpdateJobExecutionRequest;
 import dev.fleetsim.net.Backoff;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -136,51 +132,6 @@ public final class VirtualDevice {
     private boolean forceCleanStart;
     /** Until the subscription is acknowledged after a connect; a broker that never answers gets a reconnect. */
     private ScheduledFuture<?> subscribeTimeout;
-
-    /** The execution being worked on. */
-    private static final class Work {
-        final String jobId;
-        final long executionNumber;
-        int version;
-        /** The execution's status as the device last learned or reported it. */
-        JobExecutionStatus status;
-
-        final JobPlan plan;
-        final Behaviour.Plan draw;
-        int stepIndex;
-        ScheduledFuture<?> timer;
-        boolean resumedAfterReboot;
-        JobExecutionStatus reporting;
-        Map<String, String> details = new LinkedHashMap<>();
-        /** The last update sent, resent as is (with a fresh version) after a VersionMismatch. */
-        UpdateJobExecutionRequest lastUpdate;
-        /** The download in progress, or null. */
-        Future<DownloadResult> download;
-        /** Bytes of the last finished real download, or -1. */
-        long downloadedBytes = -1;
-
-        Work(
-                String jobId,
-                long executionNumber,
-                int version,
-                JobExecutionStatus status,
-                JobPlan plan,
-                Behaviour.Plan draw) {
-            this.jobId = jobId;
-            this.executionNumber = executionNumber;
-            this.version = version;
-            this.status = status;
-            this.plan = plan;
-            this.draw = draw;
-        }
-
-        boolean is(JobExecution e) {
-            return e != null
-                    && jobId.equals(e.jobId())
-                    && e.executionNumber() != null
-                    && executionNumber == e.executionNumber();
-        }
-    }
 
     public VirtualDevice(
             String thingName, EventLoop loop, EventLoopGroup nettyGroup, DeviceConfig config, DeviceListener listener) {
@@ -496,7 +447,7 @@ public final class VirtualDevice {
                 plan,
                 draw);
         if (plan.rejected()) {
-            report(JobExecutionStatus.REJECTED, Map.of("reason", truncate(plan.rejection())));
+            report(JobExecutionStatus.REJECTED, Map.of("reason", StatusText.truncate(plan.rejection())));
             return;
         }
         if (execution.status() == JobExecutionStatus.IN_PROGRESS) {
@@ -552,7 +503,7 @@ public final class VirtualDevice {
             listener.statusReported(thingName, jobId, work.reporting, System.nanoTime());
             boolean reset = false;
             if (work.reporting == JobExecutionStatus.SUCCEEDED) {
-                applySuccess();
+                work.applySuccess(disk);
                 reset = work.plan.steps().stream().anyMatch(step -> step instanceof Step.FactoryReset);
             }
             rememberFinished();
@@ -621,7 +572,7 @@ public final class VirtualDevice {
         }
         Step step = work.plan.steps().get(work.stepIndex);
         listener.phaseStart(thingName, work.jobId, step.name(), System.nanoTime());
-        Duration duration = durationOf(step);
+        Duration duration = work.durationOf(step);
         boolean rebootNow =
                 step instanceof Step.InstallFirmware && work.draw.rebootDuringInstall() && !work.resumedAfterReboot;
         boolean crashNow = step instanceof Step.Download && work.draw.crashMidDownload() && !work.resumedAfterReboot;
@@ -667,28 +618,16 @@ public final class VirtualDevice {
     private void startDownload(Step.Download step) {
         assert loop.inEventLoop();
         DeviceDownloads downloads = config.downloads();
-        Path sink = null;
-        if (downloads.sandboxRoot() != null) {
-            Path root = downloads.sandboxRoot().resolve(thingName).normalize();
-            Path target = root.resolve(step.sandboxPath()).normalize();
-            if (!target.startsWith(root) || target.equals(root)) {
-                report(JobExecutionStatus.REJECTED, Map.of("reason", "the path escapes the device sandbox"));
-                return;
-            }
-            sink = target;
-        }
         byte[] signature =
                 step.signatureBase64() == null ? null : Base64.getDecoder().decode(step.signatureBase64());
-        DownloadRequest request = new DownloadRequest(
-                step.url(),
-                sink,
-                step.expectedSize(),
-                step.sha256Hex(),
-                signature,
-                downloads.codeSigningKey(),
-                downloads.maxBytes(),
-                downloads.bytesPerSecond(),
-                downloads.progressStepPercent());
+        DownloadRequest request;
+        try {
+            request = downloads.request(
+                    thingName, step.url(), step.sandboxPath(), step.expectedSize(), step.sha256Hex(), signature);
+        } catch (IllegalArgumentException e) {
+            report(JobExecutionStatus.REJECTED, Map.of("reason", e.getMessage()));
+            return;
+        }
         Work w = work;
         w.download = downloads.downloader().fetch(loop, request, (bytes, total) -> {
             if (work == w && state == State.WORKING && bytes > 0 && bytes < total && !requests.updateInFlight()) {
@@ -724,7 +663,7 @@ public final class VirtualDevice {
                 cancelTimer();
                 Map<String, String> details = new LinkedHashMap<>();
                 details.put("step", step.name());
-                details.put("reason", truncate(result.reason()));
+                details.put("reason", StatusText.truncate(result.reason()));
                 report(
                         result.outcome() == DownloadResult.Outcome.REJECTED
                                 ? JobExecutionStatus.REJECTED
@@ -760,7 +699,7 @@ public final class VirtualDevice {
     private void finish() {
         assert loop.inEventLoop();
         switch (work.draw.outcome()) {
-            case SUCCEED -> report(JobExecutionStatus.SUCCEEDED, successDetails());
+            case SUCCEED -> report(JobExecutionStatus.SUCCEEDED, work.successDetails(thingName, disk));
             case FAIL -> report(JobExecutionStatus.FAILED, Map.of("reason", "simulated failure"));
             case REJECT -> report(JobExecutionStatus.REJECTED, Map.of("reason", "simulated rejection"));
             case HANG -> {
@@ -768,41 +707,6 @@ public final class VirtualDevice {
                 work.stepIndex = Integer.MAX_VALUE - 1;
             }
         }
-    }
-
-    private Map<String, String> successDetails() {
-        Map<String, String> details = new LinkedHashMap<>();
-        details.put("step", "done");
-        if (work.details.containsKey("certificateId")) {
-            details.put("certificateId", work.details.get("certificateId"));
-        }
-        for (Step s : work.plan.steps()) {
-            if (s instanceof Step.InstallFirmware install) {
-                details.put("firmware", truncate(install.version()));
-            } else if (s instanceof Step.RunCommand run) {
-                details.put("stdout", truncate(simulatedOutput(run.argv())));
-            }
-        }
-        return details;
-    }
-
-    private void applySuccess() {
-        assert loop.inEventLoop();
-        // work is still set when called
-        for (Step s : work.plan.steps()) {
-            if (s instanceof Step.InstallFirmware install) {
-                disk.installFirmware(install.version());
-            } else if (s instanceof Step.Packages p) {
-                disk.packages(p.install(), p.packages());
-            } else if (s instanceof Step.Download d) {
-                disk.file(d.sandboxPath(), d.url().replaceAll("\\?.*$", ""));
-            } else if (s instanceof Step.FactoryReset) {
-                disk.factoryReset();
-            } else if (s instanceof Step.RotateCertificate) {
-                disk.certificate(work.details.getOrDefault("certificateId", "rotated-" + work.jobId));
-            }
-        }
-        disk.jobDone();
     }
 
     /**
@@ -820,19 +724,6 @@ public final class VirtualDevice {
         transition(State.REPORTING);
         work.reporting = status;
         sendUpdate(status, details);
-    }
-
-    private Duration durationOf(Step step) {
-        if (step instanceof Step.Download) {
-            return work.draw.download();
-        }
-        if (step instanceof Step.InstallFirmware || step instanceof Step.Packages) {
-            return work.draw.install();
-        }
-        if (step instanceof Step.Reboot) {
-            return work.draw.rebootTime();
-        }
-        return Duration.ofMillis(10);
     }
 
     /** Goes offline for {@code duration}; a reboot also forgets what was in hand (the service remembers). */
@@ -921,7 +812,7 @@ public final class VirtualDevice {
         @Override
         public void failed(String reason) {
             if (work != null) {
-                report(JobExecutionStatus.FAILED, Map.of("reason", truncate(reason)));
+                report(JobExecutionStatus.FAILED, Map.of("reason", StatusText.truncate(reason)));
             }
         }
     }
@@ -959,33 +850,5 @@ public final class VirtualDevice {
                             u.stepTimeoutInMinutes(),
                             null));
         }
-    }
-
-    /**
-     * statusDetails values are at most 1,024 characters (§3.4): keep the end, as the Device Client does. Tabs and line
-     * breaks stay (IoT Core accepts them); other control characters become spaces.
-     */
-    static String truncate(String value) {
-        if (value == null || value.isEmpty()) {
-            return "-";
-        }
-        StringBuilder clean = new StringBuilder(value.length());
-        value.codePoints().forEach(cp -> {
-            if (StatusDetailChars.TEXT.firstRefused(Character.toString(cp)) >= 0) {
-                clean.append(' ');
-            } else {
-                clean.appendCodePoint(cp);
-            }
-        });
-        String text = clean.toString();
-        int length = StatusDetailChars.length(text);
-        return length <= JobsJson.MAX_STATUS_DETAIL_VALUE
-                ? text
-                : text.substring(text.offsetByCodePoints(0, length - JobsJson.MAX_STATUS_DETAIL_VALUE));
-    }
-
-    private String simulatedOutput(List<String> argv) {
-        return "simulated output of '" + String.join(" ", argv) + "' on " + thingName + " (firmware "
-                + disk.firmwareVersion() + ")";
     }
 }

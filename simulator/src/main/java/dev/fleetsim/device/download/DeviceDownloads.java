@@ -34,4 +34,33 @@ public record DeviceDownloads(
     public static DeviceDownloads discard(Downloader downloader, PublicKey codeSigningKey) {
         return new DeviceDownloads(downloader, null, 0, codeSigningKey, 0, DEFAULT_MAX_BYTES);
     }
+
+    /**
+     * The request for one download step of {@code thingName}: into its sandbox when there is one (the path resolved
+     * and kept inside {@code sandboxRoot/<thing name>/}), verified against the document's size, SHA-256 and signature.
+     *
+     * @throws IllegalArgumentException when the path escapes the device's sandbox
+     */
+    public DownloadRequest request(
+            String thingName, String url, String sandboxPath, Long expectedSize, String sha256Hex, byte[] signature) {
+        Path sink = null;
+        if (sandboxRoot != null) {
+            Path root = sandboxRoot.resolve(thingName).normalize();
+            Path target = root.resolve(sandboxPath).normalize();
+            if (!target.startsWith(root) || target.equals(root)) {
+                throw new IllegalArgumentException("the path escapes the device sandbox");
+            }
+            sink = target;
+        }
+        return new DownloadRequest(
+                url,
+                sink,
+                expectedSize,
+                sha256Hex,
+                signature,
+                codeSigningKey,
+                maxBytes,
+                bytesPerSecond,
+                progressStepPercent);
+    }
 }

@@ -30,6 +30,7 @@ import dev.fleetsim.local.jobs.Job;
 import dev.fleetsim.local.jobs.JobStatus;
 import dev.fleetsim.local.jobs.JobTemplates;
 import dev.fleetsim.local.jobs.JobsEngine;
+import dev.fleetsim.local.jobs.MaintenanceWindows;
 import dev.fleetsim.local.jobs.Registry;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -205,7 +206,7 @@ final class JobsApi {
         }
         j.put("isConcurrent", job.isRollingOut());
         setIfNotNull(j, "schedulingConfig", job.scheduling());
-        List<Instant> rollouts = JobsEngine.nextRollouts(job, engine.now());
+        List<Instant> rollouts = MaintenanceWindows.nextRollouts(job, engine.now());
         if (!rollouts.isEmpty()) {
             ArrayNode scheduled = j.putArray("scheduledJobRollouts");
             rollouts.forEach(t -> scheduled

@@ -124,7 +124,7 @@ public final class DeviceApi {
         List<JobExecutionSummary> inProgress = new ArrayList<>();
         List<JobExecutionSummary> queued = new ArrayList<>();
         List<Execution> pending = engine.pending(thingName);
-        int limit = JobsEngine.listLimit(pending, engine.now());
+        int limit = MaintenanceWindows.listLimit(pending, engine.now());
         for (int i = 0; i < Math.min(limit, pending.size()); i++) {
             Execution e = pending.get(i);
             if (e.job.status == JobStatus.SCHEDULED) {

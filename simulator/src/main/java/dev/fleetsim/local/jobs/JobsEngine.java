@@ -321,7 +321,7 @@ public final class JobsEngine {
      * notified thing.
      */
     private void rollOut(Job job, Instant now) {
-        if (!job.isRollingOut() || !inMaintenanceWindow(job, now)) {
+        if (!job.isRollingOut() || !MaintenanceWindows.inWindow(job, now)) {
             return;
         }
         long minute = Math.max(0, Duration.between(job.rolloutStart, now).toMinutes());
@@ -349,51 +349,6 @@ public final class JobsEngine {
                 job.notifiedPerMinute.set((int) minute, job.notifiedPerMinute.get((int) minute) + 1);
             }
         }
-    }
-
-    /** How many pending executions {@code get/accepted} and {@code notify} list for a thing (§2.9.1). */
-    static int listLimit(List<Execution> pending, Instant now) {
-        int limit = MAX_LISTED;
-        for (Execution e : pending) {
-            JobConfig.Scheduling scheduling = e.job.scheduling;
-            if (scheduling != null) {
-                boolean windows = scheduling.maintenanceWindows() != null
-                        && !scheduling.maintenanceWindows().isEmpty();
-                if (windows && inMaintenanceWindow(e.job, now)) {
-                    return MAX_LISTED_IN_WINDOW;
-                }
-                limit = MAX_LISTED_SCHEDULED;
-            }
-        }
-        return limit;
-    }
-
-    /** True without windows; else whether {@code now} lies in one of them (§5.5). */
-    static boolean inMaintenanceWindow(Job job, Instant now) {
-        if (job.scheduling == null
-                || job.scheduling.maintenanceWindows() == null
-                || job.scheduling.maintenanceWindows().isEmpty()) {
-            return true;
-        }
-        for (JobConfig.MaintenanceWindow w : job.scheduling.maintenanceWindows()) {
-            if (w.cron().inWindow(now, w.durationInMinutes())) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The next seven window starts ({@code scheduledJobRollouts}, §4.3). */
-    public static List<Instant> nextRollouts(Job job, Instant now) {
-        if (job.scheduling == null || job.scheduling.maintenanceWindows() == null) {
-            return List.of();
-        }
-        Instant from = job.startTime != null && job.startTime.isAfter(now) ? job.startTime : now;
-        List<Instant> all = new ArrayList<>();
-        for (JobConfig.MaintenanceWindow w : job.scheduling.maintenanceWindows()) {
-            all.addAll(w.cron().next(from, 7, 400));
-        }
-        return all.stream().sorted().limit(7).toList();
     }
 
     private Execution queueExecution(Job job, String thingName, long executionNumber, int retryAttempt, Instant now) {

@@ -63,7 +63,7 @@ final class JobsNotifier {
         if (setChanged) {
             Map<JobExecutionStatus, List<JobExecutionSummary>> lists = new LinkedHashMap<>();
             List<Execution> pending = thing.pending();
-            for (int i = 0; i < Math.min(JobsEngine.listLimit(pending, now), pending.size()); i++) {
+            for (int i = 0; i < Math.min(MaintenanceWindows.listLimit(pending, now), pending.size()); i++) {
                 Execution e = pending.get(i);
                 lists.computeIfAbsent(e.status, s -> new ArrayList<>()).add(e.summary());
             }
