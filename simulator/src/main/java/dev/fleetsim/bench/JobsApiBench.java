@@ -1,18 +1,11 @@
 package dev.fleetsim.bench;
 
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.MqttClientExecutorConfig;
-import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.jobs.CreateJobSpec;
 import dev.fleetsim.net.EventLoops;
-import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -75,10 +68,16 @@ public final class JobsApiBench {
             stack.jobs()
                     .createJob(new CreateJobSpec("bench-job", List.of(half), "{\"operation\":\"bench\",\"v\":1}", null))
                     .get(60, TimeUnit.SECONDS);
-            List<Loop> loops = new ArrayList<>();
+            List<RequestLoop> loops = new ArrayList<>();
             List<CompletableFuture<?>> connects = new ArrayList<>();
             for (String thing : things) {
-                Loop loop = new Loop(thing, group.next(), group, stack.mqttPort());
+                String prefix = JobsTopic.prefix(thing);
+                RequestLoop loop = new RequestLoop(
+                        thing,
+                        group.next(),
+                        group,
+                        stack.mqttPort(),
+                        List.of(echo(thing), prefix + "/+/get/+", prefix + "/get/+"));
                 loops.add(loop);
                 connects.add(loop.connect());
                 if (connects.size() % 200 == 0) {
@@ -89,25 +88,42 @@ public final class JobsApiBench {
             CompletableFuture.allOf(connects.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
             progress.accept(devices + " devices connected and subscribed");
 
-            long baseline = measure(loops, false);
+            long baseline = measure(loops, things, false);
             progress.accept(String.format("baseline (broker echo round trip): %.0f/s", baseline / seconds));
-            long service = measure(loops, true);
+            long service = measure(loops, things, true);
             progress.accept(String.format("service (jobs device API): %.0f/s", service / seconds));
 
-            for (Loop loop : loops) {
-                loop.client.disconnect();
+            for (RequestLoop loop : loops) {
+                loop.disconnect();
             }
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
             return new Result(devices, seconds, baseline, service);
         }
     }
 
-    /** Warm up for a quarter of the time, then count completions for {@link #seconds}. */
-    private long measure(List<Loop> loops, boolean jobsApi) throws InterruptedException {
+    private static String echo(String thing) {
+        return "bench/" + thing + "/echo";
+    }
+
+    /**
+     * Warm up for a quarter of the time, then count completions for {@link #seconds}: echo round trips, or Jobs
+     * requests alternating {@code $next/get} and {@code get}.
+     */
+    private long measure(List<RequestLoop> loops, List<String> things, boolean jobsApi) throws InterruptedException {
         LongAdder completed = new LongAdder();
         AtomicBoolean running = new AtomicBoolean(true);
-        for (Loop loop : loops) {
-            loop.start(jobsApi, completed, running);
+        for (int i = 0; i < loops.size(); i++) {
+            String thing = things.get(i);
+            String describe = JobsTopic.describe(thing, JobsTopic.NEXT).toString();
+            String pending = JobsTopic.getPending(thing).toString();
+            String echo = echo(thing);
+            loops.get(i)
+                    .start(
+                            n -> new RequestLoop.Request(
+                                    jobsApi ? ((n & 1) == 0 ? describe : pending) : echo,
+                                    "{\"clientToken\":\"" + n + "\"}"),
+                            completed,
+                            running);
         }
         Thread.sleep((long) (seconds * 250));
         long before = completed.sum();
@@ -116,87 +132,5 @@ public final class JobsApiBench {
         running.set(false);
         Thread.sleep(500); // let the loops drain
         return count;
-    }
-
-    /** One device's closed loop. All callbacks run on its event loop. */
-    private static final class Loop {
-        final String thing;
-        final EventLoop loop;
-        final Mqtt5AsyncClient client;
-        final String echo;
-        final String[] jobsTopics;
-        boolean jobsApi;
-        LongAdder completed;
-        AtomicBoolean running;
-        long sequence;
-
-        Loop(String thing, EventLoop loop, EventLoopGroup group, int port) {
-            this.thing = thing;
-            this.loop = loop;
-            this.echo = "bench/" + thing + "/echo";
-            this.jobsTopics = new String[] {
-                JobsTopic.describe(thing, JobsTopic.NEXT).toString(),
-                JobsTopic.getPending(thing).toString()
-            };
-            this.client = MqttClient.builder()
-                    .useMqttVersion5()
-                    .identifier(thing)
-                    .serverHost("127.0.0.1")
-                    .serverPort(port)
-                    .executorConfig(MqttClientExecutorConfig.builder()
-                            .nettyExecutor(group)
-                            .build())
-                    .buildAsync();
-            client.publishes(MqttGlobalPublishFilter.ALL, p -> next(), loop);
-        }
-
-        CompletableFuture<?> connect() {
-            String prefix = JobsTopic.prefix(thing);
-            return client.connect()
-                    .thenCompose(ack -> client.subscribeWith()
-                            .addSubscription()
-                            .topicFilter(echo)
-                            .qos(MqttQos.AT_MOST_ONCE)
-                            .applySubscription()
-                            .addSubscription()
-                            .topicFilter(prefix + "/+/get/+")
-                            .qos(MqttQos.AT_MOST_ONCE)
-                            .applySubscription()
-                            .addSubscription()
-                            .topicFilter(prefix + "/get/+")
-                            .qos(MqttQos.AT_MOST_ONCE)
-                            .applySubscription()
-                            .send());
-        }
-
-        void start(boolean jobs, LongAdder counter, AtomicBoolean flag) {
-            loop.execute(() -> {
-                this.jobsApi = jobs;
-                this.completed = counter;
-                this.running = flag;
-                send();
-            });
-        }
-
-        private void next() {
-            if (completed == null) {
-                return;
-            }
-            completed.increment();
-            if (running.get()) {
-                send();
-            }
-        }
-
-        private void send() {
-            long n = ++sequence;
-            String topic = jobsApi ? jobsTopics[(int) (n & 1)] : echo;
-            byte[] payload = ("{\"clientToken\":\"" + n + "\"}").getBytes(StandardCharsets.UTF_8);
-            client.publishWith()
-                    .topic(topic)
-                    .qos(MqttQos.AT_MOST_ONCE)
-                    .payload(payload)
-                    .send();
-        }
     }
 }

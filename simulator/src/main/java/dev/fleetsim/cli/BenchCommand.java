@@ -1,6 +1,7 @@
 package dev.fleetsim.cli;
 
 import dev.fleetsim.bench.DownloadBench;
+import dev.fleetsim.bench.DurabilityBench;
 import dev.fleetsim.bench.FleetBench;
 import dev.fleetsim.bench.JobsApiBench;
 import dev.fleetsim.scenario.Units;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Option;
         subcommands = {
             BenchCommand.JobsApi.class,
             BenchCommand.FleetBenchCommand.class,
-            BenchCommand.DownloadBenchCommand.class
+            BenchCommand.DownloadBenchCommand.class,
+            BenchCommand.Durability.class
         })
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
@@ -71,6 +73,86 @@ final class BenchCommand implements Runnable {
             out.printf("  ratio                             %10.2f%n", r.ratio());
             out.flush();
             return ExitCodes.OK;
+        }
+    }
+
+    /** {@code fleetsim bench durability}. */
+    @Command(
+            name = "durability",
+            mixinStandardHelpOptions = true,
+            description = "Acknowledged device-API updates per second with the local stack's state on disk (journal,"
+                    + " group commit) against the same stack keeping it in memory, rounds alternating; the disk's"
+                    + " synced appends per second beside it; recovery time of a folder with N executions.")
+    static final class Durability implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--devices",
+                defaultValue = "200",
+                description = "Devices in closed update loops (default ${DEFAULT-VALUE}).")
+        int devices;
+
+        @Option(
+                names = "--seconds",
+                defaultValue = "8",
+                description = "Measured seconds per round and mode (default ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(
+                names = "--rounds",
+                defaultValue = "3",
+                description = "Rounds, each measuring both modes (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(
+                names = "--executions",
+                defaultValue = "100000",
+                description = "Executions in the folder whose recovery is timed (default ${DEFAULT-VALUE}; 0 skips).")
+        int executions;
+
+        @Override
+        public Integer call() throws Exception {
+            if (devices < 1 || seconds <= 0 || rounds < 1 || executions < 0) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(), "--devices, --seconds and --rounds must be positive, --executions >= 0");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            DurabilityBench.Result r = new DurabilityBench(devices, seconds, rounds, executions, line -> {
+                        out.println("  " + line);
+                        out.flush();
+                    })
+                    .run();
+            out.printf("durability: %d devices, %.0f s per round and mode, %d rounds%n", devices, seconds, rounds);
+            out.printf(
+                    "  state in memory    median %,8.0f updates/s  %s%n",
+                    DurabilityBench.Result.median(r.memoryPerSecond()), rounds(r.memoryPerSecond()));
+            out.printf(
+                    "  durable state      median %,8.0f updates/s  %s%n",
+                    DurabilityBench.Result.median(r.durablePerSecond()), rounds(r.durablePerSecond()));
+            out.printf(
+                    "  ratio              %.2f  (disk: %,.0f synced appends/s from one thread)%n",
+                    r.ratio(), r.fsyncsPerSecond());
+            if (r.executions() > 0) {
+                out.printf(
+                        "  recovery of %,d executions: %,d ms from the journal (%,d bytes), %,d ms from the"
+                                + " snapshot (%,d bytes)%n",
+                        r.executions(),
+                        r.recoverJournalMillis(),
+                        r.journalBytes(),
+                        r.recoverSnapshotMillis(),
+                        r.snapshotBytes());
+            }
+            out.flush();
+            return ExitCodes.OK;
+        }
+
+        private static String rounds(List<Double> values) {
+            StringBuilder b = new StringBuilder("(");
+            for (double v : values) {
+                b.append(b.length() == 1 ? "" : ", ").append(String.format("%,.0f", v));
+            }
+            return b.append(')').toString();
         }
     }
 

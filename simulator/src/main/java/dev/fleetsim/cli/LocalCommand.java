@@ -6,6 +6,7 @@ import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.jobs.Arns;
+import dev.fleetsim.local.jobs.JobsService;
 import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.net.Ports;
 import dev.fleetsim.scenario.Units;
@@ -35,7 +36,8 @@ final class LocalCommand implements Callable<Integer> {
             names = "--state-dir",
             paramLabel = "DIR",
             defaultValue = "./.fleetsim/local",
-            description = "State folder: CA, broker files, endpoints.json (default ${DEFAULT-VALUE}).")
+            description = "State folder: CA, artifacts, jobs state, broker files, endpoints.json; one stack at a time"
+                    + " (default ${DEFAULT-VALUE}).")
     Path stateDir;
 
     @Option(
@@ -152,6 +154,13 @@ final class LocalCommand implements Callable<Integer> {
     double deviceApiRate;
 
     @Option(
+            names = "--ephemeral",
+            description = "Keep the control plane's and the device API's state (things, groups, certificates,"
+                    + " templates, jobs, executions) in memory only, lost at stop; by default it is kept in the state"
+                    + " folder and written before each answer.")
+    boolean ephemeral;
+
+    @Option(
             names = "--events",
             description = "Publish job and job-execution lifecycle events from the start"
                     + " (AWS publishes none until UpdateEventConfigurations enables them).")
@@ -198,7 +207,8 @@ final class LocalCommand implements Callable<Integer> {
                 maxObjectSize,
                 alpnPort,
                 statusDetailChars,
-                rateIncrease);
+                rateIncrease,
+                !ephemeral);
         LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -227,7 +237,15 @@ final class LocalCommand implements Callable<Integer> {
         }
         out.println("  control plane  " + stack.controlPlaneEndpoint());
         out.println("  jobs data      " + stack.jobsDataPlaneEndpoint());
+        out.println("  S3             " + stack.s3Endpoint());
         out.println("  CA certificate " + stack.ca().caCertificateFile());
+        JobsService.Recovery recovery = stack.jobs().recovery();
+        out.println("  state          " + stack.stateDir()
+                + (recovery == null
+                        ? "  (jobs state in memory: --ephemeral)"
+                        : String.format(
+                                "  (recovered %,d things, %,d jobs, %,d executions in %d ms)",
+                                recovery.things(), recovery.jobs(), recovery.executions(), recovery.millis())));
         out.println("  time scale     " + timeScale);
         out.println("  endpoints      " + stack.stateDir().resolve(LocalStack.ENDPOINTS_FILE));
         out.println();

@@ -1,5 +1,6 @@
 package dev.fleetsim.cli;
 
+import dev.fleetsim.local.StateFolderInUseException;
 import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.scenario.ScenarioException;
 import java.util.concurrent.CompletionException;
@@ -15,6 +16,7 @@ final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
         Throwable cause = unwrap(e);
         if (cause instanceof ScenarioException
                 || cause instanceof PortUnavailableException
+                || cause instanceof StateFolderInUseException
                 || cause instanceof UserInputException) {
             cmd.getErr().println("fleetsim: " + cause.getMessage());
             return ExitCodes.BAD_INPUT;

@@ -11,8 +11,10 @@ import java.time.ZoneOffset;
  * second, so a rollout that takes an hour on AWS is validated in a minute. Thread-safe.
  */
 public final class VirtualClock extends Clock {
-    private final Instant origin;
-    private final long originNanos;
+    /** Simulated {@code origin} at real {@code nanos}; replaced whole, so readers never see half a change. */
+    private record Anchor(Instant origin, long nanos) {}
+
+    private volatile Anchor anchor;
     private final double timeScale;
 
     public VirtualClock(double timeScale) {
@@ -23,8 +25,7 @@ public final class VirtualClock extends Clock {
         if (!(timeScale > 0) || Double.isInfinite(timeScale)) {
             throw new IllegalArgumentException("time scale must be a positive number: " + timeScale);
         }
-        this.origin = origin;
-        this.originNanos = System.nanoTime();
+        this.anchor = new Anchor(origin, System.nanoTime());
         this.timeScale = timeScale;
     }
 
@@ -39,8 +40,20 @@ public final class VirtualClock extends Clock {
 
     @Override
     public Instant instant() {
-        long elapsed = System.nanoTime() - originNanos;
-        return origin.plusNanos((long) (elapsed * timeScale));
+        Anchor a = anchor;
+        long elapsed = System.nanoTime() - a.nanos();
+        return a.origin().plusNanos((long) (elapsed * timeScale));
+    }
+
+    /**
+     * Moves simulated time forward to {@code target} when it is ahead (a restarted stack continues from the time its
+     * journal last recorded, so timers and rollout minutes do not run backwards); never moves it back.
+     */
+    public synchronized void advanceTo(Instant target) {
+        Instant now = instant();
+        if (target.isAfter(now)) {
+            anchor = new Anchor(target, System.nanoTime());
+        }
     }
 
     @Override

@@ -52,6 +52,7 @@ public final class LocalStack implements AutoCloseable {
     private final LocalCa ca;
     private final Path stateDir;
     private final boolean deleteStateDir;
+    private final StateLock lock;
 
     private LocalStack(
             LocalStackConfig config,
@@ -62,7 +63,8 @@ public final class LocalStack implements AutoCloseable {
             S3Server s3,
             LocalCa ca,
             Path stateDir,
-            boolean deleteStateDir) {
+            boolean deleteStateDir,
+            StateLock lock) {
         this.config = config;
         this.broker = broker;
         this.jobs = jobs;
@@ -72,6 +74,7 @@ public final class LocalStack implements AutoCloseable {
         this.ca = ca;
         this.stateDir = stateDir;
         this.deleteStateDir = deleteStateDir;
+        this.lock = lock;
     }
 
     /**
@@ -85,12 +88,16 @@ public final class LocalStack implements AutoCloseable {
         try {
             stateDir = temporary
                     ? Files.createTempDirectory("fleetsim-local-")
-                    : config.stateDir().toAbsolutePath();
+                    : config.stateDir().toAbsolutePath().normalize();
             Files.createDirectories(stateDir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the state folder " + config.stateDir(), e);
         }
+        StateLock lock = temporary ? null : StateLock.acquire(stateDir);
         List<AutoCloseable> started = new ArrayList<>();
+        if (lock != null) {
+            started.add(lock);
+        }
         try {
             String host = config.bindAddress();
             // Claim the ports first so that DescribeEndpoint can name them and a taken port fails fast.
@@ -126,7 +133,8 @@ public final class LocalStack implements AutoCloseable {
                             endpoints,
                             config.deviceApiRatePerSecond(),
                             config.statusDetailChars(),
-                            config.rateIncrease()),
+                            config.rateIncrease(),
+                            config.durable() ? stateDir.resolve("jobs") : null),
                     outbound);
             started.add(jobs);
             ControlPlane api = new ControlPlane(jobs, ca, endpoints);
@@ -163,8 +171,8 @@ public final class LocalStack implements AutoCloseable {
                     new BrokerConfig(host, mqttPort, stateDir, BrokerConfig.DEFAULT_MAX_PACKET_SIZE, tls);
             return EmbeddedBroker.start(brokerConfig, jobs::onDeviceRequest).thenApply(broker -> {
                 outbound.target = broker;
-                LocalStack stack =
-                        new LocalStack(config, broker, jobs, controlPlane, dataPlane, s3, ca, stateDir, temporary);
+                LocalStack stack = new LocalStack(
+                        config, broker, jobs, controlPlane, dataPlane, s3, ca, stateDir, temporary, lock);
                 stack.writeEndpoints();
                 return stack;
             });
@@ -313,6 +321,9 @@ public final class LocalStack implements AutoCloseable {
                             Folders.deleteRecursively(stateDir);
                         } else {
                             deleteEndpointsIfOurs();
+                        }
+                        if (lock != null) {
+                            lock.close();
                         }
                         done.complete(null);
                     } catch (RuntimeException | IOException e) {

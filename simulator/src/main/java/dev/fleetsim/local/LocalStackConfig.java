@@ -28,6 +28,8 @@ import java.util.Objects;
  *     Client always dials 443); -1 is off
  * @param statusDetailChars which characters a {@code statusDetails} value may hold
  * @param rateIncrease when a higher exponential rollout rate takes effect
+ * @param durable keep the control plane's and the device API's state (things, groups, certificates, templates, jobs,
+ *     executions) in {@code stateDir/jobs}, written before each answer; needs a {@code stateDir}
  */
 public record LocalStackConfig(
         String bindAddress,
@@ -44,7 +46,8 @@ public record LocalStackConfig(
         long maxObjectSize,
         int alpnPort,
         StatusDetailChars statusDetailChars,
-        RateIncrease rateIncrease) {
+        RateIncrease rateIncrease,
+        boolean durable) {
 
     /** S3's largest single PUT: 5 GiB. */
     public static final long DEFAULT_MAX_OBJECT_SIZE = 5L * 1024 * 1024 * 1024;
@@ -58,6 +61,9 @@ public record LocalStackConfig(
         Objects.requireNonNull(arns, "arns");
         Objects.requireNonNull(statusDetailChars, "statusDetailChars");
         Objects.requireNonNull(rateIncrease, "rateIncrease");
+        if (durable && stateDir == null) {
+            throw new IllegalArgumentException("a durable local stack needs a state folder");
+        }
     }
 
     /** Loopback, free ports, a temporary state folder, the system clock. */
@@ -77,7 +83,8 @@ public record LocalStackConfig(
                 DEFAULT_MAX_OBJECT_SIZE,
                 DISABLED,
                 StatusDetailChars.TEXT,
-                RateIncrease.NEXT_MINUTE);
+                RateIncrease.NEXT_MINUTE,
+                false);
     }
 
     /** A builder that starts from this configuration (the record is wide: one place copies it). */
@@ -122,6 +129,7 @@ public record LocalStackConfig(
         private int alpnPort;
         private StatusDetailChars statusDetailChars;
         private RateIncrease rateIncrease;
+        private boolean durable;
 
         private Builder(LocalStackConfig c) {
             this.bindAddress = c.bindAddress();
@@ -139,6 +147,12 @@ public record LocalStackConfig(
             this.alpnPort = c.alpnPort();
             this.statusDetailChars = c.statusDetailChars();
             this.rateIncrease = c.rateIncrease();
+            this.durable = c.durable();
+        }
+
+        public Builder durable(boolean value) {
+            this.durable = value;
+            return this;
         }
 
         public Builder bindAddress(String value) {
@@ -232,7 +246,8 @@ public record LocalStackConfig(
                     maxObjectSize,
                     alpnPort,
                     statusDetailChars,
-                    rateIncrease);
+                    rateIncrease,
+                    durable);
         }
     }
 }

@@ -12,9 +12,12 @@ public final class Events {
     /** When the configuration last changed (DescribeEventConfigurations' dates); null until it does. */
     Instant updatedAt;
 
-    Events(boolean enabled) {
+    private final Runnable onChange;
+
+    Events(boolean enabled, Runnable onChange) {
         this.job = enabled;
         this.jobExecution = enabled;
+        this.onChange = onChange;
     }
 
     /** Job events ({@code $aws/events/job/...}). */
@@ -32,6 +35,7 @@ public final class Events {
         this.job = job;
         this.jobExecution = jobExecution;
         this.updatedAt = now;
+        onChange.run();
     }
 
     /** When the configuration last changed, or null. */

@@ -100,6 +100,7 @@ public final class Execution {
 
     /** Moves to a new status, keeps the job counters in step and bumps the version; legality is the caller's. */
     void moveTo(JobExecutionStatus target, Instant now) {
+        job.changes.execution(this);
         if (target == JobExecutionStatus.IN_PROGRESS && startedAt == null) {
             startedAt = now;
         }
@@ -120,6 +121,7 @@ public final class Execution {
 
     void replaceStatusDetails(Map<String, String> details) {
         if (details != null) {
+            job.changes.execution(this);
             statusDetails = details.isEmpty() ? Map.of() : new LinkedHashMap<>(details);
         }
     }

@@ -50,6 +50,11 @@ public final class Job {
     boolean ended;
 
     // rollout state (§13.1)
+    /** The things the rollout goes through, in order, as resolved at creation (journaled once). */
+    List<String> rolloutTargets = List.of();
+    /** How many of {@link #rolloutTargets} the rollout has taken: the rest, less deleted things, are pending. */
+    int polled;
+
     final Deque<String> pendingTargets = new ArrayDeque<>();
     long notified;
     Instant rolloutStart;
@@ -59,6 +64,9 @@ public final class Job {
     int windowRate;
     /** Per simulated minute of rollout: executions queued by the rollout. */
     final List<Integer> notifiedPerMinute = new ArrayList<>();
+
+    /** Where changes to the job and its executions are recorded for the journal. */
+    final StateChanges changes;
 
     /** thing → executions in executionNumber order. */
     final Map<String, List<Execution>> executions = new LinkedHashMap<>();
@@ -78,7 +86,9 @@ public final class Job {
             JobConfig.Scheduling scheduling,
             Instant startTime,
             Instant endTime,
-            Instant now) {
+            Instant now,
+            StateChanges changes) {
+        this.changes = changes;
         this.jobId = jobId;
         this.jobArn = jobArn;
         this.targetSelection = targetSelection;

@@ -63,6 +63,8 @@ public final class JobsEngine {
     private final PriorityQueue<TimerEntry> timers = new PriorityQueue<>();
     private final JobsNotifier notifier;
     private long sequence;
+    /** What changed since the last commit (journaled when the stack is durable). */
+    final StateChanges changes = new StateChanges();
 
     private record TimerEntry(Instant deadline, Execution execution, long generation)
             implements Comparable<TimerEntry> {
@@ -82,13 +84,22 @@ public final class JobsEngine {
         this.rateIncrease = rateIncrease;
         this.clock = clock;
         this.arns = arns;
-        this.registry = new Registry(arns);
-        this.events = new Events(eventsEnabled);
+        this.registry = new Registry(arns, changes);
+        this.events = new Events(eventsEnabled, this::eventsChanged);
         this.notifier = new JobsNotifier(outbound, events, arns, clock);
     }
 
     public Instant now() {
         return clock.instant();
+    }
+
+    /** The last execution sequence number handed out (journaled with each commit). */
+    long sequence() {
+        return sequence;
+    }
+
+    private void eventsChanged() {
+        changes.put(StateChanges.Kind.EVENTS, "events", events);
     }
 
     public Registry registry() {
@@ -114,6 +125,56 @@ public final class JobsEngine {
         return jobs.get(jobId);
     }
 
+    // ================================================================== recovery
+
+    /** The rollout targets of a job as journaled (for snapshots). */
+    List<String> rolloutTargets(Job job) {
+        return job.rolloutTargets;
+    }
+
+    /**
+     * Installs recovered jobs and executions (executions in sequence order) and derives what the journal does not
+     * hold: each job's counters, each thing's pending queue, the running timers and the targets still to roll out.
+     */
+    void restore(Map<String, Job> restored, Map<String, JsonNode> targets, List<Execution> executions, long seq) {
+        this.sequence = seq;
+        for (Job job : restored.values()) {
+            JsonNode list = targets.get(job.jobId);
+            List<String> names = new ArrayList<>();
+            if (list != null) {
+                list.forEach(n -> names.add(n.asText()));
+            }
+            job.rolloutTargets = List.copyOf(names);
+            jobs.put(job.jobId, job);
+        }
+        for (Execution e : executions) {
+            e.job.executions
+                    .computeIfAbsent(e.thingName, k -> new ArrayList<>(1))
+                    .add(e);
+            sequence = Math.max(sequence, e.sequence);
+        }
+        for (Job job : jobs.values()) {
+            for (Execution latest : job.latestExecutions()) {
+                job.countMove(null, latest.status);
+                if (latest.status.isPending()) {
+                    queue(latest.thingName).add(latest);
+                }
+                if (latest.status == JobExecutionStatus.IN_PROGRESS && latest.deadline() != null) {
+                    timers.add(new TimerEntry(latest.deadline(), latest, latest.timerGeneration));
+                }
+            }
+            boolean rolling = (job.status == JobStatus.IN_PROGRESS || job.status == JobStatus.SCHEDULED) && !job.ended;
+            if (rolling) {
+                for (String thing : job.rolloutTargets.subList(
+                        Math.min(job.polled, job.rolloutTargets.size()), job.rolloutTargets.size())) {
+                    if (registry.findThing(thing) != null) {
+                        job.pendingTargets.add(thing);
+                    }
+                }
+            }
+        }
+    }
+
     // ================================================================== templates
 
     /** The custom template, or null. */
@@ -131,10 +192,12 @@ public final class JobsEngine {
             throw ApiException.conflict("Job template " + template.jobTemplateId() + " already exists.");
         }
         templates.put(template.jobTemplateId(), template);
+        changes.put(StateChanges.Kind.TEMPLATE, template.jobTemplateId(), template);
     }
 
     public void removeTemplate(String id) {
         templates.remove(id);
+        changes.delete(StateChanges.Kind.TEMPLATE, id);
     }
 
     // ================================================================== things and groups with their job effects
@@ -255,15 +318,19 @@ public final class JobsEngine {
                 spec.scheduling(),
                 start,
                 end,
-                now);
+                now,
+                changes);
         job.description = spec.description();
         job.presignedUrl = spec.presignedUrl();
         job.rollout = spec.rollout();
         job.abort = spec.abort();
         job.timeout = spec.timeout();
         job.retry = spec.retry();
+        job.rolloutTargets = List.copyOf(things);
         job.pendingTargets.addAll(things);
         jobs.put(job.jobId, job);
+        changes.job(job);
+        changes.put(StateChanges.Kind.TARGETS, job.jobId, job.rolloutTargets);
         if (start != null && start.isAfter(now)) {
             job.status = JobStatus.SCHEDULED;
         } else {
@@ -308,6 +375,7 @@ public final class JobsEngine {
     }
 
     private void startRollout(Job job, Instant now) {
+        changes.job(job);
         job.status = JobStatus.IN_PROGRESS;
         job.rolloutStart = now;
         job.lastUpdatedAt = now;
@@ -326,6 +394,7 @@ public final class JobsEngine {
         }
         long minute = Math.max(0, Duration.between(job.rolloutStart, now).toMinutes());
         if (minute != job.window) {
+            changes.job(job);
             job.window = minute;
             job.notifiedInWindow = 0;
             job.windowRate =
@@ -339,6 +408,7 @@ public final class JobsEngine {
                 break;
             }
             String thing = job.pendingTargets.poll();
+            job.polled++;
             if (registry.findThing(thing) != null && job.latest(thing) == null) {
                 queueExecution(job, thing, 1, 0, now);
                 job.notified++;
@@ -359,6 +429,8 @@ public final class JobsEngine {
         job.executions.computeIfAbsent(thingName, k -> new ArrayList<>(1)).add(execution);
         job.countMove(previous == null ? null : previous.status, JobExecutionStatus.QUEUED);
         thing.add(execution);
+        changes.execution(execution);
+        changes.job(job); // notified counts
         notifyChanges(before);
         return execution;
     }
@@ -407,6 +479,7 @@ public final class JobsEngine {
             job.retry = retry;
         }
         job.lastUpdatedAt = now();
+        changes.job(job);
     }
 
     /** CancelJob (§4.5): QUEUED executions are canceled; with force, IN_PROGRESS ones too. */
@@ -424,6 +497,7 @@ public final class JobsEngine {
         }
         Instant now = now();
         boolean wasCanceled = job.status == JobStatus.CANCELED;
+        changes.job(job);
         job.status = JobStatus.CANCELED;
         job.forceCanceled = job.forceCanceled || force;
         if (reasonCode != null) {
@@ -468,6 +542,7 @@ public final class JobsEngine {
         if (deleting >= MAX_DELETING) {
             throw ApiException.limitExceeded("at most " + MAX_DELETING + " jobs may be in DELETION_IN_PROGRESS");
         }
+        changes.job(job);
         job.status = JobStatus.DELETION_IN_PROGRESS;
         job.lastUpdatedAt = now();
         job.pendingTargets.clear();
@@ -481,6 +556,7 @@ public final class JobsEngine {
             }
         }
         jobs.remove(job.jobId);
+        changes.delete(StateChanges.Kind.JOB, job.jobId); // its executions and targets go with it
         jobEvent(job, "deleted", "DELETED");
     }
 
@@ -497,6 +573,7 @@ public final class JobsEngine {
         Set<String> things = resolveTargets(targets);
         job.targets.clear();
         job.targets.addAll(all);
+        changes.job(job);
         Instant now = now();
         for (String thing : things) {
             if (job.latest(thing) == null) {
@@ -673,6 +750,7 @@ public final class JobsEngine {
     }
 
     private void scheduleTimer(Execution e) {
+        changes.execution(e);
         e.timerGeneration++;
         Instant deadline = e.deadline();
         if (deadline != null) {
@@ -725,6 +803,8 @@ public final class JobsEngine {
         }
         e.timerGeneration++;
         thing.remove(e);
+        changes.delete(
+                StateChanges.Kind.EXECUTION, StateChanges.executionId(e.job.jobId, e.thingName, e.executionNumber));
         notifyChanges(before);
     }
 
@@ -768,6 +848,7 @@ public final class JobsEngine {
         Execution previous = e;
         Execution retry = new Execution(job, e.thingName, e.executionNumber + 1, e.retryAttempt + 1, ++sequence, now);
         job.executions.get(e.thingName).add(retry);
+        changes.execution(retry);
         job.countMove(previous.status, JobExecutionStatus.QUEUED);
         queue(e.thingName).add(retry);
     }
@@ -780,6 +861,7 @@ public final class JobsEngine {
         if (tripped == null) {
             return;
         }
+        changes.job(job);
         job.status = JobStatus.CANCELED;
         job.reasonCode = "FAILURE_THRESHOLD_EXCEEDED";
         job.comment = "Job was canceled because the " + tripped.failureType() + " failure threshold of "
@@ -803,6 +885,7 @@ public final class JobsEngine {
                 && !job.isContinuous()
                 && job.pendingTargets.isEmpty()
                 && job.pendingCount() == 0) {
+            changes.job(job);
             job.status = JobStatus.COMPLETED;
             job.completedAt = now;
             job.lastUpdatedAt = now;
@@ -840,6 +923,7 @@ public final class JobsEngine {
     }
 
     private void applyEndBehavior(Job job, Instant now) {
+        changes.job(job);
         job.ended = true;
         String behavior = job.scheduling.endBehavior() == null ? "STOP_ROLLOUT" : job.scheduling.endBehavior();
         if (job.status != JobStatus.IN_PROGRESS && job.status != JobStatus.SCHEDULED) {

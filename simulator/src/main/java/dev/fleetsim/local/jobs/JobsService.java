@@ -5,7 +5,12 @@ import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.config.RateIncrease;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +44,8 @@ public final class JobsService implements AutoCloseable {
             LocalEndpoints endpoints,
             double deviceApiRatePerSecond,
             StatusDetailChars statusDetailChars,
-            RateIncrease rateIncrease) {
+            RateIncrease rateIncrease,
+            Path journalDir) {
         public static Config of(Clock clock) {
             return new Config(
                     clock,
@@ -49,9 +55,30 @@ public final class JobsService implements AutoCloseable {
                     new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"),
                     0,
                     StatusDetailChars.TEXT,
-                    RateIncrease.NEXT_MINUTE);
+                    RateIncrease.NEXT_MINUTE,
+                    null);
+        }
+
+        /** The same settings, with the state kept in {@code dir} (null: in memory only). */
+        public Config withJournal(Path dir) {
+            return new Config(
+                    clock,
+                    arns,
+                    eventsEnabled,
+                    issuer,
+                    endpoints,
+                    deviceApiRatePerSecond,
+                    statusDetailChars,
+                    rateIncrease,
+                    dir);
         }
     }
+
+    /** What recovery found in the state folder at start. */
+    public record Recovery(long records, long journalBatches, int things, int jobs, int executions, long millis) {}
+
+    /** Journal bytes after which the state is compacted into a new snapshot. */
+    static final long COMPACT_AFTER_BYTES = 64L << 20;
 
     private final ScheduledExecutorService engineThread;
     private final JobsEngine engine;
@@ -59,19 +86,54 @@ public final class JobsService implements AutoCloseable {
     private final Config config;
     private final JobsMeters meters;
     private final ProvisioningApi provisioning;
+    private final GatedOutbound gate;
+    /** The durable state; null when the service keeps it in memory only. */
+    private final Journal journal;
+
+    private final Recovery recovery;
 
     public JobsService(Clock clock, JobsOutbound outbound) {
         this(Config.of(clock), outbound);
     }
 
     public JobsService(Config config, JobsOutbound outbound) {
+        this.gate = new GatedOutbound(outbound);
         this.engine =
-                new JobsEngine(config.clock(), config.arns(), outbound, config.eventsEnabled(), config.rateIncrease());
+                new JobsEngine(config.clock(), config.arns(), gate, config.eventsEnabled(), config.rateIncrease());
         this.meters = new JobsMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         this.deviceApi =
-                new DeviceApi(engine, outbound, meters, config.deviceApiRatePerSecond(), config.statusDetailChars());
+                new DeviceApi(engine, gate, meters, config.deviceApiRatePerSecond(), config.statusDetailChars());
         this.config = config;
-        this.provisioning = new ProvisioningApi(engine, outbound, config.issuer());
+        this.provisioning = new ProvisioningApi(engine, gate, config.issuer());
+        if (config.journalDir() == null) {
+            this.journal = null;
+            this.recovery = null;
+        } else {
+            long start = System.nanoTime();
+            try {
+                Journal.Recovered recovered = Journal.read(config.journalDir());
+                if (config.clock() instanceof VirtualClock virtual && recovered.lastNow() != null) {
+                    virtual.advanceTo(recovered.lastNow()); // simulated time goes on from where it was
+                }
+                StateCodec.restore(engine, recovered.latest(), recovered.engineSequence());
+                this.journal = Journal.open(config.journalDir(), recovered);
+                this.recovery = new Recovery(
+                        recovered.latest().size(),
+                        recovered.journalBatches(),
+                        engine.registry().things().size(),
+                        engine.jobs().size(),
+                        engine.jobs().stream()
+                                .mapToInt(j -> j.executions.values().stream()
+                                        .mapToInt(List::size)
+                                        .sum())
+                                .sum(),
+                        (System.nanoTime() - start) / 1_000_000);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the jobs state in " + config.journalDir(), e);
+            }
+            engine.changes.enable();
+            gate.hold();
+        }
         this.engineThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "fleetsim-jobs-engine");
             t.setDaemon(true);
@@ -81,32 +143,89 @@ public final class JobsService implements AutoCloseable {
         if (config.clock() instanceof VirtualClock virtual) {
             periodMillis = Math.max(5, Math.min(100, (long) (1000 / virtual.timeScale())));
         }
-        engineThread.scheduleWithFixedDelay(this::tickSafely, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+        engineThread.scheduleWithFixedDelay(
+                () -> task(engine::tick, "jobs engine tick"), periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
 
-    private void tickSafely() {
+    /** What recovery found at start, or null when the service keeps its state in memory. */
+    public Recovery recovery() {
+        return recovery;
+    }
+
+    /** Engine thread: runs one task, then commits what it changed. */
+    private void task(Runnable work, String what) {
         try {
-            engine.tick();
+            work.run();
         } catch (RuntimeException e) {
-            log.error("jobs engine tick failed", e);
+            log.error("{} failed", what, e);
+        } finally {
+            commit(null);
+        }
+    }
+
+    /**
+     * Engine thread: journals what the task changed and lets its answers and notifications (and {@code then}) go once
+     * that is on disk; a task that changed nothing still waits for the changes before it, which its answers may show.
+     */
+    private void commit(Runnable then) {
+        Runnable held = gate.release();
+        Runnable release = then == null
+                ? held
+                : () -> {
+                    held.run();
+                    then.run();
+                };
+        if (journal == null) {
+            release.run();
+            return;
+        }
+        if (engine.changes.isEmpty()) {
+            journal.whenDurable(release);
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        engine.changes.drain().forEach((key, value) -> lines.add(StateCodec.line(key, value)));
+        Instant now = engine.now();
+        journal.append(lines, now, engine.sequence(), release);
+        if (journal.bytesSinceCompaction() > COMPACT_AFTER_BYTES) {
+            journal.compact(StateCodec.all(engine), now, engine.sequence());
         }
     }
 
     /** A device published to a jobs topic; the answer goes to {@code clientId} only. Never blocks. */
     public void onDeviceRequest(String clientId, String topic, byte[] payload) {
         if (ProvisioningApi.handles(topic)) {
-            engineThread.execute(() -> provisioning.handle(clientId, topic, payload));
+            engineThread.execute(() -> task(() -> provisioning.handle(clientId, topic, payload), "provisioning"));
         } else {
-            engineThread.execute(() -> deviceApi.handle(clientId, topic, payload));
+            engineThread.execute(() -> task(() -> deviceApi.handle(clientId, topic, payload), "device request"));
         }
     }
 
     /**
-     * Runs {@code work} on the engine thread and completes with its result: the one way in for the control plane's
-     * handlers and for reads by the runner and tests. The work must not block.
+     * Runs {@code work} on the engine thread and completes with its result once what it changed is durable: the one
+     * way in for the control plane's handlers and for reads by the runner and tests. The work must not block.
      */
     public <T> CompletableFuture<T> onEngine(Function<JobsEngine, T> work) {
-        return CompletableFuture.supplyAsync(() -> work.apply(engine), engineThread);
+        CompletableFuture<T> done = new CompletableFuture<>();
+        engineThread.execute(() -> {
+            T result = null;
+            Throwable error = null;
+            try {
+                result = work.apply(engine);
+            } catch (Throwable t) {
+                error = t;
+            }
+            T value = result;
+            Throwable failure = error;
+            commit(() -> {
+                if (failure != null) {
+                    done.completeExceptionally(failure);
+                } else {
+                    done.complete(value);
+                }
+            });
+        });
+        return done;
     }
 
     /** The engine; touch it only inside {@link #onEngine}. */
@@ -221,16 +340,32 @@ public final class JobsService implements AutoCloseable {
     }
 
     private <T> CompletableFuture<T> onEngine(Supplier<T> work) {
-        return CompletableFuture.supplyAsync(work, engineThread);
+        return onEngine(engine -> work.get());
     }
 
+    /** Stops the service; a durable one first writes a snapshot, so the next start reads one file. */
     @Override
     public void close() {
+        if (journal != null) {
+            try {
+                engineThread
+                        .submit(() -> {
+                            commit(null);
+                            journal.compact(StateCodec.all(engine), engine.now(), engine.sequence());
+                        })
+                        .get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("no snapshot at shutdown; the journal is replayed at the next start", e);
+            }
+        }
         engineThread.shutdown();
         try {
             engineThread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (journal != null) {
+            journal.close();
         }
     }
 }

@@ -201,8 +201,12 @@ public final class Registry {
     /** What the broker needs to know about a certificate. */
     public record CertificateAccess(String status, Set<String> things) {}
 
-    Registry(Arns arns) {
+    /** Changes to journal; set by the engine. */
+    final StateChanges changes;
+
+    Registry(Arns arns, StateChanges changes) {
         this.arns = arns;
+        this.changes = changes;
     }
 
     // ------------------------------------------------------------------ things
@@ -249,6 +253,7 @@ public final class Registry {
             thing.attributes.putAll(attributes);
         }
         things.put(name, thing);
+        changes.thing(thing);
         return thing;
     }
 
@@ -283,6 +288,7 @@ public final class Registry {
             });
         }
         thing.version++;
+        changes.thing(thing);
     }
 
     /** DeleteThing's registry part: out of its groups, off its certificates. Returns null when there was none. */
@@ -303,6 +309,7 @@ public final class Registry {
             }
         }
         things.remove(name);
+        changes.delete(StateChanges.Kind.THING, name);
         return thing;
     }
 
@@ -350,6 +357,7 @@ public final class Registry {
         Group group =
                 new Group(name, arns.group(name), UUID.randomUUID().toString(), parent, description, attributes, now);
         groups.put(name, group);
+        changes.put(StateChanges.Kind.GROUP, name, group);
         return group;
     }
 
@@ -365,8 +373,10 @@ public final class Registry {
         List<String> members = new ArrayList<>(group.things);
         for (String thing : members) {
             things.get(thing).groups.remove(name);
+            changes.thing(things.get(thing));
         }
         groups.remove(name);
+        changes.delete(StateChanges.Kind.GROUP, name);
         return members;
     }
 
@@ -378,6 +388,7 @@ public final class Registry {
             return false;
         }
         thing.groups.add(groupName);
+        changes.thing(thing);
         return true;
     }
 
@@ -389,6 +400,7 @@ public final class Registry {
             return false;
         }
         thing.groups.remove(groupName);
+        changes.thing(thing);
         return true;
     }
 
@@ -437,17 +449,20 @@ public final class Registry {
     public void putCertificate(Certificate certificate) {
         certificates.put(certificate.id, certificate);
         publishAccess(certificate);
+        changes.put(StateChanges.Kind.CERTIFICATE, certificate.id, certificate);
     }
 
     /** UpdateCertificate's new status. */
     public void setCertificateStatus(Certificate certificate, String status) {
         certificate.status = status;
         publishAccess(certificate);
+        changes.put(StateChanges.Kind.CERTIFICATE, certificate.id, certificate);
     }
 
     public void removeCertificate(Certificate certificate) {
         certificates.remove(certificate.id);
         access.remove(certificate.id);
+        changes.delete(StateChanges.Kind.CERTIFICATE, certificate.id);
     }
 
     /** AttachThingPrincipal / DetachThingPrincipal. */
@@ -460,10 +475,42 @@ public final class Registry {
             certificate.things.remove(thing.name);
         }
         publishAccess(certificate);
+        changes.thing(thing);
     }
 
     private void publishAccess(Certificate certificate) {
         access.put(certificate.id, new CertificateAccess(certificate.status, Set.copyOf(certificate.things)));
+    }
+
+    // ------------------------------------------------------------------ recovery (journal → state)
+
+    void restoreThing(Thing thing) {
+        things.put(thing.name, thing);
+    }
+
+    void restoreGroup(Group group) {
+        groups.put(group.name, group);
+    }
+
+    void restoreCertificate(Certificate certificate) {
+        certificates.put(certificate.id, certificate);
+    }
+
+    /** Derives what is not journaled: each group's things and each certificate's things, from the things. */
+    void rebuildMemberships() {
+        for (Thing thing : things.values()) {
+            thing.groups.removeIf(g -> !groups.containsKey(g));
+            for (String g : thing.groups) {
+                groups.get(g).things.add(thing.name);
+            }
+            for (String principal : thing.principals) {
+                Certificate c = certificateByArn(principal);
+                if (c != null) {
+                    c.things.add(thing.name);
+                }
+            }
+        }
+        certificates.values().forEach(this::publishAccess);
     }
 
     /** Thread-safe: the status and things of a certificate, or null when unknown. */

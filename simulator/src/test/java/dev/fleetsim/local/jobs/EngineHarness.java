@@ -8,6 +8,7 @@ import dev.fleetsim.local.controlplane.ApiRequest;
 import dev.fleetsim.local.controlplane.ApiResponse;
 import dev.fleetsim.local.controlplane.ControlPlane;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -26,7 +27,12 @@ final class EngineHarness implements AutoCloseable {
     }
 
     EngineHarness(Instant start, RateIncrease rateIncrease) {
-        clock = new ManualClock(start);
+        this(new ManualClock(start), rateIncrease, null);
+    }
+
+    /** A service on {@code clock} whose state lives in {@code journal} (null: in memory). */
+    EngineHarness(ManualClock clock, RateIncrease rateIncrease, Path journal) {
+        this.clock = clock;
         service = new JobsService(
                 new JobsService.Config(
                         clock,
@@ -36,7 +42,8 @@ final class EngineHarness implements AutoCloseable {
                         new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"),
                         0,
                         StatusDetailChars.TEXT,
-                        rateIncrease),
+                        rateIncrease,
+                        journal),
                 outbound);
         api = new ControlPlane(service, null, new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"));
     }
@@ -121,6 +128,16 @@ final class EngineHarness implements AutoCloseable {
         try {
             return service.onEngine(e -> List.copyOf(e.job(jobId).notifiedPerMinute))
                     .get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Every record of the service's state, sorted: equal dumps mean equal state. */
+    List<String> dump() {
+        try {
+            return service.onEngine(e -> StateCodec.all(e).stream().sorted().toList())
+                    .get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
