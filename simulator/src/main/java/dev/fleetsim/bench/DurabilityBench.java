@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  *   <li>Throughput: devices in closed loops of UpdateJobExecution (IN_PROGRESS with a new {@code statusDetails}
  *       each time, so every request changes state), against the same stack keeping its state in memory, same run,
  *       same concurrency; rounds alternate so drift affects both. Beside it, the disk's own ceiling: synced
- *       appends per second from one thread.
+ *       appends per second from one thread. One unmeasured round of each mode warms both up first.
  *   <li>Recovery: a state folder holding {@code executions} executions, read back by a new service, from the journal
  *       (as after SIGKILL) and from the snapshot (as after a clean stop).
  * </ul>
@@ -92,6 +92,10 @@ public final class DurabilityBench {
         progress.accept(String.format("disk: %.0f synced 200-byte appends per second from one thread", fsyncs));
         List<Double> memory = new ArrayList<>();
         List<Double> durable = new ArrayList<>();
+        // An unmeasured round of each mode first: the JIT and the broker's pools warm up for both alike.
+        updatesPerSecond(false);
+        updatesPerSecond(true);
+        progress.accept("warmed up (one unmeasured round of each mode)");
         for (int round = 1; round <= rounds; round++) {
             memory.add(updatesPerSecond(false));
             progress.accept(String.format("round %d, state in memory: %.0f updates/s", round, memory.get(round - 1)));

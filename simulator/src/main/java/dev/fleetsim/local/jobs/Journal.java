@@ -1,6 +1,7 @@
 package dev.fleetsim.local.jobs;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
@@ -230,22 +231,18 @@ final class Journal implements AutoCloseable {
     long append(List<String> lines, Instant now, long engineSequence, Runnable whenDurable) {
         checkHealthy();
         long number = ++appended;
-        StringBuilder b = new StringBuilder();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(lines.size() * 256 + 64);
         CRC32C crc = new CRC32C();
         for (String l : lines) {
-            b.append(l);
-            crc.update(l.getBytes(StandardCharsets.UTF_8));
+            byte[] b = l.getBytes(StandardCharsets.UTF_8); // encoded once: checksummed and written as is
+            crc.update(b);
+            out.write(b, 0, b.length);
         }
-        b.append("C ")
-                .append(number)
-                .append(' ')
-                .append(now == null ? "-" : now.toString())
-                .append(' ')
-                .append(engineSequence)
-                .append(' ')
-                .append(Long.toHexString(crc.getValue()))
-                .append('\n');
-        byte[] bytes = b.toString().getBytes(StandardCharsets.UTF_8);
+        String commit = "C " + number + ' ' + (now == null ? "-" : now.toString()) + ' ' + engineSequence + ' '
+                + Long.toHexString(crc.getValue()) + '\n';
+        byte[] c = commit.getBytes(StandardCharsets.UTF_8);
+        out.write(c, 0, c.length);
+        byte[] bytes = out.toByteArray();
         bytesSinceCompaction += bytes.length;
         queue.add(new Batch(number, bytes, whenDurable));
         return number;
