@@ -11,6 +11,7 @@ import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.JobsOutbound;
 import dev.fleetsim.local.jobs.JobsService;
 import dev.fleetsim.local.jobs.LocalEndpoints;
+import dev.fleetsim.local.jobs.Registry;
 import dev.fleetsim.local.s3.ArtifactFaults;
 import dev.fleetsim.local.s3.ObjectStore;
 import dev.fleetsim.local.s3.PlaceholderPresigner;
@@ -134,7 +135,8 @@ public final class LocalStack implements AutoCloseable {
                             config.deviceApiRatePerSecond(),
                             config.statusDetailChars(),
                             config.rateIncrease(),
-                            config.durable() ? stateDir.resolve("jobs") : null),
+                            config.durable() ? stateDir.resolve("jobs") : null,
+                            false),
                     outbound);
             started.add(jobs);
             ControlPlane api = new ControlPlane(jobs, ca, endpoints);
@@ -166,7 +168,17 @@ public final class LocalStack implements AutoCloseable {
                             ca.serverKeyStore(),
                             ca.trustStore(),
                             LocalCa.STORE_PASSWORD,
-                            id -> service.get().certificateAccess(id));
+                            new BrokerConfig.Identities() {
+                                @Override
+                                public Registry.ConnectionGrant grant(String certificateId, String clientId) {
+                                    return service.get().grant(certificateId, clientId);
+                                }
+
+                                @Override
+                                public void onChange(Runnable listener) {
+                                    service.get().onAccessChange(listener);
+                                }
+                            });
             BrokerConfig brokerConfig =
                     new BrokerConfig(host, mqttPort, stateDir, BrokerConfig.DEFAULT_MAX_PACKET_SIZE, tls);
             return EmbeddedBroker.start(brokerConfig, jobs::onDeviceRequest).thenApply(broker -> {

@@ -15,20 +15,22 @@ import java.util.Objects;
 public record BrokerConfig(String bindAddress, int port, Path stateDir, int maxPacketSize, Tls tls) {
 
     /**
-     * The mTLS listeners, like IoT Core's: client certificates are required, signed by the local CA, and the
-     * {@link CertificateCheck} must find them ACTIVE.
+     * The mTLS listeners, like IoT Core's: client certificates are required, signed by the local CA; the
+     * {@link Identities} say what each connection may do.
      *
      * @param port MQTT over TLS like IoT Core's 8883 (HiveMQ CE's own TLS listener); 0 picks a free one, -1 is off
      * @param alpnPort MQTT over TLS with ALPN {@code x-amzn-mqtt-ca} like IoT Core's 443 ({@link AlpnTlsFront}); 0
      *     picks a free one, -1 is off
      */
-    public record Tls(
-            int port, int alpnPort, Path keyStore, Path trustStore, String password, CertificateCheck check) {}
+    public record Tls(int port, int alpnPort, Path keyStore, Path trustStore, String password, Identities identities) {}
 
-    /** Looks up a client certificate by its id (SHA-256 hex): its status and things, or null when unknown. */
-    @FunctionalInterface
-    public interface CertificateCheck {
-        Registry.CertificateAccess lookup(String certificateId);
+    /** What connections authenticated with a certificate may do; thread-safe. */
+    public interface Identities {
+        /** The grant of a certificate (by id, SHA-256 hex) for a client id, or null when the certificate is unknown. */
+        Registry.ConnectionGrant grant(String certificateId, String clientId);
+
+        /** Calls {@code listener} (on any thread) whenever some connection's grant may have changed. */
+        void onChange(Runnable listener);
     }
 
     /** 128 KiB payload plus room for the topic and headers. */

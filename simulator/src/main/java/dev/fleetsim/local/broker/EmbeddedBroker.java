@@ -4,15 +4,26 @@ import com.hivemq.embedded.EmbeddedExtension;
 import com.hivemq.embedded.EmbeddedHiveMQ;
 import com.hivemq.extension.sdk.api.ExtensionMain;
 import com.hivemq.extension.sdk.api.auth.SimpleAuthenticator;
+import com.hivemq.extension.sdk.api.auth.SubscriptionAuthorizer;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthInput;
 import com.hivemq.extension.sdk.api.auth.parameter.SimpleAuthOutput;
 import com.hivemq.extension.sdk.api.client.parameter.ClientTlsInformation;
 import com.hivemq.extension.sdk.api.client.parameter.ConnectionInformation;
+import com.hivemq.extension.sdk.api.events.client.ClientLifecycleEventListener;
+import com.hivemq.extension.sdk.api.events.client.parameters.AuthenticationSuccessfulInput;
+import com.hivemq.extension.sdk.api.events.client.parameters.ConnectionStartInput;
+import com.hivemq.extension.sdk.api.events.client.parameters.DisconnectEventInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundInterceptor;
+import com.hivemq.extension.sdk.api.interceptor.publish.PublishOutboundInterceptor;
+import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
+import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
 import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
+import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
+import com.hivemq.extension.sdk.api.packets.general.MqttVersion;
 import com.hivemq.extension.sdk.api.packets.general.Qos;
 import com.hivemq.extension.sdk.api.packets.publish.AckReasonCode;
 import com.hivemq.extension.sdk.api.packets.publish.PublishPacket;
+import com.hivemq.extension.sdk.api.packets.subscribe.SubackReasonCode;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartInput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStartOutput;
 import com.hivemq.extension.sdk.api.parameter.ExtensionStopInput;
@@ -28,6 +39,7 @@ import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.JobsOutbound;
 import dev.fleetsim.local.jobs.Registry;
+import dev.fleetsim.net.Ids;
 import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.net.Ports;
 import java.io.IOException;
@@ -38,10 +50,11 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,8 +76,8 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBroker.class);
 
-    /** Connection attribute holding the things a certificate-authenticated client may act for. */
-    private static final String THINGS_ATTRIBUTE = "fleetsim.things";
+    /** Connection attribute holding the token of a certificate-authenticated connection in {@link #tls}. */
+    private static final String CONNECTION_ATTRIBUTE = "fleetsim.connection";
     /** Name of the broker's plain listener that only the ALPN front may use. */
     static final String RELAY_LISTENER = "fleetsim-alpn-relay";
 
@@ -85,6 +98,10 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     private volatile long downUntil = Long.MIN_VALUE;
 
     private volatile SubscriptionStore subscriptionStore;
+    /** Connections authenticated with a certificate, with what their policies allow. */
+    private final TlsConnections tls = new TlsConnections();
+    /** A re-evaluation of every TLS connection's grant is scheduled (registry changes are coalesced). */
+    private final AtomicBoolean reevaluation = new AtomicBoolean();
 
     private EmbeddedBroker(
             BrokerConfig config, int port, int tlsPort, int alpnPort, int relayPort, JobsRequestSink sink) {
@@ -286,42 +303,132 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             subscriptionStore = Services.subscriptionStore();
             Services.securityRegistry().setAuthenticatorProvider(providerInput ->
                     (SimpleAuthenticator) (authIn, authOut) -> authenticate(authIn, authOut));
-            PublishInboundInterceptor interceptor = (in, out) -> {
-                PublishPacket packet = in.getPublishPacket();
-                String topic = packet.getTopic();
-                if (topic.isEmpty() || topic.charAt(0) != '$') {
-                    return;
+            Services.securityRegistry().setAuthorizerProvider(providerInput -> (SubscriptionAuthorizer) (in, out) -> {
+                TlsConnections.Connection c =
+                        connection(in.getClientInformation().getClientId(), in.getConnectionInformation());
+                String filter = in.getSubscription().getTopicFilter();
+                if (c == null || c.allows("iot:Subscribe", "topicfilter", filter)) {
+                    out.authorizeSuccessfully();
+                } else {
+                    out.failAuthorization(SubackReasonCode.NOT_AUTHORIZED, "not authorized to subscribe to " + filter);
                 }
-                Optional<JobsTopic> jobsTopic = JobsTopic.parse(topic);
-                Optional<String> allowed = in.getConnectionInformation()
-                        .getConnectionAttributeStore()
-                        .getAsString(THINGS_ATTRIBUTE);
-                if (jobsTopic.isPresent()
-                        && allowed.isPresent()
-                        && !List.of(allowed.get().split(","))
-                                .contains(jobsTopic.get().thingName())) {
-                    // A client that authenticated with a thing's certificate acts only for that thing.
-                    out.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "not authorized for this thing");
-                    return;
-                }
-                out.preventPublishDelivery();
-                if (jobsTopic.isPresent()
-                        || topic.startsWith("$aws/certificates/")
-                        || topic.startsWith("$aws/provisioning-templates/")) {
-                    sink.onDeviceRequest(in.getClientInformation().getClientId(), topic, bytes(packet.getPayload()));
-                } else if (log.isDebugEnabled()) {
-                    log.debug("dropped publish to unsupported reserved topic {}", topic);
+            });
+            Services.eventRegistry()
+                    .setClientLifecycleEventListener(providerInput -> new ClientLifecycleEventListener() {
+                        @Override
+                        public void onMqttConnectionStart(ConnectionStartInput in) {}
+
+                        @Override
+                        public void onAuthenticationSuccessful(AuthenticationSuccessfulInput in) {}
+
+                        @Override
+                        public void onDisconnect(DisconnectEventInput in) {
+                            in.getConnectionInformation()
+                                    .getConnectionAttributeStore()
+                                    .getAsString(CONNECTION_ATTRIBUTE)
+                                    .ifPresent(token ->
+                                            tls.remove(in.getClientInformation().getClientId(), token));
+                        }
+                    });
+            PublishInboundInterceptor inbound = (in, out) -> onPublish(in, out, sink);
+            PublishOutboundInterceptor receive = (in, out) -> {
+                TlsConnections.Connection c =
+                        connection(in.getClientInformation().getClientId(), in.getConnectionInformation());
+                if (c != null
+                        && !c.allows(
+                                "iot:Receive", "topic", in.getPublishPacket().getTopic())) {
+                    out.preventPublishDelivery();
                 }
             };
-            Services.initializerRegistry()
-                    .setClientInitializer((initializerInput, clientContext) ->
-                            clientContext.addPublishInboundInterceptor(interceptor));
+            Services.initializerRegistry().setClientInitializer((initializerInput, clientContext) -> {
+                clientContext.addPublishInboundInterceptor(inbound);
+                clientContext.addPublishOutboundInterceptor(receive);
+            });
+            if (config.tls() != null) {
+                config.tls().identities().onChange(EmbeddedBroker.this::accessChanged);
+            }
         }
 
         @Override
         public void extensionStop(ExtensionStopInput input, ExtensionStopOutput output) {
             publishService = null;
         }
+    }
+
+    /**
+     * Every client publish: a certificate-authenticated connection needs {@code iot:Publish} on the topic (refused as
+     * IoT Core refuses: PUBACK "not authorized" on MQTT 5, the connection closed on MQTT 3.1.1). Then publishes to a
+     * {@code $} topic leave normal delivery, and Jobs and fleet-provisioning requests go to the service.
+     */
+    private void onPublish(PublishInboundInput in, PublishInboundOutput out, JobsRequestSink sink) {
+        PublishPacket packet = in.getPublishPacket();
+        String topic = packet.getTopic();
+        String clientId = in.getClientInformation().getClientId();
+        TlsConnections.Connection c = connection(clientId, in.getConnectionInformation());
+        if (c != null && !c.allows("iot:Publish", "topic", topic)) {
+            if (c.mqtt5) {
+                out.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "not authorized to publish to " + topic);
+            } else {
+                out.preventPublishDelivery();
+                clientService.disconnectClient(clientId);
+            }
+            return;
+        }
+        if (topic.isEmpty() || topic.charAt(0) != '$') {
+            return;
+        }
+        out.preventPublishDelivery();
+        if (JobsTopic.parse(topic).isPresent()
+                || topic.startsWith("$aws/certificates/")
+                || topic.startsWith("$aws/provisioning-templates/")) {
+            sink.onDeviceRequest(clientId, c == null ? null : c.certificateId, topic, bytes(packet.getPayload()));
+        } else if (log.isDebugEnabled()) {
+            log.debug("dropped publish to unsupported reserved topic {}", topic);
+        }
+    }
+
+    /** The connection's entry in {@link #tls}, or null for a plain-listener client. */
+    private TlsConnections.Connection connection(String clientId, ConnectionInformation connection) {
+        return connection
+                .getConnectionAttributeStore()
+                .getAsString(CONNECTION_ATTRIBUTE)
+                .map(token -> tls.find(clientId, token))
+                .orElse(null);
+    }
+
+    /**
+     * A certificate, its things or a policy changed: after a short pause (changes come in bursts), every TLS
+     * connection is granted again; one that may no longer connect (certificate not ACTIVE, detached, a policy that no
+     * longer allows {@code iot:Connect}) is disconnected, as IoT Core does.
+     */
+    private void accessChanged() {
+        if (config.tls() == null || !reevaluation.compareAndSet(false, true)) {
+            return;
+        }
+        Services.extensionExecutorService()
+                .schedule(
+                        () -> {
+                            reevaluation.set(false);
+                            for (TlsConnections.Connection c : tls.all()) {
+                                Registry.ConnectionGrant grant =
+                                        config.tls().identities().grant(c.certificateId, c.clientId);
+                                if (grant == null
+                                        || !grant.active()
+                                        || !grant.allows(
+                                                "iot:Connect", grant.context().arn("client", c.clientId))) {
+                                    tls.remove(c);
+                                    clientService.disconnectClient(
+                                            c.clientId,
+                                            true,
+                                            DisconnectReasonCode.NOT_AUTHORIZED,
+                                            "no longer authorized");
+                                } else {
+                                    c.update(grant);
+                                }
+                            }
+                        },
+                        20,
+                        TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -357,12 +464,20 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             return;
         }
         String id = LocalCa.certificateId(certificate.get());
-        Registry.CertificateAccess access = config.tls().check().lookup(id);
-        if (access == null || !"ACTIVE".equals(access.status())) {
+        String clientId = in.getClientInformation().getClientId();
+        Registry.ConnectionGrant grant = config.tls().identities().grant(id, clientId);
+        if (grant == null || !grant.active()) {
             out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, "certificate is not ACTIVE");
             return;
         }
-        connection.getConnectionAttributeStore().putAsString(THINGS_ATTRIBUTE, String.join(",", access.things()));
+        if (!grant.allows("iot:Connect", grant.context().arn("client", clientId))) {
+            out.failAuthentication(ConnackReasonCode.NOT_AUTHORIZED, "not authorized to connect as " + clientId);
+            return;
+        }
+        String token = Ids.hex(16);
+        connection.getConnectionAttributeStore().putAsString(CONNECTION_ATTRIBUTE, token);
+        tls.add(new TlsConnections.Connection(
+                token, id, clientId, connection.getMqttVersion() == MqttVersion.V_5, grant));
         out.authenticateSuccessfully();
     }
 

@@ -1,7 +1,13 @@
 package dev.fleetsim.local.broker;
 
-/** Receives device publishes to {@code $aws/things/+/jobs/...}; must not block (it runs on a broker thread). */
+/**
+ * Receives device publishes to {@code $aws/things/+/jobs/...} and the fleet-provisioning topics; must not block (it
+ * runs on a broker thread).
+ */
 @FunctionalInterface
 public interface JobsRequestSink {
-    void onDeviceRequest(String clientId, String topic, byte[] payload);
+    /**
+     * @param certificateId the certificate the connection authenticated with, or null on the plain listener
+     */
+    void onDeviceRequest(String clientId, String certificateId, String topic, byte[] payload);
 }

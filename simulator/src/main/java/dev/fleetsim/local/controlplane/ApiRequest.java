@@ -9,7 +9,7 @@ import java.util.Map;
  * One HTTP request to the local AWS APIs, transport-neutral.
  *
  * @param method HTTP method
- * @param path decoded path without the query
+ * @param path the path without the query, as sent (percent-encoded; the router decodes each segment)
  * @param query query parameters
  * @param headers request headers, names in lower case
  * @param body the JSON body, or an empty object

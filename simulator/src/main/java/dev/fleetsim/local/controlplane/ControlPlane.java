@@ -7,6 +7,7 @@ import dev.fleetsim.local.jobs.CertificateIssuer;
 import dev.fleetsim.local.jobs.JobsEngine;
 import dev.fleetsim.local.jobs.JobsService;
 import dev.fleetsim.local.jobs.LocalEndpoints;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -83,6 +84,7 @@ public final class ControlPlane {
         new JobsApi(engine, service.statusDetailChars()).register(control);
         new TemplatesApi(engine).register(control);
         new IdentitiesApi(engine, issuer, endpoints).register(control);
+        new PoliciesApi(engine).register(control);
         new EventsApi(engine).register(control);
         new DataPlaneApi(service.deviceApi()).register(new Routes(dataRoutes));
         operations().forEach(service.meters()::apiOperationKnown);
@@ -141,8 +143,19 @@ public final class ControlPlane {
         return names;
     }
 
-    private static String[] split(String path) {
-        return path.equals("/") ? new String[0] : path.substring(1).split("/", -1);
+    /**
+     * The path's segments, each percent-decoded: split first, so that an encoded {@code /} inside a segment (an ARN in
+     * {@code /attached-policies/{target}}) stays in its segment.
+     */
+    private static String[] split(String rawPath) {
+        if (rawPath.equals("/") || rawPath.isEmpty()) {
+            return new String[0];
+        }
+        String[] segments = rawPath.substring(1).split("/", -1);
+        for (int i = 0; i < segments.length; i++) {
+            segments[i] = QueryStringDecoder.decodeComponent(segments[i].replace("+", "%2B"));
+        }
+        return segments;
     }
 
     static ApiResponse error(ApiException e) {

@@ -148,7 +148,7 @@ public final class HttpApiServer implements AutoCloseable {
             String authorization = headers.getOrDefault("authorization", "");
             boolean dataPlane = dataPlaneOnly || authorization.contains("/iot-jobs-data/aws4_request");
             ApiRequest apiRequest =
-                    new ApiRequest(request.method().name(), uri.path(), uri.parameters(), headers, body, dataPlane);
+                    new ApiRequest(request.method().name(), uri.rawPath(), uri.parameters(), headers, body, dataPlane);
             api.handle(apiRequest).whenComplete((response, failure) -> {
                 ApiResponse answer =
                         failure != null ? error(500, "InternalFailureException", "internal error") : response;

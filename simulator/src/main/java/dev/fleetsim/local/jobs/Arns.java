@@ -22,6 +22,10 @@ public record Arns(String region, String accountId) {
         return prefix() + "thinggroup/" + name;
     }
 
+    public String policy(String name) {
+        return prefix() + "policy/" + name;
+    }
+
     public String job(String jobId) {
         return prefix() + "job/" + jobId;
     }

@@ -45,7 +45,8 @@ public final class JobsService implements AutoCloseable {
             double deviceApiRatePerSecond,
             StatusDetailChars statusDetailChars,
             RateIncrease rateIncrease,
-            Path journalDir) {
+            Path journalDir,
+            boolean strictPolicies) {
         public static Config of(Clock clock) {
             return new Config(
                     clock,
@@ -56,7 +57,8 @@ public final class JobsService implements AutoCloseable {
                     0,
                     StatusDetailChars.TEXT,
                     RateIncrease.NEXT_MINUTE,
-                    null);
+                    null,
+                    false);
         }
 
         /** The same settings, with the state kept in {@code dir} (null: in memory only). */
@@ -70,7 +72,8 @@ public final class JobsService implements AutoCloseable {
                     deviceApiRatePerSecond,
                     statusDetailChars,
                     rateIncrease,
-                    dir);
+                    dir,
+                    strictPolicies);
         }
     }
 
@@ -192,10 +195,21 @@ public final class JobsService implements AutoCloseable {
         }
     }
 
-    /** A device published to a jobs topic; the answer goes to {@code clientId} only. Never blocks. */
+    /** A device on the plain listener published to a jobs topic; the answer goes to {@code clientId} only. */
     public void onDeviceRequest(String clientId, String topic, byte[] payload) {
+        onDeviceRequest(clientId, null, topic, payload);
+    }
+
+    /**
+     * A device published to a jobs or fleet-provisioning topic; the answer goes to {@code clientId} only. Never
+     * blocks.
+     *
+     * @param certificateId the certificate the connection authenticated with, or null on the plain listener
+     */
+    public void onDeviceRequest(String clientId, String certificateId, String topic, byte[] payload) {
         if (ProvisioningApi.handles(topic)) {
-            engineThread.execute(() -> task(() -> provisioning.handle(clientId, topic, payload), "provisioning"));
+            engineThread.execute(
+                    () -> task(() -> provisioning.handle(clientId, certificateId, topic, payload), "provisioning"));
         } else {
             engineThread.execute(() -> task(() -> deviceApi.handle(clientId, topic, payload), "device request"));
         }
@@ -334,9 +348,14 @@ public final class JobsService implements AutoCloseable {
         return onEngine(() -> Optional.ofNullable(engine.findJob(jobId)).map(Job::view));
     }
 
-    /** Thread-safe: the status and things of a certificate, for the broker's mTLS authentication. */
-    public Registry.CertificateAccess certificateAccess(String certificateId) {
-        return engine.registry().certificateStatus(certificateId);
+    /** Thread-safe: what a connection with this certificate and client id may do (null: unknown certificate). */
+    public Registry.ConnectionGrant grant(String certificateId, String clientId) {
+        return engine.registry().grant(certificateId, clientId, config.strictPolicies());
+    }
+
+    /** Calls {@code listener} (on the engine thread) whenever some connection's grant may have changed. */
+    public void onAccessChange(Runnable listener) {
+        engine.registry().onAccessChange(listener);
     }
 
     private <T> CompletableFuture<T> onEngine(Supplier<T> work) {

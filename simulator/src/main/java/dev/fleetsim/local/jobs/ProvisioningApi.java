@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.local.policy.DefaultPolicy;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -31,6 +34,12 @@ final class ProvisioningApi {
 
     private record Token(String certificateId, Instant expires) {}
 
+    /** New certificates one device certificate may ask for per minute (a device rotates once in a long while). */
+    static final int CERTIFICATES_PER_MINUTE = 10;
+
+    /** Requesting certificate id → when it was last issued certificates, within the last minute. */
+    private final Map<String, Deque<Instant>> issued = new HashMap<>();
+
     ProvisioningApi(JobsEngine engine, JobsOutbound outbound, CertificateIssuer issuer) {
         this.engine = engine;
         this.outbound = outbound;
@@ -41,20 +50,42 @@ final class ProvisioningApi {
         return topic.startsWith(CERTIFICATES) || topic.startsWith(TEMPLATES);
     }
 
-    void handle(String clientId, String topic, byte[] payload) {
+    /**
+     * One fleet-provisioning request. {@code certificateId} is the certificate the connection authenticated with, or
+     * null on the plain listener, where fleet provisioning is refused: a certificate is minted and attached only for
+     * a connection that proves it is a device (the broker's policy check has already allowed the topic).
+     */
+    void handle(String clientId, String certificateId, String topic, byte[] payload) {
         try {
+            if (topic.endsWith("/accepted") || topic.endsWith("/rejected")) {
+                return; // answer topics are the service's
+            }
+            if (certificateId == null) {
+                throw new ProvisioningException(
+                        403,
+                        "AccessDenied",
+                        "fleet provisioning needs a connection authenticated with a certificate (MQTT over TLS)");
+            }
             JsonNode request = payload == null || payload.length == 0
                     ? JobsJson.mapper().createObjectNode()
                     : JobsJson.readTree(new String(payload, StandardCharsets.UTF_8));
             ObjectNode answer;
             if (topic.equals(CERTIFICATES + "create/json")) {
+                throttle(certificateId);
                 answer = create();
             } else if (topic.equals(CERTIFICATES + "create-from-csr/json")) {
+                throttle(certificateId);
                 answer = createFromCsr(request);
             } else if (topic.startsWith(TEMPLATES) && topic.endsWith("/provision/json")) {
-                answer = register(request);
-            } else if (topic.endsWith("/accepted") || topic.endsWith("/rejected")) {
-                return; // answer topics are the service's
+                String template = topic.substring(TEMPLATES.length(), topic.length() - "/provision/json".length());
+                if (!template.equals(DefaultPolicy.ROTATION_TEMPLATE)) {
+                    throw new ProvisioningException(
+                            404,
+                            "ResourceNotFound",
+                            "no provisioning template named " + template + " (the local stack has "
+                                    + DefaultPolicy.ROTATION_TEMPLATE + ")");
+                }
+                answer = register(request, certificateId);
             } else {
                 throw new ProvisioningException(404, "NotFound", "no fleet-provisioning API at " + topic);
             }
@@ -107,13 +138,11 @@ final class ProvisioningApi {
         return out;
     }
 
-    private ObjectNode register(JsonNode request) {
-        String token = request.path("certificateOwnershipToken").asText("");
-        Token owned = tokens.remove(token);
-        if (owned == null || owned.expires().isBefore(engine.now())) {
-            throw new ProvisioningException(
-                    400, "InvalidCertificateOwnershipToken", "the certificate ownership token is unknown or expired");
-        }
+    /**
+     * RegisterThing through the rotation template: the new certificate joins a thing the requesting connection's
+     * certificate is already attached to (a device rotating its own certificate); it creates no thing.
+     */
+    private ObjectNode register(JsonNode request, String requester) {
         JsonNode parameters = request.path("parameters");
         String thingName = parameters
                 .path("ThingName")
@@ -123,9 +152,23 @@ final class ProvisioningApi {
                     400, "InvalidParameters", "parameters.ThingName must be a valid thing name");
         }
         Registry registry = engine.registry();
+        Registry.Certificate caller = registry.findCertificate(requester);
+        if (caller == null || !caller.things().contains(thingName)) {
+            throw new ProvisioningException(
+                    403,
+                    "AccessDenied",
+                    "the connection's certificate is not attached to " + thingName
+                            + "; a device registers a new certificate only for its own thing");
+        }
         Registry.Thing thing = registry.findThing(thingName);
         if (thing == null) {
-            thing = registry.createThing(thingName, null, Map.of());
+            throw new ProvisioningException(404, "ResourceNotFound", "thing " + thingName + " does not exist");
+        }
+        String token = request.path("certificateOwnershipToken").asText("");
+        Token owned = tokens.remove(token);
+        if (owned == null || owned.expires().isBefore(engine.now())) {
+            throw new ProvisioningException(
+                    400, "InvalidCertificateOwnershipToken", "the certificate ownership token is unknown or expired");
         }
         Registry.Certificate certificate = registry.findCertificate(owned.certificateId());
         registry.setCertificateStatus(certificate, "ACTIVE");
@@ -134,6 +177,23 @@ final class ProvisioningApi {
         out.putObject("deviceConfiguration");
         out.put("thingName", thingName);
         return out;
+    }
+
+    /** At most {@link #CERTIFICATES_PER_MINUTE} new certificates per minute for one requesting certificate. */
+    private void throttle(String certificateId) {
+        Instant now = engine.now();
+        tokens.values().removeIf(t -> t.expires().isBefore(now)); // forget expired ownership tokens
+        Deque<Instant> recent = issued.computeIfAbsent(certificateId, k -> new ArrayDeque<>());
+        while (!recent.isEmpty() && recent.peekFirst().isBefore(now.minus(Duration.ofMinutes(1)))) {
+            recent.pollFirst();
+        }
+        if (recent.size() >= CERTIFICATES_PER_MINUTE) {
+            throw new ProvisioningException(
+                    429,
+                    "Throttling",
+                    "at most " + CERTIFICATES_PER_MINUTE + " certificates a minute for one device certificate");
+        }
+        recent.addLast(now);
     }
 
     private CertificateIssuer requireIssuer() {

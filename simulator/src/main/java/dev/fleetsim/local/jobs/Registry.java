@@ -4,6 +4,10 @@ import static dev.fleetsim.local.jobs.ApiException.invalidRequest;
 import static dev.fleetsim.local.jobs.ApiException.notFound;
 
 import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.local.policy.DefaultPolicy;
+import dev.fleetsim.local.policy.IotPolicy;
+import dev.fleetsim.local.policy.PolicyContext;
+import dev.fleetsim.local.policy.PolicyEvaluator;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -201,12 +205,103 @@ public final class Registry {
     /** What the broker needs to know about a certificate. */
     public record CertificateAccess(String status, Set<String> things) {}
 
+    /** What policy variables and thing-group policies need to know about a thing, readable from broker threads. */
+    record ThingView(String typeName, Map<String, String> attributes, List<String> groupArns) {}
+
+    /**
+     * What a connection may do: its certificate's status and things, who it is for policy variables, and the policy
+     * documents that apply (the certificate's, and its thing's groups' and their ancestors').
+     */
+    public record ConnectionGrant(String status, Set<String> things, PolicyContext context, List<IotPolicy> policies) {
+        public boolean active() {
+            return "ACTIVE".equals(status);
+        }
+
+        public boolean allows(String action, String resource) {
+            return PolicyEvaluator.allows(policies, action, resource, context);
+        }
+    }
+
     /** Changes to journal; set by the engine. */
     final StateChanges changes;
+
+    /** IoT policies and what they are attached to. */
+    final Policies policies;
+
+    private final Map<String, ThingView> thingViews = new ConcurrentHashMap<>();
+    private final IotPolicy defaultPolicy;
+    private volatile Runnable accessListener = () -> {};
 
     Registry(Arns arns, StateChanges changes) {
         this.arns = arns;
         this.changes = changes;
+        this.policies = new Policies(arns, changes, this::accessChanged);
+        this.defaultPolicy = DefaultPolicy.of(arns.region(), arns.accountId());
+    }
+
+    public Policies policies() {
+        return policies;
+    }
+
+    /** Called (on the engine thread) whenever what some connection may do might have changed. */
+    public void onAccessChange(Runnable listener) {
+        this.accessListener = listener;
+    }
+
+    private void accessChanged() {
+        accessListener.run();
+    }
+
+    /** A change to a thing matters to live connections only when a certificate is attached to it. */
+    private void thingChanged(Thing thing) {
+        thingViews.put(thing.name, view(thing));
+        if (!thing.principals.isEmpty()) {
+            accessChanged();
+        }
+    }
+
+    private ThingView view(Thing thing) {
+        List<String> groupArns = new ArrayList<>();
+        for (String g : thing.groups) {
+            for (String name : groupAndAncestors(g)) {
+                String arn = arns.group(name);
+                if (!groupArns.contains(arn)) {
+                    groupArns.add(arn);
+                }
+            }
+        }
+        return new ThingView(thing.thingTypeName, Map.copyOf(thing.attributes), List.copyOf(groupArns));
+    }
+
+    /**
+     * Thread-safe: what a connection with this certificate and client id may do, or null when the certificate is
+     * unknown. A certificate with no policy attached (directly or through its thing's groups) gets the default device
+     * policy, unless {@code strict}, when it may do nothing, as on IoT Core.
+     */
+    public ConnectionGrant grant(String certificateId, String clientId, boolean strict) {
+        CertificateAccess access = this.access.get(certificateId);
+        if (access == null) {
+            return null;
+        }
+        String thing = clientId != null && access.things().contains(clientId) ? clientId : null;
+        ThingView view = thing == null ? null : thingViews.get(thing);
+        PolicyContext context = new PolicyContext(
+                arns.region(),
+                arns.accountId(),
+                clientId,
+                thing,
+                view == null ? null : view.typeName(),
+                view == null ? Map.of() : view.attributes());
+        List<IotPolicy> documents = new ArrayList<>(policies.documentsOf(arns.certificate(certificateId)));
+        if (view != null) {
+            for (String groupArn : view.groupArns()) {
+                documents.addAll(policies.documentsOf(groupArn));
+            }
+        }
+        if (documents.isEmpty() && !strict) {
+            documents.add(defaultPolicy);
+        }
+        return new ConnectionGrant(access.status(), access.things(), context, List.copyOf(documents));
     }
 
     // ------------------------------------------------------------------ things
@@ -254,6 +349,7 @@ public final class Registry {
         }
         things.put(name, thing);
         changes.thing(thing);
+        thingViews.put(name, view(thing));
         return thing;
     }
 
@@ -289,6 +385,7 @@ public final class Registry {
         }
         thing.version++;
         changes.thing(thing);
+        thingChanged(thing);
     }
 
     /** DeleteThing's registry part: out of its groups, off its certificates. Returns null when there was none. */
@@ -309,7 +406,11 @@ public final class Registry {
             }
         }
         things.remove(name);
+        thingViews.remove(name);
         changes.delete(StateChanges.Kind.THING, name);
+        if (!thing.principals.isEmpty()) {
+            accessChanged();
+        }
         return thing;
     }
 
@@ -371,12 +472,14 @@ public final class Registry {
             throw invalidRequest("Cannot delete thing group " + name + " because it has child groups");
         }
         List<String> members = new ArrayList<>(group.things);
+        groups.remove(name);
         for (String thing : members) {
             things.get(thing).groups.remove(name);
             changes.thing(things.get(thing));
+            thingChanged(things.get(thing));
         }
-        groups.remove(name);
         changes.delete(StateChanges.Kind.GROUP, name);
+        policies.targetRemoved(group.arn);
         return members;
     }
 
@@ -389,6 +492,7 @@ public final class Registry {
         }
         thing.groups.add(groupName);
         changes.thing(thing);
+        thingChanged(thing);
         return true;
     }
 
@@ -401,6 +505,7 @@ public final class Registry {
         }
         thing.groups.remove(groupName);
         changes.thing(thing);
+        thingChanged(thing);
         return true;
     }
 
@@ -457,12 +562,15 @@ public final class Registry {
         certificate.status = status;
         publishAccess(certificate);
         changes.put(StateChanges.Kind.CERTIFICATE, certificate.id, certificate);
+        accessChanged();
     }
 
     public void removeCertificate(Certificate certificate) {
         certificates.remove(certificate.id);
         access.remove(certificate.id);
         changes.delete(StateChanges.Kind.CERTIFICATE, certificate.id);
+        policies.targetRemoved(certificate.arn);
+        accessChanged();
     }
 
     /** AttachThingPrincipal / DetachThingPrincipal. */
@@ -476,6 +584,7 @@ public final class Registry {
         }
         publishAccess(certificate);
         changes.thing(thing);
+        accessChanged();
     }
 
     private void publishAccess(Certificate certificate) {
@@ -511,6 +620,8 @@ public final class Registry {
             }
         }
         certificates.values().forEach(this::publishAccess);
+        things.values().forEach(t -> thingViews.put(t.name, view(t)));
+        policies.rebuildTargets();
     }
 
     /** Thread-safe: the status and things of a certificate, or null when unknown. */

@@ -15,6 +15,7 @@ final class StateChanges {
         THING,
         GROUP,
         CERTIFICATE,
+        POLICY,
         TEMPLATE,
         EVENTS,
         JOB,

@@ -87,6 +87,7 @@ final class StateCodec {
             case THING -> thing((Registry.Thing) value);
             case GROUP -> group((Registry.Group) value);
             case CERTIFICATE -> certificate((Registry.Certificate) value);
+            case POLICY -> policy((Policies.Policy) value);
             case TEMPLATE -> template((JobTemplates.Template) value);
             case EVENTS -> events((Events) value);
             case JOB -> job((Job) value);
@@ -120,6 +121,19 @@ final class StateCodec {
         ObjectNode o = JSON.createObjectNode();
         o.put("id", c.id).put("arn", c.arn).put("pem", c.pem).put("status", c.status);
         o.put("createdAt", text(c.createdAt));
+        return o;
+    }
+
+    private static ObjectNode policy(Policies.Policy p) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("name", p.name).put("arn", p.arn).put("createdAt", text(p.createdAt));
+        o.put("lastModifiedAt", text(p.lastModifiedAt)).put("defaultVersion", p.defaultVersion);
+        o.put("nextVersion", p.nextVersion);
+        ArrayNode versions = o.putArray("versions");
+        for (Policies.Version v : p.versions.values()) {
+            versions.addObject().put("id", v.id()).put("document", v.document()).put("createdAt", text(v.createdAt()));
+        }
+        o.set("targets", JSON.valueToTree(p.targets));
         return o;
     }
 
@@ -201,6 +215,9 @@ final class StateCodec {
         }
         for (Registry.Certificate c : engine.registry.certificates()) {
             out.add(line(key(StateChanges.Kind.CERTIFICATE, c.id), c));
+        }
+        for (Policies.Policy p : engine.registry.policies.all()) {
+            out.add(line(key(StateChanges.Kind.POLICY, p.name), p));
         }
         for (Job job : engine.jobs.values()) {
             out.add(line(key(StateChanges.Kind.JOB, job.jobId), job));
@@ -294,6 +311,20 @@ final class StateCodec {
                     c.path("pem").asText(),
                     c.path("status").asText(),
                     instant(c.get("createdAt"))));
+        }
+        for (JsonNode p : byKind.get(StateChanges.Kind.POLICY)) {
+            Policies.Policy policy =
+                    new Policies.Policy(p.path("name").asText(), p.path("arn").asText(), instant(p.get("createdAt")));
+            policy.lastModifiedAt = instant(p.get("lastModifiedAt"));
+            policy.defaultVersion = p.path("defaultVersion").asInt();
+            policy.nextVersion = p.path("nextVersion").asInt();
+            p.path("versions")
+                    .forEach(v -> policy.versions.put(
+                            v.path("id").asInt(),
+                            new Policies.Version(
+                                    v.path("id").asInt(), v.path("document").asText(), instant(v.get("createdAt")))));
+            p.path("targets").forEach(t -> policy.targets.add(t.asText()));
+            engine.registry.policies.restore(policy);
         }
         engine.registry.rebuildMemberships();
         Map<String, Job> jobs = new LinkedHashMap<>();

@@ -43,7 +43,8 @@ final class EngineHarness implements AutoCloseable {
                         0,
                         StatusDetailChars.TEXT,
                         rateIncrease,
-                        journal),
+                        journal,
+                        false),
                 outbound);
         api = new ControlPlane(service, null, new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"));
     }
