@@ -47,6 +47,8 @@ public final class JobsJson {
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            // {"a":1}} is not JSON: a body is one value, nothing after it (AWS answers such input as malformed).
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
     private JobsJson() {}

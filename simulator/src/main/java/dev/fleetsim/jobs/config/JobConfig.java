@@ -33,8 +33,8 @@ public final class JobConfig {
 
         @Override
         public void validate() {
-            if (maximumPerMinute != null && maximumPerMinute < 1) {
-                throw invalidRequest("jobExecutionsRolloutConfig.maximumPerMinute must be at least 1");
+            if (maximumPerMinute != null && (maximumPerMinute < 1 || maximumPerMinute > 1000)) {
+                throw invalidRequest("jobExecutionsRolloutConfig.maximumPerMinute must be 1-1000");
             }
             if (exponentialRate != null) {
                 exponentialRate.validate();

@@ -53,7 +53,7 @@ final class GroupsApi {
                 .createGroup(
                         p.get("thingGroupName"),
                         text(body, "parentGroupName"),
-                        text(props, "thingGroupDescription"),
+                        Params.description(props, "thingGroupDescription"),
                         attributes(props.path("attributePayload")),
                         engine.now());
         ObjectNode out = JSON.createObjectNode();

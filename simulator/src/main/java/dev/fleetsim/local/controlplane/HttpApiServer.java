@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.jobs.JobsService;
 import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.net.HttpTimeouts;
 import dev.fleetsim.net.Ids;
 import dev.fleetsim.net.Ports;
 import io.netty.bootstrap.ServerBootstrap;
@@ -77,7 +78,9 @@ public final class HttpApiServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
+                                .addLast(HttpTimeouts.idle(HttpTimeouts.IDLE))
                                 .addLast(new HttpServerCodec())
+                                .addLast(new HttpTimeouts(HttpTimeouts.HEAD))
                                 .addLast(new HttpObjectAggregator(MAX_BODY))
                                 .addLast(new Handler(api, service, dataPlaneOnly));
                     }

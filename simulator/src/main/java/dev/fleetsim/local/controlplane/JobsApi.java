@@ -35,6 +35,7 @@ import dev.fleetsim.local.jobs.Registry;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +85,9 @@ final class JobsApi {
         String templateArn = text(body, "jobTemplateArn");
         String document = text(body, "document");
         String documentSource = text(body, "documentSource");
+        if (document != null && documentSource != null) {
+            throw invalidRequest("give either document or documentSource, not both");
+        }
         Map<String, String> parameters =
                 body.has("documentParameters") ? stringMap(body.get("documentParameters"), "documentParameters") : null;
         JobConfig.PresignedUrl presigned = config(body, "presignedUrlConfig", JobConfig.PresignedUrl.class);
@@ -141,7 +145,7 @@ final class JobsApi {
                 text(body, "targetSelection"),
                 document,
                 documentSource,
-                text(body, "description"),
+                Params.description(body, "description"),
                 templateArn,
                 parameters,
                 presigned,
@@ -224,7 +228,14 @@ final class JobsApi {
 
     private JsonNode list(ApiRequest r, Map<String, String> p) {
         String status = r.queryParam("status");
+        if (status != null
+                && Arrays.stream(JobStatus.values()).noneMatch(s -> s.name().equals(status))) {
+            throw invalidRequest("status must be one of " + Arrays.toString(JobStatus.values()));
+        }
         String selection = r.queryParam("targetSelection");
+        if (selection != null && !selection.equals("SNAPSHOT") && !selection.equals("CONTINUOUS")) {
+            throw invalidRequest("targetSelection must be SNAPSHOT or CONTINUOUS");
+        }
         String groupName = r.queryParam("thingGroupName");
         String groupId = r.queryParam("thingGroupId");
         if (groupId != null) {
@@ -266,7 +277,7 @@ final class JobsApi {
         JsonNode body = r.body();
         engine.updateJob(
                 job,
-                text(body, "description"),
+                Params.description(body, "description"),
                 config(body, "presignedUrlConfig", JobConfig.PresignedUrl.class),
                 config(body, "jobExecutionsRolloutConfig", JobConfig.Rollout.class),
                 config(body, "abortConfig", JobConfig.Abort.class),

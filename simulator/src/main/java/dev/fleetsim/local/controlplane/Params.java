@@ -2,8 +2,11 @@ package dev.fleetsim.local.controlplane;
 
 import static dev.fleetsim.local.jobs.ApiException.invalidRequest;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.config.InvalidJobConfigException;
@@ -18,6 +21,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Reads request bodies and query parameters as the AWS model types them, and writes the shapes every family shares
@@ -26,6 +30,19 @@ import java.util.Map;
  */
 final class Params {
     static final ObjectMapper JSON = JobsJson.mapper();
+    /** For configurations: "5" is not the number 5, as the AWS model's types are checked. */
+    private static final ObjectMapper STRICT = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .build();
+    /** An attribute value's longest length (AWS: 800 characters). */
+    static final int MAX_ATTRIBUTE_VALUE = 800;
+    /** Attributes of one thing or group (AWS: 50). */
+    static final int MAX_ATTRIBUTES = 50;
+    /** A description's or comment's longest length (the model: 2,028 characters). */
+    static final int MAX_DESCRIPTION = 2028;
+
+    private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[a-zA-Z0-9_.,@/:#=\\[\\]-]{1,128}");
 
     /** Page size when a request names none; the model allows 1–250. */
     private static final int DEFAULT_PAGE = 100;
@@ -159,7 +176,30 @@ final class Params {
             return Map.of();
         }
         JsonNode attributes = payload.get("attributes");
-        return attributes == null || attributes.isNull() ? Map.of() : stringMap(attributes, "attributes");
+        Map<String, String> map =
+                attributes == null || attributes.isNull() ? Map.of() : stringMap(attributes, "attributes");
+        if (map.size() > MAX_ATTRIBUTES) {
+            throw invalidRequest("at most " + MAX_ATTRIBUTES + " attributes");
+        }
+        map.forEach((name, value) -> {
+            if (!ATTRIBUTE_NAME.matcher(name).matches()) {
+                throw invalidRequest("attribute name '" + name + "' must be 1-128 of [a-zA-Z0-9_.,@/:#=[]-]");
+            }
+            if (value.length() > MAX_ATTRIBUTE_VALUE) {
+                throw invalidRequest(
+                        "attribute " + name + " is " + value.length() + " characters; at most " + MAX_ATTRIBUTE_VALUE);
+            }
+        });
+        return map;
+    }
+
+    /** A description or comment: at most {@link #MAX_DESCRIPTION} characters, or null. */
+    static String description(JsonNode body, String field) {
+        String value = text(body, field);
+        if (value != null && value.length() > MAX_DESCRIPTION) {
+            throw invalidRequest(field + " is " + value.length() + " characters; at most " + MAX_DESCRIPTION);
+        }
+        return value;
     }
 
     /** A CreateJob configuration, read and checked against the model's limits; null when absent. */
@@ -170,7 +210,7 @@ final class Params {
         }
         T value;
         try {
-            value = JSON.treeToValue(node, type);
+            value = STRICT.treeToValue(node, type);
         } catch (Exception e) {
             throw invalidRequest(field + " is malformed");
         }

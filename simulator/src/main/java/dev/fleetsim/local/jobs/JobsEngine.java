@@ -363,6 +363,10 @@ public final class JobsEngine {
         Set<String> things = new LinkedHashSet<>();
         for (String target : targets) {
             String[] arn = Arns.parse(target);
+            if (arn != null && !target.startsWith(arns.prefix())) {
+                throw invalidRequest("target " + target + " is not in this account and region (" + arns.accountId()
+                        + ", " + arns.region() + ")");
+            }
             String type = arn == null ? (registry.findGroup(target) != null ? "thinggroup" : "thing") : arn[0];
             String name = arn == null ? target : arn[1];
             switch (type) {

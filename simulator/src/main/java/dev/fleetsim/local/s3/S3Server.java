@@ -2,6 +2,7 @@ package dev.fleetsim.local.s3;
 
 import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.net.HttpTimeouts;
 import dev.fleetsim.net.Ports;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -79,7 +80,9 @@ public final class S3Server implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
+                                .addLast(HttpTimeouts.idle(HttpTimeouts.IDLE))
                                 .addLast(new HttpServerCodec())
+                                .addLast(new HttpTimeouts(HttpTimeouts.HEAD))
                                 .addLast(server.new ExpectContinue())
                                 .addLast(new ChunkedWriteHandler())
                                 .addLast(new S3Connection(server));
