@@ -18,8 +18,12 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +36,10 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
@@ -44,6 +50,9 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ArtifactStoreIT {
+    /** The store's largest object here: room for a multipart object of two 5 MiB parts and a small one. */
+    private static final long MAX_OBJECT = 12L << 20;
+
     private static LocalStack stack;
     private static S3Client s3;
     private static S3Presigner presigner;
@@ -53,7 +62,7 @@ class ArtifactStoreIT {
     @BeforeAll
     static void start() throws Exception {
         stack = LocalStack.start(LocalStackConfig.ephemeral().toBuilder()
-                        .maxObjectSize(1_000_000)
+                        .maxObjectSize(MAX_OBJECT)
                         .build())
                 .get(60, TimeUnit.SECONDS);
         s3 = LocalAws.s3(stack);
@@ -157,12 +166,103 @@ class ArtifactStoreIT {
     @Test
     void oversizeUploadsAreRefusedAndLeaveNothingBehind() {
         assertThatThrownBy(() -> s3.putObject(
-                        b -> b.bucket("firmware").key("huge.bin"), RequestBody.fromBytes(new byte[1_000_001])))
+                        b -> b.bucket("firmware").key("huge.bin"),
+                        RequestBody.fromBytes(new byte[(int) MAX_OBJECT + 1])))
                 .isInstanceOfSatisfying(
                         S3Exception.class,
                         e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("EntityTooLarge"));
         assertThatThrownBy(() -> s3.headObject(b -> b.bucket("firmware").key("huge.bin")))
                 .isInstanceOf(NoSuchKeyException.class);
+    }
+
+    @Test
+    void multipartUploadsFollowS3sPartRules() {
+        byte[] part1 = new byte[5 << 20];
+        byte[] part2 = new byte[5 << 20];
+        byte[] part3 = new byte[1_000_000];
+        new Random(11).nextBytes(part1);
+        new Random(12).nextBytes(part2);
+        new Random(13).nextBytes(part3);
+        String id = s3.createMultipartUpload(
+                        b -> b.bucket("firmware").key("big.bin").contentType("application/x-fw"))
+                .uploadId();
+        List<CompletedPart> done = new ArrayList<>();
+        byte[][] bodies = {part1, part2, part3};
+        for (int n = 1; n <= 3; n++) {
+            int number = n;
+            String etag = s3.uploadPart(
+                            b -> b.bucket("firmware")
+                                    .key("big.bin")
+                                    .uploadId(id)
+                                    .partNumber(number),
+                            RequestBody.fromBytes(bodies[n - 1]))
+                    .eTag();
+            done.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
+        }
+        assertThat(s3.listParts(b -> b.bucket("firmware").key("big.bin").uploadId(id))
+                        .parts())
+                .extracting(software.amazon.awssdk.services.s3.model.Part::size)
+                .containsExactly((long) part1.length, (long) part2.length, (long) part3.length);
+        // A small part that is not the last: EntityTooSmall, and the upload is still there.
+        assertThatThrownBy(() -> s3.completeMultipartUpload(b -> b.bucket("firmware")
+                        .key("big.bin")
+                        .uploadId(id)
+                        .multipartUpload(m -> m.parts(done.get(2), done.get(0)))))
+                .isInstanceOfSatisfying(
+                        S3Exception.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidPartOrder"));
+        assertThatThrownBy(() -> s3.completeMultipartUpload(b -> b.bucket("firmware")
+                        .key("big.bin")
+                        .uploadId(id)
+                        .multipartUpload(m -> m.parts(
+                                done.get(0),
+                                CompletedPart.builder()
+                                        .partNumber(2)
+                                        .eTag("\"0000\"")
+                                        .build()))))
+                .isInstanceOfSatisfying(
+                        S3Exception.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidPart"));
+        String etag = s3.completeMultipartUpload(
+                        b -> b.bucket("firmware").key("big.bin").uploadId(id).multipartUpload(m -> m.parts(done)))
+                .eTag();
+
+        // S3's multipart ETag: the MD5 of the parts' MD5s, then the part count.
+        assertThat(etag).isEqualTo("\"" + md5OfMd5s(part1, part2, part3) + "-3\"");
+        byte[] all =
+                s3.getObjectAsBytes(b -> b.bucket("firmware").key("big.bin")).asByteArray();
+        assertThat(all).hasSize(part1.length + part2.length + part3.length);
+        assertThat(Arrays.copyOfRange(all, part1.length, part1.length + part2.length))
+                .isEqualTo(part2);
+        assertThat(s3.headObject(b -> b.bucket("firmware").key("big.bin")).contentType())
+                .isEqualTo("application/x-fw");
+        assertThatThrownBy(() ->
+                        s3.listParts(b -> b.bucket("firmware").key("big.bin").uploadId(id)))
+                .isInstanceOf(NoSuchUploadException.class);
+
+        String aborted = s3.createMultipartUpload(b -> b.bucket("firmware").key("gone.bin"))
+                .uploadId();
+        s3.uploadPart(
+                b -> b.bucket("firmware").key("gone.bin").uploadId(aborted).partNumber(1),
+                RequestBody.fromBytes(part3));
+        s3.abortMultipartUpload(b -> b.bucket("firmware").key("gone.bin").uploadId(aborted));
+        assertThatThrownBy(() ->
+                        s3.listParts(b -> b.bucket("firmware").key("gone.bin").uploadId(aborted)))
+                .isInstanceOf(NoSuchUploadException.class);
+        assertThatThrownBy(() -> s3.headObject(b -> b.bucket("firmware").key("gone.bin")))
+                .isInstanceOf(NoSuchKeyException.class);
+    }
+
+    private static String md5OfMd5s(byte[]... parts) {
+        try {
+            MessageDigest all = MessageDigest.getInstance("MD5");
+            for (byte[] p : parts) {
+                all.update(MessageDigest.getInstance("MD5").digest(p));
+            }
+            return HexFormat.of().formatHex(all.digest());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -195,6 +195,47 @@ class AwsCliIT {
             Result missing = aws(s3, "s3api", "head-object", "--bucket", "firmware", "--key", "nope");
             assertThat(missing.exitCode()).isNotZero();
             assertThat(missing.err()).contains("404");
+
+            // Over 8 MB the CLI uploads in parts (CreateMultipartUpload, UploadPart, CompleteMultipartUpload).
+            byte[] image = new byte[21_000_000];
+            new java.util.Random(4).nextBytes(image);
+            Path big = dir.resolve("image.bin");
+            Files.write(big, image);
+            Result multipart = aws(s3, "s3", "cp", big.toString(), "s3://firmware/images/image.bin");
+            assertThat(multipart.exitCode()).as(multipart.err()).isZero();
+            assertThat(aws(s3, "s3api", "head-object", "--bucket", "firmware", "--key", "images/image.bin")
+                            .json()
+                            .get("ETag")
+                            .asText())
+                    .matches("\"[0-9a-f]{32}-3\"");
+            Path bigBack = dir.resolve("image-back.bin");
+            assertThat(aws(s3, "s3", "cp", "s3://firmware/images/image.bin", bigBack.toString())
+                            .exitCode())
+                    .isZero();
+            assertThat(Files.readAllBytes(bigBack)).isEqualTo(image);
+            String started = aws(s3, "s3api", "create-multipart-upload", "--bucket", "firmware", "--key", "left.bin")
+                    .json()
+                    .get("UploadId")
+                    .asText();
+            assertThat(aws(s3, "s3api", "list-multipart-uploads", "--bucket", "firmware")
+                            .json()
+                            .get("Uploads")
+                            .get(0)
+                            .get("UploadId")
+                            .asText())
+                    .isEqualTo(started);
+            assertThat(aws(
+                                    s3,
+                                    "s3api",
+                                    "abort-multipart-upload",
+                                    "--bucket",
+                                    "firmware",
+                                    "--key",
+                                    "left.bin",
+                                    "--upload-id",
+                                    started)
+                            .exitCode())
+                    .isZero();
         }
     }
 }

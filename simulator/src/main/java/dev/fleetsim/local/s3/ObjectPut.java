@@ -161,7 +161,9 @@ final class ObjectPut {
         ObjectStore.Meta meta = upload.commit(contentType, kept, userMetadata, sha256Hex);
         Map<String, String> answer = new LinkedHashMap<>();
         answer.put("ETag", meta.etag());
-        answer.put("x-amz-version-id", meta.versionId());
+        if (meta.versionId() != null) { // a part has none
+            answer.put("x-amz-version-id", meta.versionId());
+        }
         kept.forEach((k, v) -> answer.put("x-amz-checksum-" + k, v));
         return answer;
     }

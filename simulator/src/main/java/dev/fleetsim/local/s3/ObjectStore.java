@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -236,7 +237,200 @@ public final class ObjectStore {
     public Upload beginPut(String bucket, String key) {
         index(bucket);
         checkKey(key);
-        return new Upload(bucket, key);
+        return new Upload(bucket, key, null);
+    }
+
+    // ------------------------------------------------------------------ multipart uploads
+
+    /** The smallest part but the last (S3: 5 MiB). */
+    static final long MIN_PART_SIZE = 5L << 20;
+    /** Part numbers are 1-10,000. */
+    static final int MAX_PARTS = 10_000;
+
+    private static final String MULTIPART_PREFIX = ".mpu-";
+
+    private record PartTarget(String uploadId, int number) {}
+
+    /** A multipart upload in progress: what the object will be. */
+    public record MultipartUpload(
+            String uploadId, String key, long initiatedMillis, String contentType, Map<String, String> userMetadata) {}
+
+    /** An uploaded part. */
+    public record Part(int number, long size, String etag, long lastModifiedMillis, Map<String, String> checksums) {}
+
+    /** CreateMultipartUpload: a folder for the parts and a record of what the object will be. */
+    public MultipartUpload createMultipartUpload(
+            String bucket, String key, String contentType, Map<String, String> userMetadata) {
+        index(bucket);
+        checkKey(key);
+        MultipartUpload upload =
+                new MultipartUpload(Ids.hex(32), key, clock.millis(), contentType, Map.copyOf(userMetadata));
+        Path folder = uploadFolder(bucket, upload.uploadId());
+        try {
+            Files.createDirectories(folder);
+            writeAtomically(folder.resolve("upload.json"), JSON.writeValueAsBytes(upload));
+            syncFolder(root.resolve(bucket));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return upload;
+    }
+
+    /** The upload, or {@code NoSuchUpload} (unknown, finished, aborted, or of another key). */
+    public MultipartUpload multipartUpload(String bucket, String key, String uploadId) {
+        index(bucket);
+        if (uploadId == null || !uploadId.matches("[0-9a-f]{32}")) {
+            throw noSuchUpload(String.valueOf(uploadId));
+        }
+        Path record = uploadFolder(bucket, uploadId).resolve("upload.json");
+        try {
+            MultipartUpload upload = JSON.readValue(record.toFile(), MultipartUpload.class);
+            if (!upload.key().equals(key)) {
+                throw noSuchUpload(uploadId);
+            }
+            return upload;
+        } catch (IOException e) {
+            throw noSuchUpload(uploadId);
+        }
+    }
+
+    /** UploadPart: streams like a PUT; a part uploaded again replaces the earlier one. */
+    public Upload beginPart(String bucket, String key, String uploadId, int partNumber) {
+        multipartUpload(bucket, key, uploadId);
+        if (partNumber < 1 || partNumber > MAX_PARTS) {
+            throw S3Exception.invalidArgument("Part number must be an integer between 1 and " + MAX_PARTS);
+        }
+        return new Upload(bucket, key, new PartTarget(uploadId, partNumber));
+    }
+
+    /** The upload's parts, by part number. */
+    public List<Part> parts(String bucket, String key, String uploadId) {
+        multipartUpload(bucket, key, uploadId);
+        List<Part> parts = new ArrayList<>();
+        try (Stream<Path> files = Files.list(uploadFolder(bucket, uploadId))) {
+            for (Path f : files.filter(f -> f.getFileName().toString().matches("\\d+\\.json"))
+                    .toList()) {
+                parts.add(JSON.readValue(f.toFile(), Part.class));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        parts.sort((a, b) -> Integer.compare(a.number(), b.number()));
+        return parts;
+    }
+
+    /** The uploads in progress in a bucket, oldest first. */
+    public List<MultipartUpload> multipartUploads(String bucket) {
+        index(bucket);
+        List<MultipartUpload> out = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(root.resolve(bucket))) {
+            for (Path d : dirs.filter(d -> d.getFileName().toString().startsWith(MULTIPART_PREFIX))
+                    .toList()) {
+                try {
+                    out.add(JSON.readValue(d.resolve("upload.json").toFile(), MultipartUpload.class));
+                } catch (IOException e) {
+                    // a folder whose record never made it to disk: not an upload
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        out.sort((a, b) -> Long.compare(a.initiatedMillis(), b.initiatedMillis()));
+        return out;
+    }
+
+    /**
+     * CompleteMultipartUpload: the listed parts, in ascending order and with their ETags, become the object (each but
+     * the last at least 5 MiB); its ETag is the MD5 of the parts' MD5s and the part count, as S3's. The upload's
+     * folder goes once the object is committed.
+     */
+    public Meta completeMultipartUpload(
+            String bucket, String key, String uploadId, List<Map.Entry<Integer, String>> requested) {
+        MultipartUpload upload = multipartUpload(bucket, key, uploadId);
+        if (requested.isEmpty()) {
+            throw new S3Exception(
+                    400,
+                    "MalformedXML",
+                    "The XML you provided was not well-formed or did not validate"
+                            + " against our published schema (it lists no part).");
+        }
+        Map<Integer, Part> stored = new LinkedHashMap<>();
+        parts(bucket, key, uploadId).forEach(p -> stored.put(p.number(), p));
+        int previous = 0;
+        for (Map.Entry<Integer, String> r : requested) {
+            if (r.getKey() <= previous) {
+                throw new S3Exception(
+                        400,
+                        "InvalidPartOrder",
+                        "The list of parts was not in ascending order. The parts list must be specified in order of"
+                                + " the part number.");
+            }
+            previous = r.getKey();
+        }
+        MessageDigest md5s = digest("MD5");
+        List<Part> chosen = new ArrayList<>();
+        for (int i = 0; i < requested.size(); i++) {
+            int number = requested.get(i).getKey();
+            Part part = stored.get(number);
+            String etag = requested.get(i).getValue();
+            if (part == null || !unquote(part.etag()).equals(unquote(etag))) {
+                throw new S3Exception(
+                        400,
+                        "InvalidPart",
+                        "One or more of the specified parts could not be found. The part may not have been uploaded,"
+                                + " or the specified entity tag may not match the part's entity tag.",
+                        Map.of("PartNumber", Integer.toString(number), "ETag", String.valueOf(etag)));
+            }
+            if (i < requested.size() - 1 && part.size() < MIN_PART_SIZE) {
+                throw new S3Exception(
+                        400,
+                        "EntityTooSmall",
+                        "Your proposed upload is smaller than the minimum allowed object size.",
+                        Map.of("PartNumber", Integer.toString(number), "ProposedSize", Long.toString(part.size())));
+            }
+            md5s.update(HexFormat.of().parseHex(unquote(part.etag())));
+            chosen.add(part);
+        }
+        Upload object = beginPut(bucket, key);
+        Path folder = uploadFolder(bucket, uploadId);
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+        for (Part part : chosen) {
+            try (FileChannel in = FileChannel.open(folder.resolve(part.number() + ".part"), StandardOpenOption.READ)) {
+                while (in.read(buffer.clear()) >= 0) {
+                    object.write(buffer.flip());
+                }
+            } catch (IOException e) {
+                object.abort();
+                throw new UncheckedIOException(e);
+            }
+        }
+        String etag = "\"" + HexFormat.of().formatHex(md5s.digest()) + "-" + chosen.size() + "\"";
+        Meta meta = object.commit(upload.contentType(), Map.of(), upload.userMetadata(), null, etag);
+        Folders.deleteRecursively(folder);
+        return meta;
+    }
+
+    /** AbortMultipartUpload: the parts go. */
+    public void abortMultipartUpload(String bucket, String key, String uploadId) {
+        multipartUpload(bucket, key, uploadId);
+        Folders.deleteRecursively(uploadFolder(bucket, uploadId));
+    }
+
+    private Path uploadFolder(String bucket, String uploadId) {
+        return root.resolve(bucket).resolve(MULTIPART_PREFIX + uploadId);
+    }
+
+    private static String unquote(String etag) {
+        return etag == null ? "" : etag.replace("\"", "").trim();
+    }
+
+    private static S3Exception noSuchUpload(String uploadId) {
+        return new S3Exception(
+                404,
+                "NoSuchUpload",
+                "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload"
+                        + " might have been aborted or completed.",
+                Map.of("UploadId", uploadId));
     }
 
     /** Stores a small object in one call (used by tools and tests). */
@@ -260,9 +454,13 @@ public final class ObjectStore {
         private long size;
         private boolean closed;
 
-        private Upload(String bucket, String key) {
+        /** The multipart upload and part number this writes, or null for a whole object. */
+        private final PartTarget part;
+
+        private Upload(String bucket, String key, PartTarget part) {
             this.bucket = bucket;
             this.key = key;
+            this.part = part;
             this.temp = root.resolve(bucket).resolve(UPLOAD_PREFIX + Ids.hex(32));
         }
 
@@ -324,6 +522,19 @@ public final class ObjectStore {
 
         Meta commit(
                 String contentType, Map<String, String> checksums, Map<String, String> userMetadata, String sha256Hex) {
+            return commit(contentType, checksums, userMetadata, sha256Hex, null);
+        }
+
+        /** With {@code etag} given (a multipart object's), it replaces the MD5 of the bytes. */
+        Meta commit(
+                String contentType,
+                Map<String, String> checksums,
+                Map<String, String> userMetadata,
+                String sha256Hex,
+                String etag) {
+            if (part != null) {
+                return commitPart(checksums);
+            }
             try {
                 FileChannel out = channel(); // an empty object has had no write
                 out.force(true);
@@ -332,7 +543,7 @@ public final class ObjectStore {
                 Meta meta = new Meta(
                         key,
                         size,
-                        "\"" + HexFormat.of().formatHex(md5Value()) + "\"",
+                        etag != null ? etag : "\"" + HexFormat.of().formatHex(md5Value()) + "\"",
                         clock.millis(),
                         contentType == null ? "binary/octet-stream" : contentType,
                         Ids.hex(32),
@@ -350,6 +561,33 @@ public final class ObjectStore {
                     }
                 }
                 return meta;
+            } catch (IOException e) {
+                abort();
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** A part: its bytes and a sidecar ({@code <n>.part}, {@code <n>.json}) in its upload's folder. */
+        private Meta commitPart(Map<String, String> checksums) {
+            try {
+                FileChannel out = channel();
+                out.force(true);
+                out.close();
+                closed = true;
+                Path folder = uploadFolder(bucket, part.uploadId());
+                if (!Files.isDirectory(folder)) {
+                    throw noSuchUpload(part.uploadId());
+                }
+                String etag = "\"" + HexFormat.of().formatHex(md5Value()) + "\"";
+                Files.move(
+                        temp,
+                        folder.resolve(part.number() + ".part"),
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+                Part p = new Part(part.number(), size, etag, clock.millis(), Map.copyOf(checksums));
+                writeAtomically(folder.resolve(part.number() + ".json"), JSON.writeValueAsBytes(p));
+                syncFolder(folder);
+                return new Meta(key, size, etag, p.lastModifiedMillis(), null, null, null, p.checksums(), Map.of());
             } catch (IOException e) {
                 abort();
                 throw new UncheckedIOException(e);

@@ -70,6 +70,8 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
     private long backlog;
     /** An answer waits for the lane. */
     private boolean answering;
+    /** A small XML body being gathered (CompleteMultipartUpload), or null. */
+    private XmlBody xml;
 
     S3Connection(S3Server server) {
         this.server = server;
@@ -83,6 +85,18 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
             }
             if (msg instanceof HttpContent content && !discarding && put != null) {
                 onBody(ctx, content);
+            } else if (msg instanceof HttpContent content && !discarding && xml != null) {
+                XmlBody body = xml;
+                try {
+                    if (body.add(content)) {
+                        xml = null;
+                        body.complete();
+                    }
+                } catch (S3Exception e) {
+                    xml = null;
+                    body.release();
+                    fail(ctx, e);
+                }
             }
             if (msg instanceof LastHttpContent) {
                 discarding = false;
@@ -97,6 +111,10 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
         request = r;
         keepAlive = HttpUtil.isKeepAlive(r);
         put = null;
+        if (xml != null) {
+            xml.release();
+            xml = null;
+        }
         discarding = false;
         if (!r.decoderResult().isSuccess()) {
             keepAlive = false;
@@ -151,8 +169,11 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
             bucketRequest(ctx, method, bucket, query);
             return;
         }
+        if (multipart(ctx, r, method, bucket, key, query, auth)) {
+            return;
+        }
         switch (method) {
-            case "PUT" -> beginPut(ctx, r, bucket, key, auth);
+            case "PUT" -> beginPut(ctx, r, server.config().store().beginPut(bucket, key), auth);
             case "GET", "HEAD" -> get(ctx, r, bucket, key, query, method.equals("HEAD"));
             case "DELETE" -> {
                 if (!server.config().store().bucketExists(bucket)) {
@@ -168,6 +189,82 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
             }
             default -> throw new S3Exception(405, "MethodNotAllowed", "The specified method is not allowed");
         }
+    }
+
+    // -------------------------------------------------------------- multipart uploads
+
+    /**
+     * The multipart requests on a key: CreateMultipartUpload ({@code POST ?uploads}), UploadPart
+     * ({@code PUT ?partNumber&uploadId}), CompleteMultipartUpload ({@code POST ?uploadId}, an XML body), ListParts
+     * ({@code GET ?uploadId}) and AbortMultipartUpload ({@code DELETE ?uploadId}). False for any other request.
+     */
+    private boolean multipart(
+            ChannelHandlerContext ctx,
+            HttpRequest r,
+            String method,
+            String bucket,
+            String key,
+            Map<String, String> query,
+            SigV4.Verified auth) {
+        ObjectStore store = server.config().store();
+        String uploadId = query.get("uploadId");
+        if (method.equals("POST") && query.containsKey("uploads")) {
+            Map<String, String> metadata = new LinkedHashMap<>();
+            r.headers().forEach(h -> {
+                String name = h.getKey().toLowerCase(Locale.ROOT);
+                if (name.startsWith("x-amz-meta-")) {
+                    metadata.put(name.substring("x-amz-meta-".length()), h.getValue());
+                }
+            });
+            String contentType = r.headers().get(HttpHeaderNames.CONTENT_TYPE);
+            offLoop(
+                    ctx,
+                    () -> store.createMultipartUpload(bucket, key, contentType, metadata),
+                    (c, upload) -> sendXml(c, 200, MultipartXml.initiated(bucket, key, upload.uploadId()), Map.of()));
+            return true;
+        }
+        if (uploadId == null) {
+            return false;
+        }
+        switch (method) {
+            case "PUT" -> {
+                String number = query.get("partNumber");
+                if (number == null || !number.matches("\\d{1,5}")) {
+                    throw S3Exception.invalidArgument("Part number must be an integer between 1 and 10000");
+                }
+                if (r.headers().contains("x-amz-copy-source")) {
+                    throw new S3Exception(501, "NotImplemented", "UploadPartCopy is not supported by the local store");
+                }
+                beginPut(ctx, r, store.beginPart(bucket, key, uploadId, Integer.parseInt(number)), auth);
+            }
+            case "POST" ->
+                xml = new XmlBody(
+                        ctx.alloc(),
+                        body -> offLoop(
+                                ctx,
+                                () -> store.completeMultipartUpload(bucket, key, uploadId, MultipartXml.parts(body)),
+                                (c, meta) -> sendXml(
+                                        c,
+                                        200,
+                                        MultipartXml.completed(
+                                                server.endpoint() + "/" + bucket + "/" + key, bucket, key, meta),
+                                        Map.of("x-amz-version-id", meta.versionId()))));
+            case "GET" ->
+                offLoop(
+                        ctx,
+                        () -> store.parts(bucket, key, uploadId),
+                        (c, parts) -> sendXml(c, 200, MultipartXml.parts(bucket, key, uploadId, parts), Map.of()));
+            case "DELETE" ->
+                offLoop(
+                        ctx,
+                        () -> {
+                            store.abortMultipartUpload(bucket, key, uploadId);
+                            return null;
+                        },
+                        (c, nothing) -> sendEmpty(c, 204, Map.of()));
+            default -> throw new S3Exception(405, "MethodNotAllowed", "The specified method is not allowed");
+        }
+        return true;
     }
 
     // -------------------------------------------------------------- buckets
@@ -199,6 +296,13 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
                         },
                         (c, nothing) -> sendEmpty(c, 204, Map.of()));
             case "GET" -> {
+                if (query.containsKey("uploads")) {
+                    offLoop(
+                            ctx,
+                            () -> store.multipartUploads(bucket),
+                            (c, uploads) -> sendXml(c, 200, MultipartXml.uploads(bucket, uploads), Map.of()));
+                    return;
+                }
                 if (query.containsKey("location")) {
                     store.keys(bucket, null); // NoSuchBucket check
                     sendXml(
@@ -220,7 +324,7 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
 
     // -------------------------------------------------------------- PutObject
 
-    private void beginPut(ChannelHandlerContext ctx, HttpRequest r, String bucket, String key, SigV4.Verified auth) {
+    private void beginPut(ChannelHandlerContext ctx, HttpRequest r, ObjectStore.Upload upload, SigV4.Verified auth) {
         HttpHeaders h = r.headers();
         if (h.contains("x-amz-copy-source")) {
             throw new S3Exception(501, "NotImplemented", "CopyObject is not supported by the local store");
@@ -233,7 +337,7 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
         if (declared < 0 && !HttpUtil.isTransferEncodingChunked(r)) {
             throw new S3Exception(411, "MissingContentLength", "You must provide the Content-Length HTTP header.");
         }
-        put = new ObjectPut(server.config().store().beginPut(bucket, key), auth, h);
+        put = new ObjectPut(upload, auth, h);
         if (r instanceof FullHttpRequest) {
             return; // not with this pipeline, but harmless
         }
@@ -492,6 +596,10 @@ final class S3Connection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         abortPut();
+        if (xml != null) {
+            xml.release();
+            xml = null;
+        }
         ctx.fireChannelInactive();
     }
 
