@@ -389,6 +389,13 @@ public final class VirtualDevice {
             ready.complete(null);
         }
         transition(State.IDLE);
+        if (work != null && (execution == null || !work.is(execution))) {
+            // Back after a lost connection, and the service no longer has our execution pending: its last update
+            // reached the service (or it was canceled meanwhile); nothing to carry on.
+            cancelTimer();
+            rememberFinished();
+            work = null;
+        }
         if (execution != null) {
             take(execution);
         } else if (parkedSet) {
@@ -423,7 +430,13 @@ public final class VirtualDevice {
                 || !execution.status().isPending()) {
             return;
         }
-        if ((work != null && work.is(execution))
+        boolean reconnected = state == State.IDLE && work != null && work.is(execution);
+        if (reconnected) {
+            // Back after a lost connection with this execution in hand: what was in flight may or may not have reached
+            // the service, so carry on from what the service has (its status and statusDetails), as after a reboot.
+            cancelTimer();
+            work = null;
+        } else if ((work != null && work.is(execution))
                 || (execution.jobId().equals(finishedJobId)
                         && Long.valueOf(finishedExecution).equals(execution.executionNumber()))) {
             // The same execution by notify-next and by an answer, or a stale announcement of one already finished.
@@ -435,7 +448,9 @@ public final class VirtualDevice {
             parkedSet = true;
             return;
         }
-        listener.jobReceived(thingName, execution.jobId(), execution.executionNumber(), System.nanoTime());
+        if (!reconnected) {
+            listener.jobReceived(thingName, execution.jobId(), execution.executionNumber(), System.nanoTime());
+        }
         JobPlan plan = JobDocuments.plan(execution.jobDocument());
         Behaviour.Plan draw =
                 config.behaviour().plan(config.seed(), thingName, execution.jobId(), execution.executionNumber());
