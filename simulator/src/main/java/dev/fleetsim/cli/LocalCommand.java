@@ -3,16 +3,19 @@ package dev.fleetsim.cli;
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.config.RateIncrease;
+import dev.fleetsim.jobs.config.Retention;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.jobs.Arns;
 import dev.fleetsim.local.jobs.JobsService;
+import dev.fleetsim.metrics.ProcessMeters;
 import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.net.Ports;
 import dev.fleetsim.scenario.Units;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -121,7 +124,11 @@ final class LocalCommand implements Callable<Integer> {
     static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            return Units.bytes(value);
+            try {
+                return Units.bytes(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
         }
     }
 
@@ -161,6 +168,36 @@ final class LocalCommand implements Callable<Integer> {
     boolean ephemeral;
 
     @Option(
+            names = "--retain-completed-jobs",
+            paramLabel = "N",
+            defaultValue = "1000",
+            description =
+                    "Finished jobs (COMPLETED or CANCELED, nothing pending) kept with their executions; older ones"
+                            + " are removed as by DeleteJob, so a soak's memory stays flat (default ${DEFAULT-VALUE}).")
+    int retainCompletedJobs;
+
+    @Option(
+            names = "--retain-completed-for",
+            paramLabel = "DURATION",
+            defaultValue = "90d",
+            converter = DurationConverter.class,
+            description = "How long a finished job is kept, in the stack's (simulated) time (default"
+                    + " ${DEFAULT-VALUE}; AWS keeps them \"for a limited time\" and publishes no figure).")
+    Duration retainCompletedFor;
+
+    /** Durations with units: 90d, 12h, 30m. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Units.parseDuration(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    @Option(
             names = "--events",
             description = "Publish job and job-execution lifecycle events from the start"
                     + " (AWS publishes none until UpdateEventConfigurations enables them).")
@@ -179,6 +216,12 @@ final class LocalCommand implements Callable<Integer> {
         }
         if (!accountId.matches("\\d{12}")) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--account-id must be 12 digits");
+        }
+        if (retainCompletedJobs < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--retain-completed-jobs must be at least 1");
+        }
+        if (retainCompletedFor.isNegative() || retainCompletedFor.isZero()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--retain-completed-for must be positive");
         }
         Clock clock = timeScale == 1 ? Clock.systemUTC() : new VirtualClock(timeScale);
         String alpnNote = null;
@@ -208,8 +251,10 @@ final class LocalCommand implements Callable<Integer> {
                 alpnPort,
                 statusDetailChars,
                 rateIncrease,
-                !ephemeral);
+                !ephemeral,
+                new Retention(retainCompletedJobs, retainCompletedFor));
         LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
+        ProcessMeters.bind(stack.jobs().meterRegistry()); // this process is the stack: its JVM's health on /metrics
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.LocalTarget;
+import dev.fleetsim.metrics.ProcessMeters;
 import dev.fleetsim.scenario.RunObserver;
 import dev.fleetsim.scenario.RunReport;
 import dev.fleetsim.scenario.Scenario;
@@ -18,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -57,6 +59,14 @@ final class RunCommand implements Callable<Integer> {
     Path reportDir;
 
     @Option(
+            names = "--duration",
+            paramLabel = "DURATION",
+            converter = LocalCommand.DurationConverter.class,
+            description = "Real time the run lasts, whatever the scenario's duration says (a soak of a chosen length:"
+                    + " 8h); series of jobs and actions without times repeat until the end.")
+    Duration duration;
+
+    @Option(
             names = "--metrics-port",
             paramLabel = "PORT",
             defaultValue = "-1",
@@ -87,13 +97,16 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (duration != null && (duration.isZero() || duration.isNegative())) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--duration must be positive, e.g. 2h");
+        }
         if (mqttPort < 0 || mqttPort > 65_535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--mqtt-port must be 0-65535");
         }
         if (metricsPort < -1 || metricsPort > 65_535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-port must be 0-65535");
         }
-        Scenario scenario = ScenarioLoader.load(file);
+        Scenario scenario = ScenarioLoader.load(file, duration);
         PrintWriter out = spec.commandLine().getOut();
         Path dir = reportDir != null
                 ? reportDir
@@ -112,8 +125,10 @@ final class RunCommand implements Callable<Integer> {
         out.flush();
         AtomicReference<HttpServer> metrics = new AtomicReference<>();
         AtomicReference<Target> current = new AtomicReference<>();
+        AtomicReference<ProcessMeters> process = new AtomicReference<>();
         RunObserver.Sink sink = observer -> {
             if (metricsPort >= 0) {
+                process.set(ProcessMeters.bind(observer.registry())); // the JVM's own health, beside the fleet's
                 metrics.set(serveMetrics(observer, current::get, out));
             }
         };
@@ -146,6 +161,9 @@ final class RunCommand implements Callable<Integer> {
                 if (metrics.get() != null) {
                     metrics.get().stop(0);
                 }
+                if (process.get() != null) {
+                    process.get().close();
+                }
             }
             report.write(dir);
             printSummary(out, report, dir);
@@ -169,6 +187,7 @@ final class RunCommand implements Callable<Integer> {
                 .mqttsPort(scenario.fleet().tls() ? 0 : LocalStackConfig.DISABLED)
                 .clock(clock)
                 .rateIncrease(scenario.rolloutRateIncrease())
+                .retention(scenario.retention())
                 .build();
     }
 

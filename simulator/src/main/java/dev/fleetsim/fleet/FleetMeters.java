@@ -71,6 +71,18 @@ public final class FleetMeters implements DeviceListener {
         job(jobId);
     }
 
+    /**
+     * Removes a finished job's series (a soak creates jobs without end: their series must not pile up in the registry
+     * nor in Prometheus); the fleet-wide totals keep what they counted.
+     */
+    public void jobForgotten(String jobId) {
+        JobCounters c = jobs.remove(jobId);
+        if (c != null) {
+            registry.remove(c.received());
+            c.reported().values().forEach(registry::remove);
+        }
+    }
+
     private JobCounters job(String jobId) {
         return jobs.computeIfAbsent(jobId, id -> {
             Map<JobExecutionStatus, Counter> byStatus = new EnumMap<>(JobExecutionStatus.class);

@@ -136,7 +136,8 @@ public final class LocalStack implements AutoCloseable {
                             config.statusDetailChars(),
                             config.rateIncrease(),
                             config.durable() ? stateDir.resolve("jobs") : null,
-                            false),
+                            false,
+                            config.retention()),
                     outbound);
             started.add(jobs);
             ControlPlane api = new ControlPlane(jobs, ca, endpoints);

@@ -2,6 +2,7 @@ package dev.fleetsim.local;
 
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.config.RateIncrease;
+import dev.fleetsim.jobs.config.Retention;
 import dev.fleetsim.local.jobs.Arns;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -30,6 +31,7 @@ import java.util.Objects;
  * @param rateIncrease when a higher exponential rollout rate takes effect
  * @param durable keep the control plane's and the device API's state (things, groups, certificates, templates, jobs,
  *     executions) in {@code stateDir/jobs}, written before each answer; needs a {@code stateDir}
+ * @param retention how many finished jobs are kept, and for how long
  */
 public record LocalStackConfig(
         String bindAddress,
@@ -47,7 +49,8 @@ public record LocalStackConfig(
         int alpnPort,
         StatusDetailChars statusDetailChars,
         RateIncrease rateIncrease,
-        boolean durable) {
+        boolean durable,
+        Retention retention) {
 
     /** S3's largest single PUT: 5 GiB. */
     public static final long DEFAULT_MAX_OBJECT_SIZE = 5L * 1024 * 1024 * 1024;
@@ -61,6 +64,7 @@ public record LocalStackConfig(
         Objects.requireNonNull(arns, "arns");
         Objects.requireNonNull(statusDetailChars, "statusDetailChars");
         Objects.requireNonNull(rateIncrease, "rateIncrease");
+        Objects.requireNonNull(retention, "retention");
         if (durable && stateDir == null) {
             throw new IllegalArgumentException("a durable local stack needs a state folder");
         }
@@ -84,7 +88,8 @@ public record LocalStackConfig(
                 DISABLED,
                 StatusDetailChars.TEXT,
                 RateIncrease.NEXT_MINUTE,
-                false);
+                false,
+                Retention.DEFAULT);
     }
 
     /** A builder that starts from this configuration (the record is wide: one place copies it). */
@@ -130,6 +135,7 @@ public record LocalStackConfig(
         private StatusDetailChars statusDetailChars;
         private RateIncrease rateIncrease;
         private boolean durable;
+        private Retention retention;
 
         private Builder(LocalStackConfig c) {
             this.bindAddress = c.bindAddress();
@@ -148,6 +154,12 @@ public record LocalStackConfig(
             this.statusDetailChars = c.statusDetailChars();
             this.rateIncrease = c.rateIncrease();
             this.durable = c.durable();
+            this.retention = c.retention();
+        }
+
+        public Builder retention(Retention value) {
+            this.retention = value;
+            return this;
         }
 
         public Builder durable(boolean value) {
@@ -247,7 +259,8 @@ public record LocalStackConfig(
                     alpnPort,
                     statusDetailChars,
                     rateIncrease,
-                    durable);
+                    durable,
+                    retention);
         }
     }
 }

@@ -24,15 +24,12 @@ final class ActionsSection {
                 continue;
             }
             Duration every = a.get("every").duration(null);
-            int times = (int) a.get("times").integer(1, 1, 100_000);
-            if ((every == null) != !a.has("times")) {
-                a.error("every and times go together: e.g. every: 10m, times: 6");
-            }
             Duration at = a.get("at").duration(null);
             if (at == null) {
                 a.get("at").error("required: when the action happens, e.g. 5m");
                 at = Duration.ZERO;
             }
+            int times = ctx.seriesLength(a, at, every, "actions", 100_000);
             List<String> given = KINDS.stream().filter(a.json()::has).toList(); // "restartBroker:" alone counts
             if (given.size() != 1) {
                 a.error("give exactly one of " + String.join(", ", KINDS.subList(0, KINDS.size() - 1)) + " or "

@@ -45,16 +45,10 @@ final class JobsSection {
             String artifact = j.get("artifact").text(null);
             ctx.known(j.get("artifact"), "artifact", artifact, "artifacts", ctx.artifactNames);
             Duration every = j.get("every").duration(null);
-            int times = (int) j.get("times").integer(every == null ? 1 : 0, 1, 10_000);
-            if (every != null && !j.has("times")) {
-                j.get("times").error("required with every: how many jobs in the series, e.g. 24");
-            }
-            if (j.has("times") && every == null) {
-                j.get("every").error("required with times: the interval between jobs, e.g. 1h");
-            }
+            int times = ctx.seriesLength(j, at, every, "jobs", 10_000);
             ObjectNode request = createJob(j, ctx);
             List<String> targets = targets(j, ctx);
-            if (jobId != null && times <= 1) {
+            if (jobId != null && every == null) {
                 out.add(new Scenario.JobSpec(jobId, at, request, artifact, targets));
             } else if (jobId != null) {
                 // A recurring job: jobId-1 … jobId-N, every interval.

@@ -1,6 +1,7 @@
 package dev.fleetsim.scenario;
 
 import dev.fleetsim.jobs.config.RateIncrease;
+import dev.fleetsim.jobs.config.Retention;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
@@ -24,6 +25,10 @@ final class LoadContext {
     final List<String> errors;
     double timeScale = 1;
     RateIncrease rateIncrease = RateIncrease.NEXT_MINUTE;
+    Retention retention = Retention.DEFAULT;
+    /** How long the run lasts in simulated time; null when it ends with its jobs. */
+    Duration duration;
+
     int count;
     final Set<String> thingNames = new HashSet<>();
     final Map<String, Scenario.GroupSpec> groups = new LinkedHashMap<>();
@@ -34,6 +39,40 @@ final class LoadContext {
     LoadContext(Path file, List<String> errors) {
         this.file = file;
         this.errors = errors;
+    }
+
+    /**
+     * How many times a series ({@code every}, optional {@code times}) starting {@code at} happens: {@code times} when
+     * given, else as many as fit before the run's {@code duration} (a soak's series runs until the end); at least 1.
+     */
+    int seriesLength(Node item, Duration at, Duration every, String what, int max) {
+        if (every != null && (every.isZero() || every.isNegative())) {
+            item.get("every").error("must be a positive interval, e.g. 10m");
+            return 1;
+        }
+        if (item.has("times")) {
+            if (every == null) {
+                item.get("every").error("required with times: the interval between " + what + ", e.g. 1h");
+            }
+            return (int) item.get("times").integer(1, 1, max);
+        }
+        if (every == null) {
+            return 1;
+        }
+        if (duration == null) {
+            item.get("times")
+                    .error("required with every (how many " + what + " in the series, e.g. 24), unless the scenario"
+                            + " has a duration: the series then runs until the end");
+            return 1;
+        }
+        long fit = at.compareTo(duration) >= 0 ? 1 : 1 + (duration.minus(at).toNanos() - 1) / every.toNanos();
+        if (fit > max) {
+            item.get("every")
+                    .error("the series would have " + fit + " " + what + " before the end of the run; at most " + max
+                            + ": use a longer interval or set times");
+            return 1;
+        }
+        return (int) fit;
     }
 
     /** A simulated duration as the real duration devices wait at this scenario's time scale. */

@@ -2,6 +2,7 @@ package dev.fleetsim.scenario;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -184,7 +185,10 @@ final class ReportHtml {
                                 / (1 << 20)
                                 / dt;
             }
-            h.append(chart("Download throughput", "real seconds", "MiB/s", List.of(new Series("verified", x, y))));
+            if (Arrays.stream(y).anyMatch(v -> v > 0)) {
+                h.append(chart("Download throughput", "real seconds", "MiB/s", List.of(new Series("verified", x, y))));
+            }
+            h.append(resources(samples));
         }
         h.append("<p style=\"color:#888\">")
                 .append(esc(r.path("schema").asText()))
@@ -192,6 +196,42 @@ final class ReportHtml {
                 .append(esc(r.path("file").asText()))
                 .append("</p></body></html>\n");
         return h.toString();
+    }
+
+    /** The process over the run (a soak's figures): heap after GC, open files and threads. */
+    private static String resources(JsonNode samples) {
+        int n = samples.size();
+        double[] x = new double[n];
+        double[] heap = new double[n];
+        double[] files = new double[n];
+        double[] threads = new double[n];
+        int k = 0;
+        for (JsonNode s : samples) {
+            if (s.path("heapAfterGcBytes").asLong(-1) < 0) {
+                continue; // before the first collection
+            }
+            x[k] = s.path("realSeconds").asDouble();
+            heap[k] = s.path("heapAfterGcBytes").asDouble() / (1 << 20);
+            files[k] = s.path("openFiles").asDouble();
+            threads[k] = s.path("threads").asDouble();
+            k++;
+        }
+        if (k < 2) {
+            return "";
+        }
+        double[] xs = Arrays.copyOf(x, k);
+        return chart(
+                        "Heap after GC (a leak raises this floor)",
+                        "real seconds",
+                        "MiB",
+                        List.of(new Series("heap after GC", xs, Arrays.copyOf(heap, k))))
+                + chart(
+                        "Open files and threads",
+                        "real seconds",
+                        "count",
+                        List.of(
+                                new Series("open files", xs, Arrays.copyOf(files, k)),
+                                new Series("threads", xs, Arrays.copyOf(threads, k))));
     }
 
     /** A line chart in SVG, 760×260, axes from zero. */

@@ -64,7 +64,9 @@ public final class RunObserver implements DeviceListener {
 
     private final Map<String, Map<JobExecutionStatus, AtomicInteger>> reported = new ConcurrentHashMap<>();
     private final Map<String, List<Terminal>> terminals = new ConcurrentHashMap<>();
-    private final Set<String> firstReceipts = ConcurrentHashMap.newKeySet();
+    /** job id → the executions (thing and number) whose first notification was counted. */
+    private final Map<String, Set<String>> firstReceipts = new ConcurrentHashMap<>();
+
     private final Map<RecorderKey, SingleWriterRecorder> recorders = new ConcurrentHashMap<>();
     private final Map<Phase, Histogram> totals = new EnumMap<>(Phase.class);
     /** The Prometheus timer of each phase, registered once (events arrive on every device loop). */
@@ -145,7 +147,10 @@ public final class RunObserver implements DeviceListener {
         started.putIfAbsent(key(thingName, jobId, "received"), nanoTime); // from the first notification
         List<Long> times = received.get(jobId);
         // A device that reconnects or reboots takes the same execution up again: count its first notification only.
-        if (times != null && firstReceipts.add(thingName + '\u0000' + jobId + '\u0000' + executionNumber)) {
+        if (times != null
+                && firstReceipts
+                        .computeIfAbsent(jobId, j -> ConcurrentHashMap.newKeySet())
+                        .add(thingName + '\u0000' + executionNumber)) {
             times.add(clock.millis());
         }
     }
@@ -281,6 +286,21 @@ public final class RunObserver implements DeviceListener {
         synchronized (list) {
             return List.copyOf(list);
         }
+    }
+
+    /**
+     * Lets go of everything kept per execution of a finished job (notification and terminal times, de-duplication keys,
+     * its meter series), so that a soak's memory stays flat; the phase histograms and fleet totals keep what they hold.
+     */
+    public void forget(String jobId) {
+        jobStart.remove(jobId);
+        received.remove(jobId);
+        reported.remove(jobId);
+        terminals.remove(jobId);
+        firstReceipts.remove(jobId);
+        String marker = '\u0000' + jobId + '\u0000';
+        started.keySet().removeIf(k -> k.contains(marker)); // phases of executions that never ended (timed out)
+        counts.jobForgotten(jobId);
     }
 
     public int reported(String jobId, JobExecutionStatus status) {

@@ -41,9 +41,59 @@ public final class RunReport {
             JobExecutionStatus.CANCELED,
             JobExecutionStatus.REMOVED);
 
-    /** One progress sample: times, connected devices, cumulative downloaded bytes. */
+    /**
+     * One progress sample: times, connected devices, cumulative downloaded bytes, and the process's resources (heap in
+     * use, heap right after the latest collection, open files, threads) that tell whether a soak stays flat.
+     */
     public record Sample(
-            double realSeconds, double simulatedSeconds, int connected, long downloadedBytes, long heapBytes) {}
+            double realSeconds,
+            double simulatedSeconds,
+            int connected,
+            long downloadedBytes,
+            long heapBytes,
+            long heapAfterGcBytes,
+            long openFiles,
+            int threads) {}
+
+    /**
+     * The soak's verdict on resources: each figure at the start of the run's second tenth (after ramp-up), at the
+     * end, and its highest; heap after GC is the floor a leak raises.
+     */
+    private static ObjectNode resources(List<Sample> samples) {
+        ObjectNode r = JobsJson.mapper().createObjectNode();
+        List<Sample> measured =
+                samples.stream().filter(s -> s.heapAfterGcBytes() >= 0).toList();
+        if (measured.size() < 2) {
+            return r;
+        }
+        Sample early = measured.get(measured.size() / 10);
+        Sample last = measured.get(measured.size() - 1);
+        r.put("fromRealSeconds", round(early.realSeconds()));
+        r.put("toRealSeconds", round(last.realSeconds()));
+        put(
+                r,
+                "heapAfterGcBytes",
+                early.heapAfterGcBytes(),
+                last.heapAfterGcBytes(),
+                measured.stream().mapToLong(Sample::heapAfterGcBytes).max().orElse(0));
+        put(
+                r,
+                "openFiles",
+                early.openFiles(),
+                last.openFiles(),
+                measured.stream().mapToLong(Sample::openFiles).max().orElse(0));
+        put(
+                r,
+                "threads",
+                early.threads(),
+                last.threads(),
+                measured.stream().mapToLong(Sample::threads).max().orElse(0));
+        return r;
+    }
+
+    private static void put(ObjectNode r, String name, long early, long last, long max) {
+        r.putObject(name).put("early", early).put("end", last).put("max", max);
+    }
 
     /** One checked expectation. */
     public record Check(String text, boolean passed, String actual) {}
@@ -140,6 +190,11 @@ public final class RunReport {
             }
             Instant created = createdAt.get(spec.jobId());
             j.put("createdAt", created.toString());
+            if (!completions.containsKey(spec.jobId())) {
+                // Past the retention (target.local.retention): counts and status only, its series were let go.
+                j.put("retired", true);
+                continue;
+            }
             j.set(
                     "rollout",
                     rollout(
@@ -177,8 +232,12 @@ public final class RunReport {
                     .put("simulatedSeconds", round(s.simulatedSeconds()))
                     .put("connected", s.connected())
                     .put("downloadedBytes", s.downloadedBytes())
-                    .put("heapBytes", s.heapBytes());
+                    .put("heapBytes", s.heapBytes())
+                    .put("heapAfterGcBytes", s.heapAfterGcBytes())
+                    .put("openFiles", s.openFiles())
+                    .put("threads", s.threads());
         }
+        root.set("resources", resources(samples));
 
         List<Check> checks = new ArrayList<>();
         for (Scenario.Expectation e : scenario.expectations()) {

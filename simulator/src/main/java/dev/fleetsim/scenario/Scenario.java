@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.config.RateIncrease;
+import dev.fleetsim.jobs.config.Retention;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +19,8 @@ import java.util.List;
  *     rollout to)
  * @param timeout real-time cap on the whole run
  * @param duration simulated time to run for; null runs until every job is terminal
+ * @param retention how many finished jobs the embedded local stack keeps and for how long (simulated), and the run
+ *     keeps per-execution detail of
  */
 public record Scenario(
         Path source,
@@ -25,6 +28,7 @@ public record Scenario(
         long seed,
         double timeScale,
         RateIncrease rolloutRateIncrease,
+        Retention retention,
         Duration timeout,
         Duration duration,
         FleetSpec fleet,

@@ -27,6 +27,15 @@ public final class ScenarioLoader {
     private ScenarioLoader() {}
 
     public static Scenario load(Path file) throws ScenarioException {
+        return load(file, null);
+    }
+
+    /**
+     * Loads a scenario that runs for {@code realDuration} of real time whatever its own {@code duration} says (a soak
+     * of a chosen length: {@code fleetsim run --duration 8h}); series without {@code times} run until the end. Null
+     * keeps the file's duration.
+     */
+    public static Scenario load(Path file, Duration realDuration) throws ScenarioException {
         String text;
         try {
             text = Files.readString(file);
@@ -47,7 +56,7 @@ public final class ScenarioLoader {
                     + ": not valid YAML: " + LoadContext.firstLine(e.getOriginalMessage()));
         }
         List<String> errors = new ArrayList<>();
-        Scenario scenario = read(new Node(root, "", errors), new LoadContext(file, errors));
+        Scenario scenario = read(new Node(root, "", errors), new LoadContext(file, errors), realDuration);
         if (!errors.isEmpty()) {
             YamlLocations locations = YamlLocations.index(text);
             throw new ScenarioException(errors.stream()
@@ -58,7 +67,7 @@ public final class ScenarioLoader {
     }
 
     /** Reads the sections in dependency order; each records its problems in the shared list. */
-    private static Scenario read(Node top, LoadContext ctx) {
+    private static Scenario read(Node top, LoadContext ctx, Duration realDuration) {
         if (!top.mapping(
                 "name",
                 "seed",
@@ -79,6 +88,16 @@ public final class ScenarioLoader {
         TargetSection.read(top.get("target"), ctx);
         Duration timeout = top.get("timeout").duration(Scenario.DEFAULT_TIMEOUT);
         Duration duration = top.get("duration").duration(null);
+        if (realDuration != null) {
+            // Real time asked for on the command line: the simulated duration at this time scale, and a timeout that
+            // leaves the run its whole length (plus time to set up and to finish).
+            duration = Duration.ofNanos((long) (realDuration.toNanos() * ctx.timeScale));
+            Duration needed = realDuration.plus(Duration.ofMinutes(5));
+            if (timeout.compareTo(needed) < 0) {
+                timeout = needed;
+            }
+        }
+        ctx.duration = duration;
         Scenario.FleetSpec fleet = FleetSection.read(top.get("fleet"), ctx);
         List<Scenario.CohortSpec> cohorts = CohortsSection.read(top.get("cohorts"), ctx);
         List<Scenario.ArtifactSpec> artifacts = ArtifactsSection.read(top.get("artifacts"), ctx);
@@ -97,6 +116,7 @@ public final class ScenarioLoader {
                 seed,
                 ctx.timeScale,
                 ctx.rateIncrease,
+                ctx.retention,
                 timeout,
                 duration,
                 fleet,

@@ -17,6 +17,7 @@ import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.config.JobConfig;
 import dev.fleetsim.jobs.config.RolloutMath;
+import dev.fleetsim.metrics.ProcessMeters;
 import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.target.Target;
 import io.netty.channel.EventLoopGroup;
@@ -26,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -45,6 +47,7 @@ import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.Job;
 import software.amazon.awssdk.services.iot.model.JobProcessDetails;
 import software.amazon.awssdk.services.iot.model.JobStatus;
+import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -54,6 +57,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 public final class ScenarioRunner {
     private static final Duration FLEET_READY_TIMEOUT = Duration.ofMinutes(3);
+    /** Samples kept for the report's curves (see {@code sample()}). */
+    static final int MAX_SAMPLES = 2_048;
 
     /** Where the report goes, and whether progress goes to a terminal (a line a second) or a log (every 5 s). */
     public record Options(Path reportDir, boolean tty) {}
@@ -101,11 +106,17 @@ public final class ScenarioRunner {
         private final Map<String, Artifact> artifacts = new LinkedHashMap<>();
         private final Map<String, Instant> jobCreatedAt = new LinkedHashMap<>();
         private final List<RunReport.Sample> samples = new ArrayList<>();
+        private long sampleTick = -1;
+        private long sampleStride = 1;
         private final Set<String> terminalJobs = new HashSet<>();
         /** The latest DescribeJob of each created job, from {@link #refresh()}. */
         private final Map<String, Job> latest = new LinkedHashMap<>();
         /** Terminal jobs already shown once on a progress line. */
         private final Set<String> shownTerminal = new HashSet<>();
+        /** Terminal jobs whose per-execution detail is still kept, first finished first. */
+        private final ArrayDeque<String> detailed = new ArrayDeque<>();
+        /** Terminal jobs past the retention: their last description stays, their per-execution detail is gone. */
+        private final Set<String> retired = new HashSet<>();
 
         private final long realStart = System.nanoTime();
         private final Instant simulatedStart;
@@ -336,7 +347,7 @@ public final class ScenarioRunner {
                     observer.drain();
                     sample();
                     // A line a second on a terminal; every 5 s into a file or a CI log.
-                    if (options.tty() || samples.size() % 5 == 1) {
+                    if (options.tty() || sampleTick % 5 == 0) {
                         progress();
                     }
                 }
@@ -371,11 +382,33 @@ public final class ScenarioRunner {
                 if (terminalJobs.contains(jobId)) {
                     continue;
                 }
-                Job job = iot.describeJob(r -> r.jobId(jobId)).job();
+                Job job = describe(jobId);
+                if (job == null) {
+                    terminalJobs.add(jobId); // removed by the service's retention between two looks
+                    retired.add(jobId);
+                    observer.forget(jobId);
+                    continue;
+                }
                 latest.put(jobId, job);
                 if (job.status() != JobStatus.IN_PROGRESS && job.status() != JobStatus.SCHEDULED) {
                     terminalJobs.add(jobId);
+                    detailed.add(jobId);
                 }
+            }
+            // The same retention as the stack's: a soak keeps the detail of its latest finished jobs, not all of them.
+            while (detailed.size() > scenario.retention().completedJobs()) {
+                String oldest = detailed.poll();
+                retired.add(oldest);
+                observer.forget(oldest);
+            }
+        }
+
+        /** DescribeJob, or null when the service no longer has the job (deleted, or past its retention). */
+        private Job describe(String jobId) {
+            try {
+                return iot.describeJob(r -> r.jobId(jobId)).job();
+            } catch (ResourceNotFoundException gone) {
+                return null;
             }
         }
 
@@ -442,16 +475,32 @@ public final class ScenarioRunner {
             }
         }
 
+        /**
+         * A sample a second, kept to at most {@link #MAX_SAMPLES}: when full, every other one goes and the stride
+         * doubles, so an hours-long soak keeps its whole curve in bounded memory and a report of a few hundred kB.
+         */
         private void sample() {
+            if (++sampleTick % sampleStride != 0) {
+                return;
+            }
             long realNanos = System.nanoTime() - realStart;
             Duration simulated = Duration.between(simulatedStart, clock.instant());
-            Runtime rt = Runtime.getRuntime();
+            ProcessMeters.Sample p = ProcessMeters.sample();
             samples.add(new RunReport.Sample(
                     realNanos / 1e9,
                     simulated.toMillis() / 1000.0,
                     observer.counts().connected(),
                     observer.counts().downloadedBytes(),
-                    rt.totalMemory() - rt.freeMemory()));
+                    p.heapUsedBytes(),
+                    p.heapAfterGcBytes(),
+                    p.openFiles(),
+                    p.threads()));
+            if (samples.size() >= MAX_SAMPLES) {
+                for (int i = samples.size() - 2; i > 0; i -= 2) {
+                    samples.remove(i); // keeps the first and the last
+                }
+                sampleStride *= 2;
+            }
         }
 
         private void progress() {
@@ -518,7 +567,15 @@ public final class ScenarioRunner {
             Map<String, List<Instant>> queuedAt = new LinkedHashMap<>();
             Map<String, List<RunObserver.Terminal>> completions = new LinkedHashMap<>();
             for (String jobId : jobCreatedAt.keySet()) {
-                jobs.put(jobId, iot.describeJob(r -> r.jobId(jobId)).job());
+                Job described = retired.contains(jobId) ? null : describe(jobId);
+                if (described == null) {
+                    // Past the retention: the report gives its last known status and counts, without series.
+                    if (latest.containsKey(jobId)) {
+                        jobs.put(jobId, latest.get(jobId));
+                    }
+                    continue;
+                }
+                jobs.put(jobId, described);
                 List<Instant> queued = new ArrayList<>();
                 List<RunObserver.Terminal> done = new ArrayList<>();
                 iot.listJobExecutionsForJobPaginator(r -> r.jobId(jobId).maxResults(250))
@@ -553,7 +610,11 @@ public final class ScenarioRunner {
 
         private boolean caughtUp() {
             for (String jobId : jobCreatedAt.keySet()) {
-                var d = iot.describeJob(r -> r.jobId(jobId)).job().jobProcessDetails();
+                Job job = retired.contains(jobId) ? null : describe(jobId);
+                if (job == null) {
+                    continue;
+                }
+                var d = job.jobProcessDetails();
                 if (observer.reported(jobId, JobExecutionStatus.SUCCEEDED) < d.numberOfSucceededThings()) {
                     return false;
                 }

@@ -163,4 +163,56 @@ class ScenarioLoaderTest {
                                 f + ":12:41: expect[0].executions.SUCEEDED: unknown key 'SUCEEDED' in"
                                         + " expect[0].executions; did you mean 'SUCCEEDED'?"));
     }
+
+    @Test
+    void seriesWithoutTimesRunUntilTheEndAndARealDurationOnTheCommandLineWins() throws Exception {
+        Path f = file("""
+                name: soak
+                duration: 1h
+                target: {local: {timeScale: 60, retention: {completedJobs: 5, completedFor: 1d}}}
+                fleet: {count: 10}
+                jobs:
+                  - {jobId: push, at: 5m, every: 10m, document: {operation: reboot}}
+                actions:
+                  - {at: 0m, every: 30m, disconnectStorm: {share: 10%, for: 30s}}
+                """);
+
+        Scenario s = ScenarioLoader.load(f);
+        // 5m, 15m … 55m fit before the end at 1h; the storm at 0m and 30m.
+        assertThat(s.jobs()).hasSize(6);
+        assertThat(s.jobs().get(5).jobId()).isEqualTo("push-6");
+        assertThat(s.actions())
+                .extracting(Scenario.ActionSpec::at)
+                .containsExactly(Duration.ZERO, Duration.ofMinutes(30));
+        assertThat(s.retention().completedJobs()).isEqualTo(5);
+        assertThat(s.retention().completedFor()).isEqualTo(Duration.ofDays(1));
+
+        // Two real minutes at 60x: two simulated hours, twelve jobs, and a timeout that leaves the run its length.
+        Scenario longer = ScenarioLoader.load(f, Duration.ofMinutes(2));
+        assertThat(longer.duration()).isEqualTo(Duration.ofHours(2));
+        assertThat(longer.jobs()).hasSize(12);
+        assertThat(longer.timeout()).isGreaterThanOrEqualTo(Duration.ofMinutes(7));
+    }
+
+    @Test
+    void aSeriesWithoutTimesNeedsADurationAndBadRetentionIsNamed() throws IOException {
+        Path f = file("""
+                name: endless
+                target: {local: {retention: {completedJobs: 0, completedFor: 0s, keep: 1}}}
+                fleet: {count: 10}
+                jobs:
+                  - {jobId: push, every: 10m, document: {operation: reboot}}
+                  - {jobId: other, times: 2, document: {operation: reboot}}
+                """);
+
+        assertThatThrownBy(() -> ScenarioLoader.load(f))
+                .isInstanceOf(ScenarioException.class)
+                .satisfies(e -> assertThat(e.getMessage())
+                        .contains("target.local.retention.keep: unknown key 'keep'")
+                        .contains("target.local.retention.completedJobs:")
+                        .contains("target.local.retention.completedFor: must be a positive duration")
+                        .contains("jobs[0].times: required with every (how many jobs in the series, e.g. 24), unless"
+                                + " the scenario has a duration")
+                        .contains("jobs[1].every: required with times: the interval between jobs"));
+    }
 }

@@ -9,6 +9,7 @@ import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.config.AbortMath;
 import dev.fleetsim.jobs.config.JobConfig;
 import dev.fleetsim.jobs.config.RateIncrease;
+import dev.fleetsim.jobs.config.Retention;
 import dev.fleetsim.jobs.config.RetryMath;
 import dev.fleetsim.jobs.config.RolloutMath;
 import java.time.Clock;
@@ -79,6 +80,10 @@ public final class JobsEngine {
 
     /** When a higher exponential rate takes effect. */
     private final RateIncrease rateIncrease;
+    /** How many finished jobs are kept, and for how long. */
+    private Retention retention = Retention.DEFAULT;
+    /** Finished jobs in the order they finished: the oldest is the first to go. */
+    private final Map<String, Instant> finished = new LinkedHashMap<>();
 
     JobsEngine(Clock clock, Arns arns, JobsOutbound outbound, boolean eventsEnabled, RateIncrease rateIncrease) {
         this.rateIncrease = rateIncrease;
@@ -91,6 +96,10 @@ public final class JobsEngine {
 
     public Instant now() {
         return clock.instant();
+    }
+
+    void retention(Retention r) {
+        this.retention = r;
     }
 
     /** The last execution sequence number handed out (journaled with each commit). */
@@ -560,6 +569,7 @@ public final class JobsEngine {
             }
         }
         jobs.remove(job.jobId);
+        finished.remove(job.jobId);
         changes.delete(StateChanges.Kind.JOB, job.jobId); // its executions and targets go with it
         jobEvent(job, "deleted", "DELETED");
     }
@@ -914,8 +924,13 @@ public final class JobsEngine {
             } else {
                 rollOut(job, now);
                 completeIfDone(job, now);
+                if ((job.status == JobStatus.COMPLETED || job.status == JobStatus.CANCELED)
+                        && job.pendingCount() == 0) {
+                    finished.putIfAbsent(job.jobId, job.completedAt != null ? job.completedAt : job.lastUpdatedAt);
+                }
             }
         }
+        expireFinished(now);
         while (!timers.isEmpty() && !timers.peek().deadline().isAfter(now)) {
             TimerEntry entry = timers.poll();
             Execution e = entry.execution();
@@ -924,6 +939,28 @@ public final class JobsEngine {
             }
         }
         flush();
+    }
+
+    /**
+     * Removes the finished jobs the {@link Retention} no longer keeps, first finished first. A job counts as finished
+     * when it is COMPLETED or CANCELED with nothing pending; after a restart, in creation order.
+     */
+    private void expireFinished(Instant now) {
+        Instant cutoff = now.minus(retention.completedFor());
+        var it = finished.entrySet().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, Instant> oldest = it.next();
+            if (finished.size() <= retention.completedJobs()
+                    && oldest.getValue().isAfter(cutoff)) {
+                return;
+            }
+            it.remove();
+            Job job = jobs.get(oldest.getKey());
+            if (job != null && (job.status == JobStatus.COMPLETED || job.status == JobStatus.CANCELED)) {
+                changes.job(job);
+                finishDeletion(job);
+            }
+        }
     }
 
     private void applyEndBehavior(Job job, Instant now) {

@@ -3,6 +3,8 @@ package dev.fleetsim.local.jobs;
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.config.RateIncrease;
+import dev.fleetsim.jobs.config.Retention;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -46,7 +48,8 @@ public final class JobsService implements AutoCloseable {
             StatusDetailChars statusDetailChars,
             RateIncrease rateIncrease,
             Path journalDir,
-            boolean strictPolicies) {
+            boolean strictPolicies,
+            Retention retention) {
         public static Config of(Clock clock) {
             return new Config(
                     clock,
@@ -58,7 +61,8 @@ public final class JobsService implements AutoCloseable {
                     StatusDetailChars.TEXT,
                     RateIncrease.NEXT_MINUTE,
                     null,
-                    false);
+                    false,
+                    Retention.DEFAULT);
         }
 
         /** The same settings, with the state kept in {@code dir} (null: in memory only). */
@@ -73,7 +77,8 @@ public final class JobsService implements AutoCloseable {
                     statusDetailChars,
                     rateIncrease,
                     dir,
-                    strictPolicies);
+                    strictPolicies,
+                    retention);
         }
     }
 
@@ -106,6 +111,7 @@ public final class JobsService implements AutoCloseable {
         this.meters = new JobsMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         this.deviceApi =
                 new DeviceApi(engine, gate, meters, config.deviceApiRatePerSecond(), config.statusDetailChars());
+        engine.retention(config.retention() == null ? Retention.DEFAULT : config.retention());
         this.config = config;
         this.provisioning = new ProvisioningApi(engine, gate, config.issuer());
         if (config.journalDir() == null) {
@@ -261,6 +267,11 @@ public final class JobsService implements AutoCloseable {
     }
 
     /** The Prometheus exposition of the service's meters (catalogue: {@link JobsMeters}). */
+    /** The registry behind {@link #scrape()}: a standalone stack adds the process's own meters to it. */
+    public MeterRegistry meterRegistry() {
+        return meters.registry();
+    }
+
     public CompletableFuture<String> scrape() {
         return onEngine(() -> {
             meters.refresh(engine);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.config.RateIncrease;
+import dev.fleetsim.jobs.config.Retention;
 import dev.fleetsim.local.controlplane.ApiRequest;
 import dev.fleetsim.local.controlplane.ApiResponse;
 import dev.fleetsim.local.controlplane.ControlPlane;
@@ -32,6 +33,11 @@ final class EngineHarness implements AutoCloseable {
 
     /** A service on {@code clock} whose state lives in {@code journal} (null: in memory). */
     EngineHarness(ManualClock clock, RateIncrease rateIncrease, Path journal) {
+        this(clock, rateIncrease, journal, Retention.DEFAULT);
+    }
+
+    /** A service on {@code clock} with its own {@link Retention}. */
+    EngineHarness(ManualClock clock, RateIncrease rateIncrease, Path journal, Retention retention) {
         this.clock = clock;
         service = new JobsService(
                 new JobsService.Config(
@@ -44,7 +50,8 @@ final class EngineHarness implements AutoCloseable {
                         StatusDetailChars.TEXT,
                         rateIncrease,
                         journal,
-                        false),
+                        false,
+                        retention),
                 outbound);
         api = new ControlPlane(service, null, new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"));
     }
