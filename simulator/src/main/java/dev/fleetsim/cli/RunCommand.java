@@ -273,7 +273,8 @@ final class RunCommand implements Callable<Integer> {
         }
         JsonNode e2e = r.path("phases").path("end-to-end");
         out.printf(
-                "  end to end (job created -> terminal status): p50 %.0f ms  p99 %.0f ms  max %.0f ms  (%d samples)%n",
+                "  end to end (job created -> terminal status%s): p50 %.0f ms  p99 %.0f ms  max %.0f ms  (%d samples)%n",
+                r.path("timeScale").asDouble(1) == 1 ? "" : ", simulated",
                 e2e.path("p50Ms").asDouble(),
                 e2e.path("p99Ms").asDouble(),
                 e2e.path("maxMs").asDouble(),

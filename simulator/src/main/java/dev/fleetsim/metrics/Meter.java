@@ -60,7 +60,8 @@ public enum Meter {
             Type.TIMER,
             "fleetsim.phase",
             null,
-            "latency of each job phase (connect, notify-to-start, download, install, report, end-to-end)",
+            "latency of each phase in simulated seconds at the run's time scale (notify-to-start, download, install,"
+                    + " report, end-to-end), connect in real seconds",
             "phase"),
 
     LOCAL_DEVICE_REQUESTS(

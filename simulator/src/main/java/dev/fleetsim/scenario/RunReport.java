@@ -405,9 +405,9 @@ public final class RunReport {
             }
             double value = l.percentile() >= 100 ? h.getMaxValue() / 1000.0 : ms(h, l.percentile());
             double scale = json.path("timeScale").asDouble(1);
-            String actual = scale == 1
+            String actual = scale == 1 || l.phase().equals(Phase.CONNECT.label())
                     ? String.format(Locale.ROOT, "%.0f ms", value)
-                    : String.format(Locale.ROOT, "%.0f ms real, %.1f s simulated", value, value * scale / 1000);
+                    : String.format(Locale.ROOT, "%.1f s simulated (%.0f ms real)", value / 1000, value / scale);
             return new Check(l.text(), l.bound().test(value), actual);
         }
         String jobId = e instanceof Scenario.Expectation.JobStatus s

@@ -129,7 +129,7 @@ public final class ScenarioRunner {
             this.iot = target.iot();
             this.s3 = target.s3();
             this.downloader = downloader;
-            this.observer = new RunObserver(clock);
+            this.observer = new RunObserver(clock, scenario.timeScale());
             this.simulatedStart = clock.instant();
             sink.accept(observer);
         }

@@ -59,4 +59,38 @@ class RunObserverTest {
         assertThat(o.total(Phase.END_TO_END).getValueAtPercentile(50)).isBetween(999_000L, 1_001_000L);
         assertThat(o.total(Phase.CONNECT).getMaxValue()).isBetween(19_900L, 20_100L);
     }
+
+    @Test
+    void jobPhasesAreRecordedInSimulatedTimeAndConnectInRealTime() {
+        RunObserver o = new RunObserver(Clock.systemUTC(), 60);
+        long t = 5_000_000_000L;
+        o.jobStarting("j", t);
+        o.connectStart("d", t);
+        o.connectEnd("d", t + TimeUnit.MILLISECONDS.toNanos(20));
+        o.jobReceived("d", "j", 1, t);
+        o.phaseStart("d", "j", "install", t);
+        o.phaseEnd("d", "j", "install", t + TimeUnit.SECONDS.toNanos(2)); // install: 2m at 60x
+        o.drain();
+
+        assertThat(o.total(Phase.INSTALL).getMaxValue()).isBetween(119_900_000L, 120_100_000L);
+        assertThat(o.total(Phase.CONNECT).getMaxValue()).isBetween(19_900L, 20_100L);
+        assertThat(o.registry().scrape())
+                .contains("fleetsim_phase_seconds_max{phase=\"install\"} 120.0")
+                .contains("fleetsim_phase_seconds_max{phase=\"connect\"} 0.02");
+    }
+
+    @Test
+    void aForgottenJobLetsGoOfItsSeriesAndDetailButNotTheTotals() {
+        RunObserver o = new RunObserver(Clock.systemUTC());
+        o.jobStarting("old", 0);
+        o.jobReceived("d", "old", 1, 10);
+        o.statusReported("d", "old", JobExecutionStatus.SUCCEEDED, 20);
+
+        o.forget("old");
+
+        assertThat(o.registry().scrape()).doesNotContain("job_id=\"old\"");
+        assertThat(o.receivedTimes("old")).isEmpty();
+        assertThat(o.terminals("old")).isEmpty();
+        assertThat(o.counts().reported(JobExecutionStatus.SUCCEEDED)).isEqualTo(1);
+    }
 }
