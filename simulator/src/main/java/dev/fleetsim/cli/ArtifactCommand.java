@@ -1,10 +1,12 @@
 package dev.fleetsim.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.artifact.Artifact;
 import dev.fleetsim.artifact.Artifacts;
 import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.aws.AwsClients;
+import dev.fleetsim.aws.S3Names;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.s3.PlaceholderPresigner;
@@ -15,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -76,21 +80,43 @@ final class ArtifactCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            if (!Files.isRegularFile(file)) {
-                throw new UserInputException("no such file: " + file);
+            String objectKey = key != null ? key : file.getFileName().toString();
+            List<String> problems = new ArrayList<>();
+            if (Files.isDirectory(file)) {
+                problems.add(file + " is a folder: give one file");
+            } else if (!Files.isRegularFile(file)) {
+                problems.add("no such file: " + file);
+            }
+            String bucketProblem = S3Names.bucketProblem(bucket);
+            if (bucketProblem != null) {
+                problems.add("--bucket " + bucket + ": " + bucketProblem);
+            }
+            String keyProblem = S3Names.keyProblem(objectKey);
+            if (keyProblem != null) {
+                problems.add("--key '" + objectKey + "': " + keyProblem);
+            }
+            if (expires < 1 || expires > 604_800) {
+                problems.add("--expires must be 1-604800 seconds (at most 7 days, as S3 allows)");
+            }
+            if (!problems.isEmpty()) {
+                throw new UserInputException(String.join(System.lineSeparator() + "fleetsim: ", problems));
             }
             Path endpointsFile = stateDir.resolve(LocalStack.ENDPOINTS_FILE);
             if (!Files.isRegularFile(endpointsFile)) {
                 throw new UserInputException("no " + LocalStack.ENDPOINTS_FILE + " in " + stateDir
                         + ": start 'fleetsim local' first (or pass --state-dir of the running one)");
             }
-            JsonNode endpoints = JobsJson.mapper().readTree(endpointsFile.toFile());
+            JsonNode endpoints;
+            try {
+                endpoints = JobsJson.mapper().readTree(endpointsFile.toFile());
+            } catch (JsonProcessingException e) {
+                throw new UserInputException(endpointsFile + " is not the JSON 'fleetsim local' writes ("
+                        + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr() + "): start the stack"
+                        + " again to rewrite it");
+            }
             String s3Endpoint = endpoints.path("s3").asText(null);
             if (s3Endpoint == null) {
                 throw new UserInputException(endpointsFile + " names no s3 endpoint: is the local stack current?");
-            }
-            if (expires < 1 || expires > 604_800) {
-                throw new UserInputException("--expires must be 1-604800 seconds");
             }
             AccessKeyPair credentials = new AccessKeyPair(
                     endpoints.path("accessKeyId").asText(AccessKeyPair.DEFAULT.accessKeyId()),
@@ -105,7 +131,6 @@ final class ArtifactCommand implements Runnable {
                 }
                 signer = Pem.privateKey(Files.readString(keyFile));
             }
-            String objectKey = key != null ? key : file.getFileName().toString();
             Artifact artifact;
             try (S3Client s3 = AwsClients.s3(URI.create(s3Endpoint), region, AwsClients.credentials(credentials))) {
                 artifact = Artifacts.upload(s3, bucket, objectKey, file, signer, true);

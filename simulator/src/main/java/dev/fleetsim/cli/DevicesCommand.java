@@ -11,6 +11,7 @@ import dev.fleetsim.fleet.FleetConfig;
 import dev.fleetsim.fleet.FleetMeters;
 import dev.fleetsim.fleet.Shard;
 import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.metrics.ProcessMeters;
 import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.pki.Pem;
 import dev.fleetsim.scenario.Units;
@@ -21,15 +22,18 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IllegalFormatException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -162,100 +166,241 @@ final class DevicesCommand implements Callable<Integer> {
             description = "Report download progress in statusDetails every N percent (default ${DEFAULT-VALUE}: off).")
     int progressStep;
 
+    @Option(
+            names = "--metrics-port",
+            paramLabel = "PORT",
+            defaultValue = "-1",
+            description = "Serve the fleet's Prometheus metrics (and the JVM's) on --metrics-bind:PORT/metrics (0: a"
+                    + " free port; default off).")
+    int metricsPort;
+
+    @Option(
+            names = "--metrics-bind",
+            paramLabel = "ADDRESS",
+            defaultValue = "127.0.0.1",
+            description = "Address the metrics endpoint binds to (default ${DEFAULT-VALUE}; 0.0.0.0 in a container).")
+    String metricsBind;
+
+    /** What the options say, every one checked before anything starts. */
+    private record Settings(
+            URI endpoint,
+            boolean tls,
+            Shard slice,
+            Duration rampUp,
+            Duration install,
+            Duration duration,
+            long bandwidth,
+            long fleetBandwidth,
+            List<InetAddress> sources,
+            int loops) {}
+
     @Override
     public Integer call() throws Exception {
-        URI uri = URI.create(endpoint);
-        boolean tls = "ssl".equals(uri.getScheme()) || "mqtts".equals(uri.getScheme());
-        if (uri.getHost() == null
-                || uri.getPort() < 1
-                || !(tls || "tcp".equals(uri.getScheme()) || "mqtt".equals(uri.getScheme()))) {
-            throw new CommandLine.ParameterException(
-                    spec.commandLine(), "--endpoint must be tcp://host:port or ssl://host:port");
-        }
-        if (count < 1 || connectRate < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--count and --connect-rate must be positive");
-        }
-        Shard slice;
-        Duration rampUp;
-        Duration install;
-        try {
-            slice = Shard.parse(shard);
-            rampUp = Units.parseDuration(ramp);
-            install = Units.parseDuration(installTime);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
-        List<InetAddress> sources = new ArrayList<>();
-        for (String address : sourceAddresses) {
-            sources.add(InetAddress.getByName(address));
-        }
-        DeviceConfig device = DeviceConfig.simple(uri.getHost(), uri.getPort(), install)
-                .withBehaviour(Behaviour.alwaysSucceeds(install), seed)
+        Settings s = settings();
+        DeviceConfig device = DeviceConfig.simple(
+                        s.endpoint().getHost(), s.endpoint().getPort(), s.install())
+                .withBehaviour(Behaviour.alwaysSucceeds(s.install()), seed)
                 .withStartNext(startNext);
-        if (tls) {
+        if (s.tls()) {
             device = device.withTls(tls());
         }
-        Downloader downloader = downloader();
-        device = device.withDownloads(new DeviceDownloads(
-                downloader,
-                sandbox,
-                rate("--bandwidth", bandwidth),
-                codeSigningCert == null
-                        ? null
-                        : certificate("--code-signing-cert", codeSigningCert).getPublicKey(),
-                progressStep,
-                DeviceDownloads.DEFAULT_MAX_BYTES));
-        FleetConfig config = new FleetConfig(
-                count,
-                pattern,
-                startIndex,
-                loops == null ? EventLoops.defaultThreads() : loops,
-                connectRate,
-                rampUp,
-                slice,
-                sources,
-                List.of(),
-                device);
-        FleetMeters status = new FleetMeters(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+        shaperTimer = EventLoops.create(1, "fleetsim-download-shaper");
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        FleetMeters status = new FleetMeters(registry);
         PrintWriter out = spec.commandLine().getOut();
-        try (AutoCloseable timers = shaperTimer::shutdownGracefully;
-                downloader;
-                Fleet fleet = new Fleet(config, status)) {
-            out.printf(
-                    "fleetsim devices: %d of %d devices (shard %s) → %s%n",
-                    fleet.devices().size(), count, shard, endpoint);
-            out.flush();
-            fleet.start();
-            CountDownLatch stop = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "fleetsim-devices-stop"));
-            long end = duration == null
-                    ? Long.MAX_VALUE
-                    : System.nanoTime() + Units.parseDuration(duration).toNanos();
-            while (!stop.await(5, TimeUnit.SECONDS) && System.nanoTime() < end) {
+        try (Downloader downloader = downloader(s.fleetBandwidth());
+                AutoCloseable timers = shaperTimer::shutdownGracefully;
+                ProcessMeters process = ProcessMeters.bind(registry);
+                MetricsEndpoint metrics = MetricsEndpoint.start(metricsBind, metricsPort, registry::scrape, out)) {
+            device = device.withDownloads(new DeviceDownloads(
+                    downloader,
+                    sandbox,
+                    s.bandwidth(),
+                    codeSigningCert == null
+                            ? null
+                            : certificate("--code-signing-cert", codeSigningCert)
+                                    .getPublicKey(),
+                    progressStep,
+                    DeviceDownloads.DEFAULT_MAX_BYTES));
+            FleetConfig config = new FleetConfig(
+                    count,
+                    pattern,
+                    startIndex,
+                    s.loops(),
+                    connectRate,
+                    s.rampUp(),
+                    s.slice(),
+                    s.sources(),
+                    List.of(),
+                    device);
+            try (Fleet fleet = new Fleet(config, status)) {
                 out.printf(
-                        "  connected %d  ready %d  jobs received %d  succeeded %d  failed %d  rejected %d  disconnects %d%n",
-                        status.connected(),
-                        status.ready(),
-                        status.received(),
-                        status.reported(JobExecutionStatus.SUCCEEDED),
-                        status.reported(JobExecutionStatus.FAILED),
-                        status.reported(JobExecutionStatus.REJECTED),
-                        status.disconnects());
+                        "fleetsim devices: %d of %d devices (shard %s) → %s%n",
+                        fleet.devices().size(), count, shard, endpoint);
                 out.flush();
+                fleet.start();
+                CountDownLatch stop = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "fleetsim-devices-stop"));
+                long end = s.duration() == null
+                        ? Long.MAX_VALUE
+                        : System.nanoTime() + s.duration().toNanos();
+                while (!stop.await(
+                                Math.min(5_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)),
+                                TimeUnit.MILLISECONDS)
+                        && System.nanoTime() < end) {
+                    out.printf(
+                            "  connected %d  ready %d  jobs received %d  succeeded %d  failed %d  rejected %d"
+                                    + "  disconnects %d  connect failures %d%n",
+                            status.connected(),
+                            status.ready(),
+                            status.received(),
+                            status.reported(JobExecutionStatus.SUCCEEDED),
+                            status.reported(JobExecutionStatus.FAILED),
+                            status.reported(JobExecutionStatus.REJECTED),
+                            status.disconnects(),
+                            status.connectFailures());
+                    out.flush();
+                }
+                if (status.connects() == 0 && !fleet.devices().isEmpty()) {
+                    Throwable why = status.lastConnectFailure();
+                    spec.commandLine()
+                            .getErr()
+                            .println("fleetsim: no device could connect to " + endpoint + " ("
+                                    + status.connectFailures() + " attempts failed"
+                                    + (why == null ? "" : "; the last: " + describe(why)) + ")");
+                    return ExitCodes.FAILED;
+                }
             }
         }
         return ExitCodes.OK;
     }
 
-    private final EventLoopGroup shaperTimer = EventLoops.create(1, "fleetsim-download-shaper");
+    /** A connection failure as one line: the innermost cause's message (connection refused, unknown host …). */
+    private static String describe(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return message.lines().findFirst().orElse(message);
+    }
+
+    /** Checks every option and lists every problem at once; nothing is started before this passes. */
+    private Settings settings() {
+        List<String> problems = new ArrayList<>();
+        URI uri = null;
+        boolean tls = false;
+        try {
+            uri = new URI(endpoint);
+            tls = "ssl".equals(uri.getScheme()) || "mqtts".equals(uri.getScheme());
+            if (uri.getHost() == null
+                    || uri.getPort() < 1
+                    || !(tls || "tcp".equals(uri.getScheme()) || "mqtt".equals(uri.getScheme()))) {
+                uri = null;
+            }
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null) {
+            problems.add("--endpoint " + endpoint + ": write tcp://host:port or ssl://host:port (e.g."
+                    + " tcp://127.0.0.1:1883)");
+        }
+        if (count < 1) {
+            problems.add("--count must be at least 1");
+        }
+        if (connectRate < 1) {
+            problems.add("--connect-rate must be at least 1 (connects per second)");
+        }
+        if (startIndex < 0) {
+            problems.add("--start-index must be 0 or more");
+        }
+        try {
+            String.format(pattern, 0);
+        } catch (IllegalFormatException e) {
+            problems.add("--pattern " + pattern + ": not a format for the device index (" + e.getMessage()
+                    + "); write e.g. sim-%05d");
+        }
+        if (loops != null && (loops < 1 || loops > 256)) {
+            problems.add("--loops must be 1-256 event loop threads");
+        }
+        if (progressStep < 0 || progressStep > 100) {
+            problems.add("--progress-step must be 0-100");
+        }
+        Shard slice = parse(problems, "--shard", () -> Shard.parse(shard));
+        Duration rampUp = parse(problems, "--ramp", () -> Units.parseDuration(ramp));
+        Duration install = parse(problems, "--install-time", () -> Units.parseDuration(installTime));
+        Duration runFor = duration == null ? null : parse(problems, "--duration", () -> Units.parseDuration(duration));
+        Long perDevice = parse(problems, "--bandwidth", () -> bandwidth == null ? 0L : Units.bytesPerSecond(bandwidth));
+        Long fleetCap = parse(
+                problems,
+                "--fleet-bandwidth",
+                () -> fleetBandwidth == null ? 0L : Units.bytesPerSecond(fleetBandwidth));
+        if (tls && ca == null) {
+            problems.add("--endpoint " + endpoint + " is TLS: give the broker's CA with --ca FILE");
+        }
+        if ((cert == null) != (key == null)) {
+            problems.add("--cert and --key go together (mutual TLS)");
+        }
+        readable(problems, "--ca", ca);
+        readable(problems, "--cert", cert);
+        readable(problems, "--key", key);
+        readable(problems, "--code-signing-cert", codeSigningCert);
+        readable(problems, "--download-ca", downloadCa);
+        if (sandbox != null && Files.exists(sandbox) && !Files.isDirectory(sandbox)) {
+            problems.add("--sandbox " + sandbox + " is a file, not a folder");
+        }
+        try {
+            MetricsEndpoint.check(metricsPort);
+        } catch (UserInputException e) {
+            problems.add(e.getMessage());
+        }
+        List<InetAddress> sources = new ArrayList<>();
+        for (String address : sourceAddresses) {
+            try {
+                sources.add(InetAddress.getByName(address));
+            } catch (IOException e) {
+                problems.add("--source-addresses " + address + ": not an address");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new UserInputException(String.join(System.lineSeparator() + "fleetsim: ", problems));
+        }
+        return new Settings(
+                uri,
+                tls,
+                slice,
+                rampUp,
+                install,
+                runFor,
+                perDevice,
+                fleetCap,
+                sources,
+                loops == null ? EventLoops.defaultThreads() : loops);
+    }
+
+    private static <T> T parse(List<String> problems, String option, Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            problems.add(option + ": " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static void readable(List<String> problems, String option, Path file) {
+        if (file != null && !Files.isRegularFile(file)) {
+            problems.add(option + " " + file + ": no such file");
+        } else if (file != null && !Files.isReadable(file)) {
+            problems.add(option + " " + file + ": not readable");
+        }
+    }
+
+    /** The download shaper's timer, started once the options are checked. */
+    private EventLoopGroup shaperTimer;
 
     /** One downloader for the fleet: HTTPS trust, the fleet-wide cap. */
-    private Downloader downloader() throws Exception {
-        if (progressStep < 0 || progressStep > 100) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--progress-step must be 0-100");
-        }
-        Downloader.Settings settings =
-                Downloader.Settings.defaults().withFleetBytesPerSecond(rate("--fleet-bandwidth", fleetBandwidth));
+    private Downloader downloader(long fleetBytesPerSecond) throws Exception {
+        Downloader.Settings settings = Downloader.Settings.defaults().withFleetBytesPerSecond(fleetBytesPerSecond);
         if (downloadCa != null) {
             settings = settings.withExtraTrust(List.of(certificate("--download-ca", downloadCa)));
         }
@@ -271,28 +416,18 @@ final class DevicesCommand implements Callable<Integer> {
         }
     }
 
-    private long rate(String option, String text) {
-        if (text == null) {
-            return 0;
-        }
+    private DeviceTls tls() {
+        MqttClientSslConfig config;
         try {
-            return Units.bytesPerSecond(text);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), option + ": " + e.getMessage());
+            var trust = Pem.trust(Pem.certificate(Files.readString(ca)));
+            config = cert == null
+                    ? MqttClientSslConfig.builder().trustManagerFactory(trust).build()
+                    : Pem.mtls(Files.readString(key), Files.readString(cert), trust);
+        } catch (IOException | RuntimeException e) {
+            throw new UserInputException("--ca " + ca + (cert == null ? "" : ", --cert " + cert + ", --key " + key)
+                    + ": cannot read the TLS material (PEM certificate, PKCS#8 key): " + e.getMessage());
         }
-    }
-
-    private DeviceTls tls() throws Exception {
-        if (ca == null) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "ssl:// needs --ca");
-        }
-        var trust = Pem.trust(Pem.certificate(Files.readString(ca)));
-        if (cert == null || key == null) {
-            MqttClientSslConfig config =
-                    MqttClientSslConfig.builder().trustManagerFactory(trust).build();
-            return thing -> config;
-        }
-        MqttClientSslConfig config = Pem.mtls(Files.readString(key), Files.readString(cert), trust);
-        return thing -> config;
+        MqttClientSslConfig shared = config;
+        return thing -> shared;
     }
 }

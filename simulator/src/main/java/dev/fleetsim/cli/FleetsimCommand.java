@@ -31,9 +31,17 @@ public final class FleetsimCommand implements Runnable {
 
     /** A configured command line; tests execute it in-process. */
     public static CommandLine commandLine() {
-        return new CommandLine(new FleetsimCommand())
+        CommandLine cli = new CommandLine(new FleetsimCommand())
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(new UserErrorHandler());
+        withVersion(cli, new VersionProvider());
+        return cli;
+    }
+
+    /** Every subcommand's {@code --version} prints the same as {@code fleetsim --version}. */
+    private static void withVersion(CommandLine cli, CommandLine.IVersionProvider version) {
+        cli.getCommandSpec().versionProvider(version);
+        cli.getSubcommands().values().forEach(sub -> withVersion(sub, version));
     }
 
     public static void main(String[] args) {

@@ -13,6 +13,7 @@ import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.net.Ports;
 import dev.fleetsim.scenario.Units;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -211,6 +212,13 @@ final class LocalCommand implements Callable<Integer> {
         checkPort("--control-plane-port", controlPlanePort, false);
         checkPort("--data-plane-port", dataPlanePort, false);
         checkPort("--s3-port", s3Port, false);
+        if (Files.exists(stateDir) && !Files.isDirectory(stateDir)) {
+            throw new UserInputException("--state-dir " + stateDir + " is a file, not a folder");
+        }
+        if (!(deviceApiRate >= 0) || Double.isInfinite(deviceApiRate)) {
+            throw new UserInputException("--device-api-rate must be 0 (unlimited) or a positive number of requests a"
+                    + " second, not " + deviceApiRate);
+        }
         if (!(timeScale > 0) || Double.isInfinite(timeScale)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--time-scale must be a positive number");
         }
@@ -245,7 +253,7 @@ final class LocalCommand implements Callable<Integer> {
                 clock,
                 new Arns(region, accountId),
                 events,
-                Math.max(0, deviceApiRate),
+                deviceApiRate,
                 s3Port,
                 maxObjectSize,
                 alpnPort,
@@ -285,14 +293,15 @@ final class LocalCommand implements Callable<Integer> {
         out.println("  S3             " + stack.s3Endpoint());
         out.println("  CA certificate " + stack.ca().caCertificateFile());
         JobsService.Recovery recovery = stack.jobs().recovery();
-        out.println("  state          " + stack.stateDir()
+        out.println("  state          " + stack.stateDir().toAbsolutePath().normalize()
                 + (recovery == null
                         ? "  (jobs state in memory: --ephemeral)"
                         : String.format(
                                 "  (recovered %,d things, %,d jobs, %,d executions in %d ms)",
                                 recovery.things(), recovery.jobs(), recovery.executions(), recovery.millis())));
         out.println("  time scale     " + timeScale);
-        out.println("  endpoints      " + stack.stateDir().resolve(LocalStack.ENDPOINTS_FILE));
+        out.println("  endpoints      "
+                + stack.stateDir().toAbsolutePath().normalize().resolve(LocalStack.ENDPOINTS_FILE));
         out.println();
         out.println("  AWS CLI:  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region " + region
                 + " --endpoint-url " + stack.controlPlaneEndpoint() + " iot list-things");

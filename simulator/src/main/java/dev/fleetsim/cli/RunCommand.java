@@ -1,7 +1,6 @@
 package dev.fleetsim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.sun.net.httpserver.HttpServer;
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.LocalTarget;
@@ -13,10 +12,8 @@ import dev.fleetsim.scenario.ScenarioLoader;
 import dev.fleetsim.scenario.ScenarioRunner;
 import dev.fleetsim.target.Target;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -103,9 +100,7 @@ final class RunCommand implements Callable<Integer> {
         if (mqttPort < 0 || mqttPort > 65_535) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--mqtt-port must be 0-65535");
         }
-        if (metricsPort < -1 || metricsPort > 65_535) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-port must be 0-65535");
-        }
+        MetricsEndpoint.check(metricsPort);
         Scenario scenario = ScenarioLoader.load(file, duration);
         PrintWriter out = spec.commandLine().getOut();
         Path dir = reportDir != null
@@ -114,6 +109,7 @@ final class RunCommand implements Callable<Integer> {
                         "fleetsim-reports",
                         scenario.name().replaceAll("[^a-zA-Z0-9_.-]", "-") + "-"
                                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        checkReportDir(dir);
         out.printf(
                 "fleetsim run %s: scenario '%s', %,d devices, %d job%s, seed %d%n",
                 file,
@@ -123,7 +119,7 @@ final class RunCommand implements Callable<Integer> {
                 scenario.jobs().size() == 1 ? "" : "s",
                 scenario.seed());
         out.flush();
-        AtomicReference<HttpServer> metrics = new AtomicReference<>();
+        AtomicReference<MetricsEndpoint> metrics = new AtomicReference<>();
         AtomicReference<Target> current = new AtomicReference<>();
         AtomicReference<ProcessMeters> process = new AtomicReference<>();
         RunObserver.Sink sink = observer -> {
@@ -159,7 +155,7 @@ final class RunCommand implements Callable<Integer> {
                 report = runner.run(scenario, target);
             } finally {
                 if (metrics.get() != null) {
-                    metrics.get().stop(0);
+                    metrics.get().close();
                 }
                 if (process.get() != null) {
                     process.get().close();
@@ -178,6 +174,21 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** The report folder exists or can be made, and can be written, before the run spends its time. */
+    private static void checkReportDir(Path dir) {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new UserInputException("--report-dir " + dir + " is a file, not a folder");
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | SecurityException e) {
+            throw new UserInputException("--report-dir " + dir + ": cannot create the folder (" + e.getMessage() + ")");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new UserInputException("--report-dir " + dir + ": the folder is not writable");
+        }
+    }
+
     /** The embedded stack a scenario's {@code target.local} asks for, on this command's address and port. */
     private LocalStackConfig localStack(Scenario scenario) {
         Clock clock = scenario.timeScale() == 1 ? Clock.systemUTC() : new VirtualClock(scenario.timeScale());
@@ -191,31 +202,20 @@ final class RunCommand implements Callable<Integer> {
                 .build();
     }
 
-    /** {@code /metrics}: the run's meters, then its target's own (the local stack's), in one exposition. */
-    private HttpServer serveMetrics(RunObserver observer, Supplier<Target> target, PrintWriter out) {
-        try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(metricsBind, metricsPort), 16);
-            server.createContext("/metrics", exchange -> {
-                StringBuilder text = new StringBuilder(observer.registry().scrape());
-                Target t = target.get();
-                if (t != null) {
-                    t.scrapeMetrics().ifPresent(text::append);
-                }
-                byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                exchange.sendResponseHeaders(200, body.length);
-                try (OutputStream os = exchange.getResponseBody()) {
-                    os.write(body);
-                }
-            });
-            server.start();
-            out.println("  metrics: http://" + metricsBind + ":"
-                    + server.getAddress().getPort() + "/metrics");
-            out.flush();
-            return server;
-        } catch (IOException e) {
-            throw new UserInputException("--metrics-port " + metricsPort + ": " + e.getMessage());
-        }
+    /** {@code /metrics}: the run's meters (and the process's), then its target's own (the local stack's). */
+    private MetricsEndpoint serveMetrics(RunObserver observer, Supplier<Target> target, PrintWriter out) {
+        return MetricsEndpoint.start(
+                metricsBind,
+                metricsPort,
+                () -> {
+                    StringBuilder text = new StringBuilder(observer.registry().scrape());
+                    Target t = target.get();
+                    if (t != null) {
+                        t.scrapeMetrics().ifPresent(text::append);
+                    }
+                    return text.toString();
+                },
+                out);
     }
 
     static void printSummary(PrintWriter out, RunReport report, Path dir) {

@@ -26,6 +26,7 @@ public final class FleetMeters implements DeviceListener {
     private final AtomicInteger connected = new AtomicInteger();
     private final AtomicInteger ready = new AtomicInteger();
     private final LongAdder received = new LongAdder();
+    private volatile Throwable lastConnectFailure;
     private final LongAdder downloadedBytes = new LongAdder();
     private final Map<JobExecutionStatus, LongAdder> reported = new EnumMap<>(JobExecutionStatus.class);
     private final Counter connects;
@@ -107,6 +108,12 @@ public final class FleetMeters implements DeviceListener {
     @Override
     public void connectFailed(String thingName, long nanoTime, Throwable cause) {
         connectFailures.increment();
+        lastConnectFailure = cause;
+    }
+
+    /** Why the latest connection attempt failed (null when none has): what to tell a user whose fleet stays offline. */
+    public Throwable lastConnectFailure() {
+        return lastConnectFailure;
     }
 
     @Override

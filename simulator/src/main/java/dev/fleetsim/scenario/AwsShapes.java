@@ -60,6 +60,26 @@ final class AwsShapes {
                     check(value.get(name), fieldType, child, errors);
                 }
             }
+        } else if (raw == Integer.class || raw == Long.class || raw == int.class || raw == long.class) {
+            if (!value.isIntegralNumber()) {
+                errors.add(path + ": expected a whole number, not " + shown(value));
+            }
+        } else if (raw == Double.class || raw == double.class) {
+            if (!value.isNumber()) {
+                errors.add(path + ": expected a number, not " + shown(value));
+            }
+        } else if (raw == Boolean.class || raw == boolean.class) {
+            if (!value.isBoolean()) {
+                errors.add(path + ": expected true or false, not " + shown(value));
+            }
+        } else if (raw == String.class || (raw != null && raw.isEnum())) {
+            if (!value.isValueNode()) {
+                errors.add(path + ": expected a single value, not " + shown(value));
+            }
+        } else if (raw != null && Map.class.isAssignableFrom(raw)) {
+            if (!value.isObject()) {
+                errors.add(path + ": expected a mapping of keys to values, not " + shown(value));
+            }
         } else if (raw != null && Collection.class.isAssignableFrom(raw) && shape instanceof ParameterizedType p) {
             if (!value.isArray()) {
                 errors.add(path + ": expected a list");
@@ -69,6 +89,17 @@ final class AwsShapes {
                 check(value.get(i), p.getActualTypeArguments()[0], path + "[" + i + "]", errors);
             }
         }
+    }
+
+    /** A value as a user wrote it, for an error message: a list, a mapping, or the scalar quoted. */
+    private static String shown(JsonNode value) {
+        if (value.isArray()) {
+            return "a list";
+        }
+        if (value.isObject()) {
+            return "a mapping";
+        }
+        return value.isTextual() ? "'" + value.asText() + "'" : value.toString();
     }
 
     /** The SDK request for a checked CreateJob body. */

@@ -3,7 +3,6 @@ package dev.fleetsim.scenario;
 import java.io.StringReader;
 import java.util.HashMap;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -26,15 +25,18 @@ final class YamlLocations {
 
     private final Map<String, Location> byPath = new HashMap<>();
 
+    /** More paths than any scenario has; past it the index stops growing. */
+    private static final int MAX_PATHS = 100_000;
+
     private YamlLocations() {}
 
     /** Indexes a document; an unparseable document gives an empty index (the binder reports the syntax error). */
     static YamlLocations index(String text) {
         YamlLocations locations = new YamlLocations();
         try {
-            Node root = new Yaml(new LoaderOptions()).compose(new StringReader(text));
+            Node root = new Yaml(ScenarioLoader.loaderOptions()).compose(new StringReader(text));
             if (root != null) {
-                locations.walk(root, "");
+                locations.walk(root, "", 0);
             }
         } catch (RuntimeException e) {
             // syntax errors are reported by the binder with their own position
@@ -56,13 +58,20 @@ final class YamlLocations {
         return null;
     }
 
-    private void walk(Node node, String path) {
+    /**
+     * Indexes the paths under {@code node}. An alias makes the graph cyclic ({@code a: &a [*a]}), so the walk stops at
+     * the loader's nesting limit: what lies deeper has no path of its own a scenario could use.
+     */
+    private void walk(Node node, String path, int depth) {
+        if (depth > ScenarioLoader.MAX_NESTING || byPath.size() > MAX_PATHS) {
+            return; // aliases can make a small file a huge tree: index a scenario's worth, not all of it
+        }
         if (node instanceof MappingNode mapping) {
             for (NodeTuple tuple : mapping.getValue()) {
                 if (tuple.getKeyNode() instanceof ScalarNode key) {
                     String child = path.isEmpty() ? key.getValue() : path + "." + key.getValue();
                     byPath.put(child, location(key));
-                    walk(tuple.getValueNode(), child);
+                    walk(tuple.getValueNode(), child, depth + 1);
                 }
             }
         } else if (node instanceof SequenceNode sequence) {
@@ -70,7 +79,7 @@ final class YamlLocations {
                 Node item = sequence.getValue().get(i);
                 String child = path + "[" + i + "]";
                 byPath.put(child, location(item));
-                walk(item, child);
+                walk(item, child, depth + 1);
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.fleetsim.local.s3;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fleetsim.aws.S3Names;
 import dev.fleetsim.local.Folders;
 import dev.fleetsim.net.Ids;
 import java.io.IOException;
@@ -30,7 +31,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -49,7 +49,6 @@ import java.util.stream.Stream;
  * and {@link #lookup}, which read the index. Callers on an event loop run the others off it.
  */
 public final class ObjectStore {
-    private static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
     private static final String UPLOAD_PREFIX = ".upload-";
     private static final String SIDECAR_TEMP = ".tmp-";
     private static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
@@ -158,12 +157,12 @@ public final class ObjectStore {
     // ------------------------------------------------------------------ buckets
 
     public void createBucket(String bucket) {
-        if (!BUCKET_NAME.matcher(bucket).matches() || bucket.contains("..")) {
+        String problem = S3Names.bucketProblem(bucket);
+        if (problem != null) {
             throw new S3Exception(
                     400,
                     "InvalidBucketName",
-                    "The specified bucket is not valid: 3-63 characters of lower-case letters, digits, dots and"
-                            + " hyphens, starting and ending with a letter or digit.",
+                    "The specified bucket is not valid: " + problem + ".",
                     Map.of("BucketName", bucket));
         }
         if (buckets.putIfAbsent(bucket, new ConcurrentSkipListMap<>()) != null) {

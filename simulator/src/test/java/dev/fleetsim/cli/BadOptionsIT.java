@@ -1,0 +1,202 @@
+package dev.fleetsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+
+/**
+ * Every subcommand's options through bad values, the way a new user mistypes them: each ends in one clear message
+ * naming the option (or the file, line and key), exit code 2, no stack trace, and nothing started.
+ */
+class BadOptionsIT {
+    @TempDir
+    static Path dir;
+
+    static Path scenario;
+    static Path aFile;
+    static Path badEndpoints;
+
+    record Outcome(int exitCode, String out, String err) {}
+
+    static Outcome run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = FleetsimCommand.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    private static Path write(String name, String text) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, text);
+        return f;
+    }
+
+    @BeforeAll
+    static void files() throws IOException {
+        scenario = write("ok.yaml", """
+                name: ok
+                fleet: {count: 2}
+                jobs: [{jobId: j, document: {operation: x}}]
+                """);
+        aFile = write("a-file", "not a folder");
+        write("bomb.yaml", "a: &a [*a, *a]\nb: &b [*a, *a, *a]\n");
+        write("twice.yaml", "name: a\nname: b\nfleet: {count: 2}\njobs: [{jobId: j, document: {operation: x}}]\n");
+        write("nojobs.yaml", "name: a\nfleet: {count: 2}\n");
+        write("types.yaml", """
+                name: a
+                fleet: {count: 2}
+                jobs:
+                  - jobId: j
+                    document: {operation: x}
+                    timeoutConfig: {inProgressTimeoutInMinutes: "ten"}
+                """);
+        write("misspelt.yaml", """
+                name: a
+                fleet: {count: 2}
+                jobs:
+                  - jobId: j
+                    document: {operation: x}
+                    jobExecutionRolloutConfig: {maximumPerMinute: 10}
+                """);
+        Files.createDirectories(dir.resolve("folder"));
+        Path state = Files.createDirectories(dir.resolve("broken-state"));
+        badEndpoints = Files.writeString(state.resolve("endpoints.json"), "{bad");
+    }
+
+    static Stream<Arguments> mistakes() {
+        String s = dir.resolve("ok.yaml").toString();
+        String f = dir.resolve("a-file").toString();
+        String tcp = "--endpoint=tcp://127.0.0.1:1";
+        List<Arguments> rows = new ArrayList<>();
+        // validate / run: scenario files
+        rows.add(Arguments.of(List.of("validate", dir.resolve("bomb.yaml").toString()), "unknown key 'a'"));
+        rows.add(Arguments.of(List.of("validate", dir.resolve("twice.yaml").toString()), "Duplicate field 'name'"));
+        rows.add(Arguments.of(List.of("validate", dir.resolve("nojobs.yaml").toString()), "list at least one job"));
+        rows.add(Arguments.of(
+                List.of("validate", dir.resolve("types.yaml").toString()),
+                "inProgressTimeoutInMinutes: expected a whole number, not 'ten'"));
+        rows.add(Arguments.of(List.of("validate", dir.resolve("absent.yaml").toString()), "not found"));
+        rows.add(Arguments.of(List.of("run", s, "--report-dir", f), "--report-dir " + f + " is a file"));
+        rows.add(Arguments.of(List.of("run", s, "--duration", "0s"), "--duration must be positive"));
+        rows.add(Arguments.of(List.of("run", s, "--duration", "5minutes"), "is not a duration"));
+        rows.add(Arguments.of(List.of("run", s, "--metrics-port", "70000"), "--metrics-port must be"));
+        rows.add(Arguments.of(List.of("run", s, "--mqtt-port", "-4"), "--mqtt-port"));
+        // local
+        rows.add(Arguments.of(List.of("local", "--state-dir", f), "--state-dir " + f + " is a file"));
+        rows.add(Arguments.of(List.of("local", "--ephemeral", "--device-api-rate", "-3"), "--device-api-rate"));
+        rows.add(Arguments.of(List.of("local", "--retain-completed-jobs", "0"), "--retain-completed-jobs"));
+        rows.add(Arguments.of(List.of("local", "--retain-completed-for", "soon"), "is not a duration"));
+        rows.add(Arguments.of(List.of("local", "--retain-completed-for", "0s"), "--retain-completed-for must be"));
+        rows.add(Arguments.of(List.of("local", "--time-scale", "0"), "--time-scale must be"));
+        rows.add(Arguments.of(List.of("local", "--max-object-size", "12 parsecs"), "--max-object-size"));
+        rows.add(Arguments.of(List.of("local", "--mqtt-port", "65536"), "--mqtt-port"));
+        rows.add(Arguments.of(List.of("local", "--account-id", "42"), "--account-id must be 12 digits"));
+        rows.add(Arguments.of(List.of("local", "--bind", "10.254.254.254"), "not an address of this machine"));
+        // devices
+        rows.add(Arguments.of(
+                List.of("devices", "--endpoint", "127.0.0.1:1883", "--count", "1"), "write tcp://host:port"));
+        rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--pattern", "dev-%q"), "--pattern dev-%q"));
+        rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--loops", "0"), "--loops must be"));
+        rows.add(Arguments.of(List.of("devices", tcp, "--count", "0"), "--count must be"));
+        rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--ca", "/missing.pem"), "no such file"));
+        rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--duration", "5minutes"), "--duration"));
+        rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--shard", "3/2"), "--shard"));
+        rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--bandwidth", "fast"), "--bandwidth"));
+        rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--progress-step", "101"), "--progress-step"));
+        rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--metrics-port", "70000"), "--metrics-port"));
+        rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--cert", f), "--cert and --key go together"));
+        rows.add(Arguments.of(
+                List.of("devices", "--endpoint", "ssl://127.0.0.1:8883", "--count", "1"), "give the broker's CA"));
+        rows.add(Arguments.of(
+                List.of("devices", "--endpoint", "ssl://127.0.0.1:8883", "--count", "1", "--ca", f),
+                "cannot read the TLS material"));
+        // artifact put
+        rows.add(Arguments.of(List.of("artifact", "put", f, "--bucket", "Bad_Bucket"), "--bucket Bad_Bucket"));
+        rows.add(Arguments.of(List.of("artifact", "put", f, "--bucket", "b"), "--bucket b: a bucket name"));
+        rows.add(Arguments.of(List.of("artifact", "put", f, "--bucket", "192.168.1.1"), "not an IP address"));
+        rows.add(Arguments.of(List.of("artifact", "put", f, "--bucket", "ok-bucket", "--key", ""), "--key ''"));
+        rows.add(Arguments.of(
+                List.of("artifact", "put", dir.resolve("folder").toString(), "--bucket", "ok-bucket"), "is a folder"));
+        rows.add(Arguments.of(List.of("artifact", "put", f, "--bucket", "ok-bucket", "--expires", "0"), "--expires"));
+        rows.add(Arguments.of(
+                List.of(
+                        "artifact",
+                        "put",
+                        f,
+                        "--bucket",
+                        "ok-bucket",
+                        "--state-dir",
+                        dir.resolve("broken-state").toString()),
+                "is not the JSON 'fleetsim local' writes"));
+        rows.add(Arguments.of(List.of("artifact"), "Missing command"));
+        // bench
+        rows.add(Arguments.of(List.of("bench", "jobs-api", "--devices", "0"), "--devices"));
+        rows.add(Arguments.of(List.of("bench", "durability", "--rounds", "0"), "--rounds"));
+        rows.add(Arguments.of(List.of("bench", "download", "--shaped-rate", "fast"), "--shaped-rate"));
+        rows.add(Arguments.of(List.of("nonsense"), "Unmatched argument"));
+        return rows.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("mistakes")
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aMistakeIsOneClearMessageAndExitCode2(List<String> args, String expected) {
+        Outcome o = run(args.toArray(String[]::new));
+
+        String all = o.out() + o.err();
+        assertThat(o.exitCode()).as(all).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(o.err()).as(all).contains(expected);
+        assertThat(all).as("no stack trace").doesNotContain("\tat ").doesNotContain("Exception");
+    }
+
+    @Test
+    void everySubcommandPrintsTheVersion() {
+        String version = run("--version").out().strip();
+        assertThat(version).startsWith("fleetsim ");
+        for (List<String> command : List.of(
+                List.of("run"),
+                List.of("local"),
+                List.of("devices"),
+                List.of("validate"),
+                List.of("bench"),
+                List.of("bench", "download"),
+                List.of("artifact"),
+                List.of("artifact", "put"))) {
+            List<String> args = new ArrayList<>(command);
+            args.add("--version");
+            Outcome o = run(args.toArray(String[]::new));
+            assertThat(o.exitCode()).as(command.toString()).isZero();
+            assertThat(o.out().strip()).as(command.toString()).isEqualTo(version);
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aFleetThatCannotConnectSaysWhyAndFails() {
+        Outcome o = run("devices", "--endpoint", "tcp://127.0.0.1:1", "--count", "2", "--duration", "3s");
+
+        assertThat(o.exitCode()).as(o.out() + o.err()).isEqualTo(ExitCodes.FAILED);
+        assertThat(o.err())
+                .contains("no device could connect to tcp://127.0.0.1:1")
+                .contains("refused");
+    }
+}
