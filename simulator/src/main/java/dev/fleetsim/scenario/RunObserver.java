@@ -7,6 +7,8 @@ import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.jobs.RejectedErrorCode;
 import dev.fleetsim.metrics.Meter;
 import dev.fleetsim.metrics.Phase;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -63,6 +65,7 @@ public final class RunObserver implements DeviceListener {
     private final Map<String, List<Long>> received = new ConcurrentHashMap<>();
 
     private final Map<String, Map<JobExecutionStatus, AtomicInteger>> reported = new ConcurrentHashMap<>();
+    private final Map<String, JobProgress> progress = new ConcurrentHashMap<>();
     private final Map<String, List<Terminal>> terminals = new ConcurrentHashMap<>();
     /** job id → the executions (thing and number) whose first notification was counted. */
     private final Map<String, Set<String>> firstReceipts = new ConcurrentHashMap<>();
@@ -121,6 +124,46 @@ public final class RunObserver implements DeviceListener {
         jobStart.put(jobId, intendedNanos);
         received.putIfAbsent(jobId, Collections.synchronizedList(new ArrayList<>()));
         counts.jobKnown(jobId);
+        progress.computeIfAbsent(jobId, id -> new JobProgress(registry, id));
+    }
+
+    /** {@code fleetsim_run_info}: which scenario this process runs, so dashboards tell runs apart. */
+    public void runInfo(String scenario, long seed, double timeScale) {
+        Meter.RUN_INFO.gauge(registry, this, o -> 1, scenario, Long.toString(seed), String.valueOf(timeScale));
+    }
+
+    /**
+     * The job as the run sees it now: executions per status (the service's counts), notified in the last simulated
+     * minute, and what AWS's rollout formula allows now.
+     */
+    public void jobProgress(
+            String jobId, Map<JobExecutionStatus, Integer> byStatus, long notifiedLastMinute, long allowedPerMinute) {
+        JobProgress p = progress.computeIfAbsent(jobId, id -> new JobProgress(registry, id));
+        byStatus.forEach((status, n) -> p.byStatus.get(status).set(n));
+        p.notified.set(notifiedLastMinute);
+        p.allowed.set(allowedPerMinute);
+    }
+
+    /** The gauges of one job, removed with it. */
+    private static final class JobProgress {
+        final Map<JobExecutionStatus, AtomicLong> byStatus = new EnumMap<>(JobExecutionStatus.class);
+        final AtomicLong notified = new AtomicLong();
+        final AtomicLong allowed = new AtomicLong();
+        final List<Gauge> meters = new ArrayList<>();
+
+        JobProgress(MeterRegistry registry, String jobId) {
+            for (JobExecutionStatus s : JobExecutionStatus.values()) {
+                AtomicLong n = new AtomicLong();
+                byStatus.put(s, n);
+                meters.add(Meter.JOB_EXECUTIONS.gauge(registry, n, AtomicLong::get, jobId, s.name()));
+            }
+            meters.add(Meter.ROLLOUT_NOTIFIED.gauge(registry, notified, AtomicLong::get, jobId));
+            meters.add(Meter.ROLLOUT_ALLOWED.gauge(registry, allowed, AtomicLong::get, jobId));
+        }
+
+        void remove(MeterRegistry registry) {
+            meters.forEach(registry::remove);
+        }
     }
 
     // ------------------------------------------------------------------ the listener seam
@@ -316,6 +359,10 @@ public final class RunObserver implements DeviceListener {
         String marker = '\u0000' + jobId + '\u0000';
         started.keySet().removeIf(k -> k.contains(marker)); // phases of executions that never ended (timed out)
         counts.jobForgotten(jobId);
+        JobProgress p = progress.remove(jobId);
+        if (p != null) {
+            p.remove(registry);
+        }
     }
 
     public int reported(String jobId, JobExecutionStatus status) {

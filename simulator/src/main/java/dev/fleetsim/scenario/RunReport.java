@@ -255,7 +255,11 @@ public final class RunReport {
         return report;
     }
 
-    private static Map<JobExecutionStatus, Integer> counts(JobProcessDetails d) {
+    /** A job's executions per status, from DescribeJob's process details (every status, 0 when absent). */
+    static Map<JobExecutionStatus, Integer> counts(JobProcessDetails d) {
+        if (d == null) {
+            d = JobProcessDetails.builder().build();
+        }
         Map<JobExecutionStatus, Integer> m = new EnumMap<>(JobExecutionStatus.class);
         m.put(JobExecutionStatus.QUEUED, nz(d.numberOfQueuedThings()));
         m.put(JobExecutionStatus.IN_PROGRESS, nz(d.numberOfInProgressThings()));

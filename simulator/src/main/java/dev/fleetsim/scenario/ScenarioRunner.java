@@ -130,6 +130,7 @@ public final class ScenarioRunner {
             this.s3 = target.s3();
             this.downloader = downloader;
             this.observer = new RunObserver(clock, scenario.timeScale());
+            observer.runInfo(scenario.name(), scenario.seed(), scenario.timeScale());
             this.simulatedStart = clock.instant();
             sink.accept(observer);
         }
@@ -390,6 +391,9 @@ public final class ScenarioRunner {
                     continue;
                 }
                 latest.put(jobId, job);
+                RolloutNow rollout = rolloutNow(jobId, job.jobProcessDetails());
+                observer.jobProgress(
+                        jobId, RunReport.counts(job.jobProcessDetails()), rollout.notified(), rollout.allowed());
                 if (job.status() != JobStatus.IN_PROGRESS && job.status() != JobStatus.SCHEDULED) {
                     terminalJobs.add(jobId);
                     detailed.add(jobId);
@@ -543,6 +547,15 @@ public final class ScenarioRunner {
 
         /** Notifications in the last simulated minute, against the rate AWS's formula gives now. */
         private String notificationRate(String jobId, JobProcessDetails d) {
+            RolloutNow r = rolloutNow(jobId, d);
+            return String.format(
+                    ", notified %d in the last simulated minute (rate now %d/min)", r.notified(), r.allowed());
+        }
+
+        /** Executions first notified in the last simulated minute, and the rate AWS's formula gives now. */
+        private record RolloutNow(long notified, int allowed) {}
+
+        private RolloutNow rolloutNow(String jobId, JobProcessDetails d) {
             long now = clock.millis();
             List<Long> received = observer.receivedTimes(jobId);
             long lastMinute = received.stream().filter(t -> t > now - 60_000).count();
@@ -552,8 +565,10 @@ public final class ScenarioRunner {
                     .orElseThrow();
             var config = spec.config("jobExecutionsRolloutConfig", JobConfig.Rollout.class);
             int rate = RolloutMath.ratePerMinute(
-                    config, received.size(), d.numberOfSucceededThings() == null ? 0 : d.numberOfSucceededThings());
-            return String.format(", notified %d in the last simulated minute (rate now %d/min)", lastMinute, rate);
+                    config,
+                    received.size(),
+                    d == null || d.numberOfSucceededThings() == null ? 0 : d.numberOfSucceededThings());
+            return new RolloutNow(lastMinute, rate);
         }
 
         private RunReport finish(boolean timedOut) throws Exception {
