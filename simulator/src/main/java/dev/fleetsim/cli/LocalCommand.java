@@ -169,6 +169,14 @@ final class LocalCommand implements Callable<Integer> {
     boolean ephemeral;
 
     @Option(
+            names = "--advertised-host",
+            paramLabel = "HOST",
+            description = "Host name clients are given in endpoints.json, DescribeEndpoint answers and presigned URLs"
+                    + " (default: the --bind address, or 127.0.0.1 with --bind 0.0.0.0); in a container, the name"
+                    + " the host or the other containers reach it by.")
+    String advertisedHost;
+
+    @Option(
             names = "--retain-completed-jobs",
             paramLabel = "N",
             defaultValue = "1000",
@@ -260,7 +268,8 @@ final class LocalCommand implements Callable<Integer> {
                 statusDetailChars,
                 rateIncrease,
                 !ephemeral,
-                new Retention(retainCompletedJobs, retainCompletedFor));
+                new Retention(retainCompletedJobs, retainCompletedFor),
+                advertisedHost);
         LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
         ProcessMeters.bind(stack.jobs().meterRegistry()); // this process is the stack: its JVM's health on /metrics
         CountDownLatch stopped = new CountDownLatch(1);
@@ -279,11 +288,11 @@ final class LocalCommand implements Callable<Integer> {
         out.println("fleetsim local stack is running (Ctrl-C to stop)");
         out.println("  mqtt           " + stack.mqttEndpoint());
         if (stack.mqttsPort() > 0) {
-            out.println("  mqtts          ssl://" + bindAddress + ":" + stack.mqttsPort()
+            out.println("  mqtts          ssl://" + config.publicHost() + ":" + stack.mqttsPort()
                     + "  (client certificates from" + " CreateKeysAndCertificate)");
         }
         if (stack.alpnPort() > 0) {
-            out.println("  mqtts + ALPN   ssl://" + bindAddress + ":" + stack.alpnPort()
+            out.println("  mqtts + ALPN   ssl://" + config.publicHost() + ":" + stack.alpnPort()
                     + "  (x-amzn-mqtt-ca, as the AWS IoT Device Client expects)");
         } else if (alpnNote != null) {
             out.println("  mqtts + ALPN   off: " + alpnNote);

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -118,13 +119,18 @@ public final class LocalStack implements AutoCloseable {
             int dpPort = Ports.claim("jobs data plane", host, config.dataPlanePort(), claimed);
             claimed.add(dpPort);
             int s3Port = Ports.claim("artifact store (S3)", host, config.s3Port(), claimed);
-            LocalCa ca = LocalCa.open(stateDir.resolve("ca"), List.of("localhost", host, "127.0.0.1"));
+            String publicHost = config.publicHost();
+            LocalCa ca = LocalCa.open(
+                    stateDir.resolve("ca"),
+                    List.copyOf(new LinkedHashSet<>(List.of("localhost", host, publicHost, "127.0.0.1"))));
             Outbound outbound = new Outbound();
             // DescribeEndpoint answers a bare host, as AWS does, when the port is the one clients assume (8883 for
             // MQTT over TLS, 443 for MQTT with ALPN or HTTPS); otherwise host:port, so that the answer stays usable.
             LocalEndpoints endpoints = new LocalEndpoints(
-                    mqttsPort == 8883 || alpnPort == 443 ? host : host + ":" + (mqttsPort > 0 ? mqttsPort : mqttPort),
-                    dpPort == 443 ? host : host + ":" + dpPort);
+                    mqttsPort == 8883 || alpnPort == 443
+                            ? publicHost
+                            : publicHost + ":" + (mqttsPort > 0 ? mqttsPort : mqttPort),
+                    dpPort == 443 ? publicHost : publicHost + ":" + dpPort);
             JobsService jobs = new JobsService(
                     new JobsService.Config(
                             config.clock(),
@@ -158,7 +164,10 @@ public final class LocalStack implements AutoCloseable {
             started.add(s3);
             jobs.useDocumentSource(new StoreDocumentSource(s3.store())).join();
             jobs.usePresigner(new PlaceholderPresigner(
-                            s3.endpoint(), AccessKeyPair.DEFAULT, config.arns().region(), config.clock()))
+                            "http://" + publicHost + ":" + s3.port(),
+                            AccessKeyPair.DEFAULT,
+                            config.arns().region(),
+                            config.clock()))
                     .join();
             AtomicReference<JobsService> service = new AtomicReference<>(jobs);
             BrokerConfig.Tls tls = mqttsPort == LocalStackConfig.DISABLED && alpnPort == LocalStackConfig.DISABLED
@@ -218,7 +227,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** {@code tcp://host:port} of the plain MQTT listener. */
     public String mqttEndpoint() {
-        return broker.endpoint();
+        return "tcp://" + config.publicHost() + ":" + broker.port();
     }
 
     public int mqttPort() {
@@ -237,12 +246,12 @@ public final class LocalStack implements AutoCloseable {
 
     /** {@code http://host:port} of the control plane: give it to the AWS SDK or CLI as the endpoint. */
     public String controlPlaneEndpoint() {
-        return "http://" + config.bindAddress() + ":" + controlPlane.port();
+        return "http://" + config.publicHost() + ":" + controlPlane.port();
     }
 
     /** {@code http://host:port} of the HTTPS device data plane ({@code iot-jobs-data}). */
     public String jobsDataPlaneEndpoint() {
-        return "http://" + config.bindAddress() + ":" + dataPlane.port();
+        return "http://" + config.publicHost() + ":" + dataPlane.port();
     }
 
     /**
@@ -260,7 +269,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** {@code http://host:port} of the artifact store: the S3 endpoint override for the AWS SDK or CLI. */
     public String s3Endpoint() {
-        return s3.endpoint();
+        return "http://" + config.publicHost() + ":" + s3.port();
     }
 
     public LocalCa ca() {
@@ -276,10 +285,10 @@ public final class LocalStack implements AutoCloseable {
         ObjectNode e = JobsJson.mapper().createObjectNode();
         e.put("mqtt", mqttEndpoint());
         if (mqttsPort() > 0) {
-            e.put("mqtts", "ssl://" + config.bindAddress() + ":" + mqttsPort());
+            e.put("mqtts", "ssl://" + config.publicHost() + ":" + mqttsPort());
         }
         if (alpnPort() > 0) {
-            e.put("mqttsAlpn", "ssl://" + config.bindAddress() + ":" + alpnPort());
+            e.put("mqttsAlpn", "ssl://" + config.publicHost() + ":" + alpnPort());
         }
         e.put("controlPlane", controlPlaneEndpoint());
         e.put("jobsDataPlane", jobsDataPlaneEndpoint());

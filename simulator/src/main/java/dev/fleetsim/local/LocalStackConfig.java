@@ -32,6 +32,8 @@ import java.util.Objects;
  * @param durable keep the control plane's and the device API's state (things, groups, certificates, templates, jobs,
  *     executions) in {@code stateDir/jobs}, written before each answer; needs a {@code stateDir}
  * @param retention how many finished jobs are kept, and for how long
+ * @param advertisedHost the host clients are told to use (endpoints.json, DescribeEndpoint, presigned URLs); null:
+ *     the bind address, or 127.0.0.1 when binding every interface
  */
 public record LocalStackConfig(
         String bindAddress,
@@ -50,7 +52,8 @@ public record LocalStackConfig(
         StatusDetailChars statusDetailChars,
         RateIncrease rateIncrease,
         boolean durable,
-        Retention retention) {
+        Retention retention,
+        String advertisedHost) {
 
     /** S3's largest single PUT: 5 GiB. */
     public static final long DEFAULT_MAX_OBJECT_SIZE = 5L * 1024 * 1024 * 1024;
@@ -68,6 +71,19 @@ public record LocalStackConfig(
         if (durable && stateDir == null) {
             throw new IllegalArgumentException("a durable local stack needs a state folder");
         }
+    }
+
+    /**
+     * The host clients are told to reach the stack at: the advertised host when given, else the bind address, or
+     * 127.0.0.1 for a wildcard bind (0.0.0.0 is where a server listens, not an address a client can use).
+     */
+    public String publicHost() {
+        if (advertisedHost != null && !advertisedHost.isBlank()) {
+            return advertisedHost;
+        }
+        return bindAddress.equals("0.0.0.0") || bindAddress.equals("::") || bindAddress.equals("[::]")
+                ? LOOPBACK
+                : bindAddress;
     }
 
     /** Loopback, free ports, a temporary state folder, the system clock. */
@@ -89,7 +105,8 @@ public record LocalStackConfig(
                 StatusDetailChars.TEXT,
                 RateIncrease.NEXT_MINUTE,
                 false,
-                Retention.DEFAULT);
+                Retention.DEFAULT,
+                null);
     }
 
     /** A builder that starts from this configuration (the record is wide: one place copies it). */
@@ -136,6 +153,7 @@ public record LocalStackConfig(
         private RateIncrease rateIncrease;
         private boolean durable;
         private Retention retention;
+        private String advertisedHost;
 
         private Builder(LocalStackConfig c) {
             this.bindAddress = c.bindAddress();
@@ -155,6 +173,12 @@ public record LocalStackConfig(
             this.rateIncrease = c.rateIncrease();
             this.durable = c.durable();
             this.retention = c.retention();
+            this.advertisedHost = c.advertisedHost();
+        }
+
+        public Builder advertisedHost(String value) {
+            this.advertisedHost = value;
+            return this;
         }
 
         public Builder retention(Retention value) {
@@ -260,7 +284,8 @@ public record LocalStackConfig(
                     statusDetailChars,
                     rateIncrease,
                     durable,
-                    retention);
+                    retention,
+                    advertisedHost);
         }
     }
 }

@@ -49,7 +49,7 @@ public final class LocalTarget implements Target {
         return String.format(
                 "local stack: MQTT %s%s, control plane %s, S3 %s, time scale %s",
                 stack.mqttEndpoint(),
-                stack.mqttsPort() > 0 ? " and ssl://" + stack.config().bindAddress() + ":" + stack.mqttsPort() : "",
+                stack.mqttsPort() > 0 ? " and ssl://" + stack.config().publicHost() + ":" + stack.mqttsPort() : "",
                 stack.controlPlaneEndpoint(),
                 stack.s3Endpoint(),
                 timeScale);
@@ -67,13 +67,13 @@ public final class LocalTarget implements Target {
 
     @Override
     public Optional<Endpoint> mqtt() {
-        return Optional.of(new Endpoint(stack.config().bindAddress(), stack.mqttPort()));
+        return Optional.of(new Endpoint(stack.config().publicHost(), stack.mqttPort()));
     }
 
     @Override
     public Optional<Endpoint> mqtts() {
         return stack.mqttsPort() > 0
-                ? Optional.of(new Endpoint(stack.config().bindAddress(), stack.mqttsPort()))
+                ? Optional.of(new Endpoint(stack.config().publicHost(), stack.mqttsPort()))
                 : Optional.empty();
     }
 

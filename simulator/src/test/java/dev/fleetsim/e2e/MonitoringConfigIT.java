@@ -45,12 +45,30 @@ class MonitoringConfigIT {
                 .contains("fleetsim-run", "fleetsim-local", "prometheus", "grafana");
         for (JsonNode service : services) {
             for (JsonNode volume : service.path("volumes")) {
-                String host = volume.asText().split(":")[0];
-                if (host.startsWith("./") && !host.contains("target/") && !host.contains("fleetsim-reports")) {
+                String host = volume.isObject()
+                        ? volume.get("source").asText()
+                        : volume.asText().split(":")[0];
+                if (host.contains("target/")) {
+                    // A build output: when missing, Docker would create a folder in its place (which then breaks the
+                    // next Maven build), unless the mount says not to.
+                    assertThat(volume.path("bind").path("create_host_path").isBoolean())
+                            .as(host)
+                            .isTrue();
+                    assertThat(volume.path("bind").path("create_host_path").asBoolean())
+                            .as(host)
+                            .isFalse();
+                } else if (host.startsWith("./")
+                        && !host.contains("fleetsim-reports")
+                        && !host.startsWith("./.fleetsim/")) {
                     assertThat(ROOT.resolve(host)).as(host).exists();
                 }
             }
         }
+        // A living fleet for the dashboard: the soak, started again when it ends.
+        assertThat(services.get("fleetsim-run").path("restart").asText()).isEqualTo("unless-stopped");
+        // The standalone stack is reachable from the host as it says: advertised host, published mTLS port.
+        assertThat(services.get("fleetsim-local").get("command").toString()).contains("--advertised-host");
+        assertThat(services.get("fleetsim-local").get("ports").toString()).contains("8883:8883");
         for (String name : List.of("fleetsim-run", "fleetsim-local")) {
             List<String> command = new ArrayList<>();
             services.get(name).get("command").forEach(c -> command.add(c.asText()));
