@@ -16,7 +16,12 @@ final class ReportHtml {
 
     private ReportHtml() {}
 
-    record Series(String name, double[] x, double[] y) {}
+    /** A line: {@code dashed} ones are drawn first, wider and lighter, so a solid line on top stays visible. */
+    record Series(String name, double[] x, double[] y, boolean dashed) {
+        Series(String name, double[] x, double[] y) {
+            this(name, x, y, false);
+        }
+    }
 
     static String render(JsonNode r) {
         StringBuilder h = new StringBuilder();
@@ -103,7 +108,7 @@ final class ReportHtml {
                         "executions",
                         List.of(
                                 new Series("observed", x, observed),
-                                new Series("allowed by AWS's formula", x, allowed))));
+                                new Series("allowed by AWS's formula", x, allowed, true))));
             }
             JsonNode series = job.path("statusSeries");
             if (series.size() > 0) {
@@ -160,12 +165,12 @@ final class ReportHtml {
         });
         h.append("</table>");
         if (!names.isEmpty()) {
-            double[] x = {50, 90, 99, 99.9};
             List<Series> lines = new ArrayList<>();
             for (int i = 0; i < names.size(); i++) {
                 lines.add(new Series(names.get(i), new double[] {0, 1, 2, 3}, values.get(i)));
             }
-            h.append(chart("Latency percentiles (x: p50, p90, p99, p99.9)", "percentile", "ms", lines));
+            h.append(chart(
+                    "Latency percentiles per phase", "percentile", "ms", lines, List.of("p50", "p90", "p99", "p99.9")));
         }
 
         JsonNode samples = r.path("samples");
@@ -236,6 +241,14 @@ final class ReportHtml {
 
     /** A line chart in SVG, 760×260, axes from zero. */
     static String chart(String title, String xLabel, String yLabel, List<Series> series) {
+        return chart(title, xLabel, yLabel, series, null);
+    }
+
+    /**
+     * A line chart; with {@code categories}, x is the index of a category and each gets its label on the axis
+     * (percentiles), instead of numbers from zero.
+     */
+    static String chart(String title, String xLabel, String yLabel, List<Series> series, List<String> categories) {
         int w = 760;
         int hgt = 260;
         int left = 60;
@@ -274,6 +287,10 @@ final class ReportHtml {
                 hgt - bottom,
                 w - right,
                 hgt - bottom));
+        if (categories != null) {
+            maxX = Math.max(1, categories.size() - 1);
+        }
+        maxY *= 1.1; // headroom: a line at the maximum stays off the frame's edge
         for (int i = 0; i <= 4; i++) {
             double yv = maxY * i / 4;
             double y = hgt - bottom - ph * i / 4;
@@ -283,6 +300,9 @@ final class ReportHtml {
                     left - 4,
                     y + 3,
                     fmt(yv)));
+            if (categories != null) {
+                continue;
+            }
             double xv = maxX * i / 4;
             double x = left + pw * i / 4;
             svg.append(String.format(
@@ -291,6 +311,14 @@ final class ReportHtml {
                     x,
                     hgt - bottom + 14,
                     fmt(xv)));
+        }
+        for (int i = 0; categories != null && i < categories.size(); i++) {
+            svg.append(String.format(
+                    Locale.ROOT,
+                    "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s</text>",
+                    left + pw * i / maxX,
+                    hgt - bottom + 14,
+                    esc(categories.get(i))));
         }
         svg.append(String.format(
                 Locale.ROOT,
@@ -305,7 +333,19 @@ final class ReportHtml {
                 top + ph / 2,
                 top + ph / 2,
                 esc(yLabel)));
+        // Dashed lines first: a solid line drawn over an equal dashed one leaves the dashes visible on both sides.
+        List<Integer> order = new ArrayList<>();
         for (int k = 0; k < series.size(); k++) {
+            if (series.get(k).dashed()) {
+                order.add(k);
+            }
+        }
+        for (int k = 0; k < series.size(); k++) {
+            if (!series.get(k).dashed()) {
+                order.add(k);
+            }
+        }
+        for (int k : order) {
             Series s = series.get(k);
             String color = COLORS[k % COLORS.length];
             StringBuilder points = new StringBuilder();
@@ -315,7 +355,10 @@ final class ReportHtml {
             }
             svg.append("<polyline fill=\"none\" stroke=\"")
                     .append(color)
-                    .append("\" stroke-width=\"2\" points=\"")
+                    .append(
+                            s.dashed()
+                                    ? "\" stroke-width=\"5\" stroke-opacity=\"0.55\" stroke-dasharray=\"8 5\" points=\""
+                                    : "\" stroke-width=\"2\" points=\"")
                     .append(points)
                     .append("\"/>");
             svg.append(String.format(
