@@ -1,0 +1,135 @@
+package dev.fleetsim.gatling;
+
+import dev.fleetsim.device.behaviour.Behaviour;
+import dev.fleetsim.device.behaviour.Distribution;
+import dev.fleetsim.net.EventLoops;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The entry of the fleetsim Gatling DSL:
+ *
+ * <pre>{@code
+ * IotJobsProtocol iot = IotJobs.iotJobs().embedded(60).devices(500).outcomes(98, 2, 0, 0)
+ *         .install(Duration.ofMinutes(2)).seed(7).build();
+ * }</pre>
+ */
+public final class IotJobs {
+    private IotJobs() {}
+
+    public static Builder iotJobs() {
+        return new Builder();
+    }
+
+    /** What a protocol is built from. */
+    record Settings(
+            Path endpointsFile,
+            double timeScale,
+            int devices,
+            String thingNamePattern,
+            Behaviour behaviour,
+            long seed,
+            Duration answerTimeout,
+            int loops) {}
+
+    /** Builds an {@link IotJobsProtocol}. Durations of the cohort are simulated time (divided by the time scale). */
+    public static final class Builder {
+        private Path endpointsFile;
+        private double timeScale = 1;
+        private int devices = 100;
+        private String pattern = "gatling-%05d";
+        private double succeed = 1;
+        private double fail;
+        private double reject;
+        private double hang;
+        private Distribution install = new Distribution.Fixed(Duration.ofSeconds(1));
+        private long seed = 1;
+        private Duration answerTimeout = Duration.ofSeconds(10);
+        private int loops = EventLoops.defaultThreads();
+
+        private Builder() {}
+
+        /** The local stack started in this JVM (the default), its clock at {@code timeScale} (60: a minute a second). */
+        public Builder embedded(double scale) {
+            if (!(scale > 0) || scale > 3600) {
+                throw new IllegalArgumentException("a time scale is above 0 and at most 3600, not " + scale);
+            }
+            this.endpointsFile = null;
+            this.timeScale = scale;
+            return this;
+        }
+
+        /** A running {@code fleetsim local}, by its {@code endpoints.json}. */
+        public Builder external(Path endpointsJson) {
+            this.endpointsFile = endpointsJson;
+            this.timeScale = 1;
+            return this;
+        }
+
+        /** Things registered at start: each user that connects takes the next one (0, 1, 2 … of the pattern). */
+        public Builder devices(int count) {
+            if (count < 1) {
+                throw new IllegalArgumentException("at least one device, not " + count);
+            }
+            this.devices = count;
+            return this;
+        }
+
+        /** Thing names: {@link String#format} over the device index, e.g. {@code gatling-%05d}. */
+        public Builder thingNamePattern(String value) {
+            String.format(value, 0); // fails now on a bad pattern
+            this.pattern = value;
+            return this;
+        }
+
+        /** Relative weights of the drawn outcome of each execution (seeded by thing, job and execution). */
+        public Builder outcomes(double succeedWeight, double failWeight, double rejectWeight, double hangWeight) {
+            this.succeed = succeedWeight;
+            this.fail = failWeight;
+            this.reject = rejectWeight;
+            this.hang = hangWeight;
+            return this;
+        }
+
+        /** A fixed install time (simulated). */
+        public Builder install(Duration simulated) {
+            this.install = new Distribution.Fixed(simulated);
+            return this;
+        }
+
+        /** A uniform install time between two simulated durations. */
+        public Builder install(Duration min, Duration max) {
+            this.install = new Distribution.Uniform(min, max);
+            return this;
+        }
+
+        public Builder seed(long value) {
+            this.seed = value;
+            return this;
+        }
+
+        /** How long a device waits for the service's answer before the request is KO. */
+        public Builder answerTimeout(Duration value) {
+            this.answerTimeout = value;
+            return this;
+        }
+
+        /** Event-loop threads shared by every device (default: one per core). */
+        public Builder loops(int value) {
+            this.loops = value;
+            return this;
+        }
+
+        public IotJobsProtocol build() {
+            return new IotJobsProtocol(new Settings(
+                    endpointsFile,
+                    timeScale,
+                    devices,
+                    pattern,
+                    IotJobsProtocol.behaviour("gatling", succeed, fail, reject, hang, install, timeScale),
+                    seed,
+                    answerTimeout,
+                    loops));
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.fleetsim.gatling;
+
+import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
+import static io.gatling.javaapi.core.CoreDsl.details;
+import static io.gatling.javaapi.core.CoreDsl.scenario;
+
+import io.gatling.javaapi.core.ScenarioBuilder;
+import io.gatling.javaapi.core.Simulation;
+import java.time.Duration;
+
+/**
+ * Closed loops of GetPendingJobExecutions and DescribeJobExecution($next) at a constant number of connected devices:
+ * the Gatling twin of {@code fleetsim bench jobs-api}. {@code -Dfleetsim.devices=N} (default 1,000),
+ * {@code -Dfleetsim.seconds=S} (default 30).
+ */
+public class DeviceApiThroughputSimulation extends Simulation {
+    private static final int DEVICES = Integer.getInteger("fleetsim.devices", 1_000);
+    private static final int SECONDS = Integer.getInteger("fleetsim.seconds", 30);
+
+    private final IotJobsProtocol iot = IotJobs.iotJobs()
+            .embedded(1)
+            .devices(DEVICES)
+            .thingNamePattern("api-%05d")
+            .build();
+
+    private final ScenarioBuilder devices = scenario("device API")
+            .exec(iot.connect(), iot.subscribe())
+            .exitHereIfFailed()
+            .during(Duration.ofSeconds(SECONDS))
+            .on(iot.getPending(), iot.describe());
+
+    {
+        setUp(devices.injectClosed(constantConcurrentUsers(DEVICES).during(Duration.ofSeconds(5))))
+                .assertions(
+                        details("GetPendingJobExecutions")
+                                .failedRequests()
+                                .percent()
+                                .lt(1.0),
+                        details("DescribeJobExecution")
+                                .failedRequests()
+                                .percent()
+                                .lt(1.0));
+    }
+
+    @Override
+    public void before() {
+        iot.start();
+    }
+
+    @Override
+    public void after() {
+        iot.stop();
+    }
+}
