@@ -3,6 +3,7 @@ package dev.fleetsim.gatling;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Distribution;
 import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.scenario.Units;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -29,6 +30,8 @@ public final class IotJobs {
             String thingNamePattern,
             Behaviour behaviour,
             long seed,
+            boolean tls,
+            long bytesPerSecond,
             Duration answerTimeout,
             int loops) {}
 
@@ -43,6 +46,9 @@ public final class IotJobs {
         private double reject;
         private double hang;
         private Distribution install = new Distribution.Fixed(Duration.ofSeconds(1));
+        private Distribution download = new Distribution.Fixed(Duration.ZERO);
+        private boolean tls;
+        private long bytesPerSecond;
         private long seed = 1;
         private Duration answerTimeout = Duration.ofSeconds(10);
         private int loops = EventLoops.defaultThreads();
@@ -103,6 +109,36 @@ public final class IotJobs {
             return this;
         }
 
+        /**
+         * Any install-time distribution of scenario files, in simulated time: {@code Distribution.Fixed},
+         * {@code Uniform}, {@code Normal}, {@code LogNormal}, {@code Exponential}.
+         */
+        public Builder install(Distribution simulated) {
+            this.install = simulated;
+            return this;
+        }
+
+        /** The time a download step takes when its document has no URL to fetch (simulated). */
+        public Builder download(Distribution simulated) {
+            this.download = simulated;
+            return this;
+        }
+
+        /** Each device's download bandwidth, as scenario files write it: {@code 256kbps}, {@code 2Mbps}. */
+        public Builder bandwidth(String rate) {
+            this.bytesPerSecond = Units.bytesPerSecond(rate);
+            return this;
+        }
+
+        /**
+         * Devices connect over mutual TLS, each with its own certificate from CreateKeysAndCertificate (attached to
+         * its thing), and trust the target's CA; without it they use plain MQTT.
+         */
+        public Builder tls() {
+            this.tls = true;
+            return this;
+        }
+
         public Builder seed(long value) {
             this.seed = value;
             return this;
@@ -126,8 +162,10 @@ public final class IotJobs {
                     timeScale,
                     devices,
                     pattern,
-                    IotJobsProtocol.behaviour("gatling", succeed, fail, reject, hang, install, timeScale),
+                    IotJobsProtocol.behaviour("gatling", succeed, fail, reject, hang, download, install, timeScale),
                     seed,
+                    tls,
+                    bytesPerSecond,
                     answerTimeout,
                     loops));
         }

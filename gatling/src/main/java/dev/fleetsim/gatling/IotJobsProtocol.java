@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.device.DeviceConfig;
+import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.device.SteppedDevice;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Distribution;
 import dev.fleetsim.device.download.DeviceDownloads;
 import dev.fleetsim.device.download.Downloader;
+import dev.fleetsim.fleet.DeviceIdentities;
 import dev.fleetsim.jobs.JobExecution;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.local.LocalStackConfig;
@@ -120,20 +122,25 @@ public final class IotJobsProtocol {
                 t.setDaemon(true);
                 return t;
             });
-            Target.Endpoint mqtt = target.mqtt()
-                    .orElseThrow(() -> new IllegalStateException(
-                            target.describe() + " has no plain MQTT listener for the Gatling devices"));
+            Target.Endpoint mqtt = (settings.tls() ? target.mqtts() : target.mqtt())
+                    .orElseThrow(() -> new IllegalStateException(target.describe() + " has no "
+                            + (settings.tls() ? "MQTT over TLS" : "plain MQTT") + " listener for the devices"));
+            registerFleet();
             deviceConfig = DeviceConfig.simple(mqtt.host(), mqtt.port(), Duration.ZERO).toBuilder()
                     .behaviour(settings.behaviour())
                     .seed(settings.seed())
                     .answerTimeout(settings.answerTimeout())
-                    .downloads(DeviceDownloads.discard(
+                    .downloads(new DeviceDownloads(
                             downloader,
+                            null,
+                            settings.bytesPerSecond(),
                             target.codeSigner()
                                     .map(s -> s.certificate().getPublicKey())
-                                    .orElse(null)))
+                                    .orElse(null),
+                            0,
+                            DeviceDownloads.DEFAULT_MAX_BYTES))
+                    .tls(settings.tls() ? identities() : null)
                     .build();
-            registerFleet();
         } catch (Exception e) {
             stop();
             throw new IllegalStateException("cannot start the fleetsim protocol: " + e.getMessage(), e);
@@ -156,6 +163,15 @@ public final class IotJobsProtocol {
                     operator));
         }
         CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+    }
+
+    /** A certificate per device from CreateKeysAndCertificate, attached to its thing (the fleet's mTLS path). */
+    private DeviceTls identities() throws Exception {
+        List<String> things = new ArrayList<>();
+        for (int i = 0; i < settings.devices(); i++) {
+            things.add(thingName(i));
+        }
+        return DeviceIdentities.mint(target.iot(), things, target.trustAnchor());
     }
 
     /** Stops what {@link #start} started; devices still connected are dropped with the broker. */
@@ -549,16 +565,18 @@ public final class IotJobsProtocol {
             double fail,
             double reject,
             double hang,
+            Distribution download,
             Distribution install,
             double timeScale) {
         Objects.requireNonNull(install, "install");
+        Objects.requireNonNull(download, "download");
         return new Behaviour(
                 name,
                 succeed,
                 fail,
                 reject,
                 hang,
-                Distribution.fixed(Duration.ZERO),
+                scaled(download, timeScale),
                 scaled(install, timeScale),
                 0,
                 0,
@@ -572,6 +590,15 @@ public final class IotJobsProtocol {
         }
         if (d instanceof Distribution.Uniform u) {
             return new Distribution.Uniform(real.apply(u.min()), real.apply(u.max()));
+        }
+        if (d instanceof Distribution.Normal n) {
+            return new Distribution.Normal(real.apply(n.mean()), real.apply(n.stddev()));
+        }
+        if (d instanceof Distribution.LogNormal l) {
+            return new Distribution.LogNormal(real.apply(l.median()), l.sigma());
+        }
+        if (d instanceof Distribution.Exponential e) {
+            return new Distribution.Exponential(real.apply(e.mean()));
         }
         return d;
     }

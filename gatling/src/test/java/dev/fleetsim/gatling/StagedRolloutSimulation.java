@@ -16,7 +16,7 @@ import java.time.Duration;
 import software.amazon.awssdk.services.iot.model.JobProcessDetails;
 
 /**
- * A staged rollout: devices ramp in and wait for work, an operator creates one job with an exponential rollout, each
+ * A staged rollout over mutual TLS: devices ramp in and wait for work, an operator creates one job with an exponential rollout, each
  * device carries its execution out ({@code download}, {@code install}, {@code report} and {@code runJob} in
  * Gatling's report), and the operator waits for the job to complete. Size by {@code -Dfleetsim.devices=N}
  * (default 300). After the run, DescribeJob's counts go to {@code staged-rollout-service.json} in
@@ -29,6 +29,8 @@ public class StagedRolloutSimulation extends Simulation {
     private final IotJobsProtocol iot = IotJobs.iotJobs()
             .embedded(60)
             .devices(DEVICES)
+            .tls() // a certificate per device from CreateKeysAndCertificate, MQTT over mutual TLS
+            .bandwidth("20Mbps")
             .thingNamePattern("staged-%05d")
             .outcomes(95, 5, 0, 0)
             .install(Duration.ofSeconds(30), Duration.ofMinutes(2))
