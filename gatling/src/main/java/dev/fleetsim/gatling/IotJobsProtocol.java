@@ -498,7 +498,13 @@ public final class IotJobsProtocol {
                                         + " (IotJobs.iotJobs().devices(n))");
                         return;
                     }
-                    device = new SteppedDevice(thingName(index), loops.next(), loops, deviceConfig);
+                    // On the virtual user's own event loop (Gatling's loops are Netty's): requests and answers never
+                    // change threads, and the next action runs where the answer arrived.
+                    device = new SteppedDevice(
+                            thingName(index),
+                            session.eventLoop(),
+                            ctx.coreComponents().eventLoopGroup(),
+                            deviceConfig);
                 }
                 Session withDevice = existing != null ? session : session.set(DEVICE, device);
                 long start = clock.nowMillis();

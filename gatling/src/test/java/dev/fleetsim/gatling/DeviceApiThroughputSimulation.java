@@ -1,7 +1,7 @@
 package dev.fleetsim.gatling;
 
-import static io.gatling.javaapi.core.CoreDsl.constantConcurrentUsers;
 import static io.gatling.javaapi.core.CoreDsl.details;
+import static io.gatling.javaapi.core.CoreDsl.rampUsers;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 
 import io.gatling.javaapi.core.ScenarioBuilder;
@@ -30,7 +30,8 @@ public class DeviceApiThroughputSimulation extends Simulation {
             .on(iot.getPending(), iot.describe());
 
     {
-        setUp(devices.injectClosed(constantConcurrentUsers(DEVICES).during(Duration.ofSeconds(5))))
+        // Every device connects within 5 s and loops for the measured time: a constant concurrency of DEVICES.
+        setUp(devices.injectOpen(rampUsers(DEVICES).during(Duration.ofSeconds(5))))
                 .assertions(
                         details("GetPendingJobExecutions")
                                 .failedRequests()

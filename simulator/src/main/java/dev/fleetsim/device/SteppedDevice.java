@@ -64,7 +64,7 @@ public final class SteppedDevice {
     private final EventLoop loop;
     private final DeviceConfig config;
     private final DeviceSession session;
-    private final Map<String, CompletableFuture<JsonNode>> answers = new HashMap<>();
+    private final Map<String, CompletableFuture<byte[]>> answers = new HashMap<>();
     private final Queue<CompletableFuture<JobExecution>> waiting = new ArrayDeque<>();
     private long tokens;
     /** The latest execution notify-next announced and nobody has taken yet. */
@@ -111,8 +111,12 @@ public final class SteppedDevice {
                 .thenAccept(subAck -> {}));
     }
 
-    /** GetPendingJobExecutions: the accepted answer ({@code inProgressJobs}, {@code queuedJobs}). */
-    public CompletableFuture<JsonNode> getPending() {
+    /**
+     * GetPendingJobExecutions: the accepted answer's JSON ({@code inProgressJobs}, {@code queuedJobs}) as received;
+     * parse it with {@link JobsJson} when the content matters (a load test that only needs the round trip does not
+     * pay for parsing).
+     */
+    public CompletableFuture<byte[]> getPending() {
         return request(JobsTopic.getPending(thingName), token -> new GetPendingJobExecutionsRequest(token));
     }
 
@@ -121,9 +125,8 @@ public final class SteppedDevice {
         return request(
                         JobsTopic.startNext(thingName),
                         token -> new StartNextPendingJobExecutionRequest(statusDetails, null, token))
-                .thenApply(json -> seen(JobsJson.read(
-                                json.toString().getBytes(StandardCharsets.UTF_8), StartNextJobExecutionResponse.class)
-                        .execution()));
+                .thenApply(json -> seen(
+                        JobsJson.read(json, StartNextJobExecutionResponse.class).execution()));
     }
 
     /** DescribeJobExecution of {@code jobId} ({@code $next} for the next pending one), with its document. */
@@ -131,18 +134,18 @@ public final class SteppedDevice {
         return request(
                         JobsTopic.describe(thingName, jobId),
                         token -> new DescribeJobExecutionRequest(null, true, token))
-                .thenApply(json -> seen(JobsJson.read(
-                                json.toString().getBytes(StandardCharsets.UTF_8), DescribeJobExecutionResponse.class)
-                        .execution()));
+                .thenApply(json -> seen(
+                        JobsJson.read(json, DescribeJobExecutionResponse.class).execution()));
     }
 
-    /** UpdateJobExecution; {@code expectedVersion} null skips the version check. */
+    /** UpdateJobExecution; {@code expectedVersion} null skips the version check. The accepted answer's JSON. */
     public CompletableFuture<JsonNode> update(
             String jobId, JobExecutionStatus status, Map<String, String> statusDetails, Integer expectedVersion) {
         return request(
-                JobsTopic.update(thingName, jobId),
-                token -> new UpdateJobExecutionRequest(
-                        status, statusDetails, expectedVersion, null, true, null, null, token));
+                        JobsTopic.update(thingName, jobId),
+                        token -> new UpdateJobExecutionRequest(
+                                status, statusDetails, expectedVersion, null, true, null, null, token))
+                .thenApply(json -> JobsJson.readTree(new String(json, StandardCharsets.UTF_8)));
     }
 
     /**
@@ -153,7 +156,7 @@ public final class SteppedDevice {
      */
     public CompletableFuture<JobExecution> awaitJob(Duration timeout) {
         CompletableFuture<JobExecution> done = new CompletableFuture<>();
-        loop.execute(() -> {
+        onLoop(() -> {
             if (announced != null) {
                 JobExecution e = announced;
                 announced = null;
@@ -193,7 +196,7 @@ public final class SteppedDevice {
      */
     public CompletableFuture<JobRun> runJob(JobExecution execution, Consumer<PhaseTiming> phase) {
         CompletableFuture<JobRun> done = new CompletableFuture<>();
-        loop.execute(() -> new Run(execution, phase, done).start());
+        onLoop(() -> new Run(execution, phase, done).start());
         return done;
     }
 
@@ -213,9 +216,9 @@ public final class SteppedDevice {
         Object with(String clientToken);
     }
 
-    private CompletableFuture<JsonNode> request(JobsTopic topic, Payload payload) {
-        CompletableFuture<JsonNode> done = new CompletableFuture<>();
-        loop.execute(() -> {
+    private CompletableFuture<byte[]> request(JobsTopic topic, Payload payload) {
+        CompletableFuture<byte[]> done = new CompletableFuture<>();
+        onLoop(() -> {
             String token = thingName + "-" + (++tokens);
             answers.put(token, done);
             ScheduledFuture<?> timer = loop.schedule(
@@ -255,9 +258,7 @@ public final class SteppedDevice {
                 }
                 return;
             }
-            JsonNode json = JobsJson.readTree(new String(payload, StandardCharsets.UTF_8));
-            CompletableFuture<JsonNode> answer =
-                    answers.remove(json.path("clientToken").asText(""));
+            CompletableFuture<byte[]> answer = answers.remove(clientToken(payload));
             if (answer == null) {
                 return; // another client's token, or an answer after its timeout
             }
@@ -269,11 +270,41 @@ public final class SteppedDevice {
                         r.clientToken(),
                         r.executionState()));
             } else {
-                answer.complete(json);
+                answer.complete(payload);
             }
         } catch (RuntimeException malformed) {
             // a malformed message from the service must not break the device
         }
+    }
+
+    private static final byte[] TOKEN_KEY = "\"clientToken\":\"".getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * The answer's {@code clientToken}, found without parsing the whole answer (a describe carries the job document):
+     * the service writes compact JSON, and tokens this device makes need no escapes. Falls back to a full parse.
+     */
+    static String clientToken(byte[] json) {
+        outer:
+        for (int i = 0; i + TOKEN_KEY.length <= json.length; i++) {
+            for (int k = 0; k < TOKEN_KEY.length; k++) {
+                if (json[i + k] != TOKEN_KEY[k]) {
+                    continue outer;
+                }
+            }
+            int start = i + TOKEN_KEY.length;
+            for (int end = start; end < json.length; end++) {
+                if (json[end] == '\\') {
+                    break; // an escape: let the parser read it
+                }
+                if (json[end] == '"') {
+                    return new String(json, start, end - start, StandardCharsets.UTF_8);
+                }
+            }
+            break;
+        }
+        return JobsJson.readTree(new String(json, StandardCharsets.UTF_8))
+                .path("clientToken")
+                .asText("");
     }
 
     private JobExecution seen(JobExecution e) {
@@ -283,9 +314,18 @@ public final class SteppedDevice {
         return e;
     }
 
+    /** Runs {@code work} on the device's loop: at once when already there (a Gatling user on its own loop). */
+    private void onLoop(Runnable work) {
+        if (loop.inEventLoop()) {
+            work.run();
+        } else {
+            loop.execute(work);
+        }
+    }
+
     private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> work) {
         CompletableFuture<T> done = new CompletableFuture<>();
-        loop.execute(() -> {
+        onLoop(() -> {
             try {
                 work.get().whenComplete((v, e) -> {
                     if (e != null) {
