@@ -1,5 +1,6 @@
 package dev.fleetsim.gatling;
 
+import com.hivemq.client.mqtt.datatypes.MqttQos;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Distribution;
 import dev.fleetsim.net.EventLoops;
@@ -33,7 +34,8 @@ public final class IotJobs {
             boolean tls,
             long bytesPerSecond,
             Duration answerTimeout,
-            int loops) {}
+            int loops,
+            MqttQos qos) {}
 
     /** Builds an {@link IotJobsProtocol}. Durations of the cohort are simulated time (divided by the time scale). */
     public static final class Builder {
@@ -52,6 +54,7 @@ public final class IotJobs {
         private long seed = 1;
         private Duration answerTimeout = Duration.ofSeconds(10);
         private int loops = EventLoops.defaultThreads();
+        private MqttQos qos = MqttQos.AT_LEAST_ONCE;
 
         private Builder() {}
 
@@ -156,6 +159,18 @@ public final class IotJobs {
             return this;
         }
 
+        /**
+         * The QoS of the devices' requests and subscriptions: 1 (the default, as AWS's device SDKs use for Jobs) or 0
+         * (the QoS of {@code fleetsim bench jobs-api}, for a like-for-like throughput comparison).
+         */
+        public Builder qos(int level) {
+            if (level != 0 && level != 1) {
+                throw new IllegalArgumentException("IoT Core takes QoS 0 or 1, not " + level);
+            }
+            this.qos = level == 0 ? MqttQos.AT_MOST_ONCE : MqttQos.AT_LEAST_ONCE;
+            return this;
+        }
+
         public IotJobsProtocol build() {
             return new IotJobsProtocol(new Settings(
                     endpointsFile,
@@ -167,7 +182,8 @@ public final class IotJobs {
                     tls,
                     bytesPerSecond,
                     answerTimeout,
-                    loops));
+                    loops,
+                    qos));
         }
     }
 }

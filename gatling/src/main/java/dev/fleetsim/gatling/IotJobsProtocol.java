@@ -130,6 +130,7 @@ public final class IotJobsProtocol {
                     .behaviour(settings.behaviour())
                     .seed(settings.seed())
                     .answerTimeout(settings.answerTimeout())
+                    .qos(settings.qos())
                     .downloads(new DeviceDownloads(
                             downloader,
                             null,

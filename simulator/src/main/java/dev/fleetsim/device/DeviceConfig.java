@@ -1,5 +1,6 @@
 package dev.fleetsim.device;
 
+import com.hivemq.client.mqtt.datatypes.MqttQos;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.download.DeviceDownloads;
 import java.net.InetAddress;
@@ -26,6 +27,8 @@ import java.util.Objects;
  *     download duration), for runs that test the Jobs flow without moving bytes
  * @param answerTimeout how long a request waits for its accepted or rejected answer before it is sent again with a
  *     fresh client token (the AWS IoT Device Client waits 10 s); also how long a subscription may take
+ * @param qos the QoS of the device's publishes and subscriptions: AT_LEAST_ONCE as AWS's device SDKs use for Jobs;
+ *     AT_MOST_ONCE for load tests that compare with a QoS 0 baseline
  */
 public record DeviceConfig(
         String host,
@@ -41,7 +44,8 @@ public record DeviceConfig(
         Duration retryBase,
         Duration retryMax,
         DeviceDownloads downloads,
-        Duration answerTimeout) {
+        Duration answerTimeout,
+        MqttQos qos) {
 
     public DeviceConfig {
         Objects.requireNonNull(host, "host");
@@ -50,6 +54,7 @@ public record DeviceConfig(
         Objects.requireNonNull(retryBase, "retryBase");
         Objects.requireNonNull(retryMax, "retryMax");
         Objects.requireNonNull(answerTimeout, "answerTimeout");
+        Objects.requireNonNull(qos, "qos");
         if (stepTimeoutMinutes != null && (stepTimeoutMinutes < 1 || stepTimeoutMinutes > 10_080)) {
             throw new IllegalArgumentException("stepTimeoutMinutes must be 1-10080");
         }
@@ -71,7 +76,8 @@ public record DeviceConfig(
                 Duration.ofSeconds(1),
                 Duration.ofSeconds(64),
                 null,
-                DEFAULT_ANSWER_TIMEOUT);
+                DEFAULT_ANSWER_TIMEOUT,
+                MqttQos.AT_LEAST_ONCE);
     }
 
     /** The AWS IoT Device Client's wait for an answer. */
@@ -122,6 +128,7 @@ public record DeviceConfig(
         private Duration retryMax;
         private DeviceDownloads downloads;
         private Duration answerTimeout;
+        private MqttQos qos;
 
         private Builder(DeviceConfig c) {
             this.host = c.host();
@@ -138,6 +145,7 @@ public record DeviceConfig(
             this.retryMax = c.retryMax();
             this.downloads = c.downloads();
             this.answerTimeout = c.answerTimeout();
+            this.qos = c.qos();
         }
 
         public Builder host(String value) {
@@ -210,6 +218,11 @@ public record DeviceConfig(
             return this;
         }
 
+        public Builder qos(MqttQos value) {
+            this.qos = value;
+            return this;
+        }
+
         public DeviceConfig build() {
             return new DeviceConfig(
                     host,
@@ -225,7 +238,8 @@ public record DeviceConfig(
                     retryBase,
                     retryMax,
                     downloads,
-                    answerTimeout);
+                    answerTimeout,
+                    qos);
         }
     }
 }

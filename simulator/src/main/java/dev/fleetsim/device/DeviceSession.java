@@ -4,7 +4,6 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
-import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
@@ -24,7 +23,7 @@ import java.util.function.Consumer;
 /**
  * A device's MQTT 5 session with the HiveMQ client, on the fleet's shared Netty group: a fresh client for every
  * connection (when a clean session ends, the client completes its publish flow, so a reused client would receive
- * nothing after reconnecting; a reboot is a new process anyway), the Jobs subscriptions, QoS 1 publishes. Messages and
+ * nothing after reconnecting; a reboot is a new process anyway), the Jobs subscriptions, QoS 1 publishes (the configured QoS). Messages and
  * drops of the current client reach the device on its loop; those of an older client are ignored.
  *
  * <p>Loop-confined: call it on the device's loop.
@@ -134,18 +133,18 @@ final class DeviceSession {
         return subscribe(List.of(p + "/notify-next", p + "/+/get/+", p + "/+/update/+", p + "/start-next/+"));
     }
 
-    /** QoS 1 subscriptions; completes on the loop. */
+    /** Subscriptions at the configured QoS (1 by default); completes on the loop. */
     CompletableFuture<Mqtt5SubAck> subscribe(List<String> filters) {
         assert loop.inEventLoop();
         Mqtt5SubscribeBuilder.Complete complete = Mqtt5Subscribe.builder()
                 .addSubscription()
                 .topicFilter(filters.get(0))
-                .qos(MqttQos.AT_LEAST_ONCE)
+                .qos(config.qos())
                 .applySubscription();
         for (String filter : filters.subList(1, filters.size())) {
             complete = complete.addSubscription()
                     .topicFilter(filter)
-                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .qos(config.qos())
                     .applySubscription();
         }
         return client.subscribe(complete.build()).whenCompleteAsync((ack, error) -> {}, loop);
@@ -153,11 +152,7 @@ final class DeviceSession {
 
     void publish(String topic, byte[] payload) {
         assert loop.inEventLoop();
-        client.publishWith()
-                .topic(topic)
-                .qos(MqttQos.AT_LEAST_ONCE)
-                .payload(payload)
-                .send();
+        client.publishWith().topic(topic).qos(config.qos()).payload(payload).send();
     }
 
     boolean isConnected() {

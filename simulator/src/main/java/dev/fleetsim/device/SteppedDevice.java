@@ -9,9 +9,7 @@ import dev.fleetsim.device.download.DownloadResult;
 import dev.fleetsim.device.handlers.JobDocuments;
 import dev.fleetsim.device.handlers.JobPlan;
 import dev.fleetsim.device.handlers.Step;
-import dev.fleetsim.jobs.DescribeJobExecutionRequest;
 import dev.fleetsim.jobs.DescribeJobExecutionResponse;
-import dev.fleetsim.jobs.GetPendingJobExecutionsRequest;
 import dev.fleetsim.jobs.JobExecution;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
@@ -117,7 +115,8 @@ public final class SteppedDevice {
      * pay for parsing).
      */
     public CompletableFuture<byte[]> getPending() {
-        return request(JobsTopic.getPending(thingName), token -> new GetPendingJobExecutionsRequest(token));
+        // The request is only its token (tokens this device makes need no escaping): written without a serializer.
+        return request(JobsTopic.getPending(thingName), token -> tokenOnly(token, ""));
     }
 
     /** StartNextPendingJobExecution: the execution now IN_PROGRESS, or null when nothing is pending. */
@@ -131,9 +130,7 @@ public final class SteppedDevice {
 
     /** DescribeJobExecution of {@code jobId} ({@code $next} for the next pending one), with its document. */
     public CompletableFuture<JobExecution> describe(String jobId) {
-        return request(
-                        JobsTopic.describe(thingName, jobId),
-                        token -> new DescribeJobExecutionRequest(null, true, token))
+        return request(JobsTopic.describe(thingName, jobId), token -> tokenOnly(token, ",\"includeJobDocument\":true"))
                 .thenApply(json -> seen(
                         JobsJson.read(json, DescribeJobExecutionResponse.class).execution()));
     }
@@ -216,6 +213,11 @@ public final class SteppedDevice {
         Object with(String clientToken);
     }
 
+    /** {@code {"clientToken":"…"<rest>}} as bytes: the JSON of a request that is its token and fixed fields. */
+    private static byte[] tokenOnly(String token, String rest) {
+        return ("{\"clientToken\":\"" + token + "\"" + rest + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
     private CompletableFuture<byte[]> request(JobsTopic topic, Payload payload) {
         CompletableFuture<byte[]> done = new CompletableFuture<>();
         onLoop(() -> {
@@ -231,7 +233,8 @@ public final class SteppedDevice {
                     config.answerTimeout().toNanos(),
                     TimeUnit.NANOSECONDS);
             done.whenComplete((json, error) -> timer.cancel(false));
-            session.publish(topic.toString(), JobsJson.write(payload.with(token)));
+            Object body = payload.with(token);
+            session.publish(topic.toString(), body instanceof byte[] bytes ? bytes : JobsJson.write(body));
         });
         return done;
     }
