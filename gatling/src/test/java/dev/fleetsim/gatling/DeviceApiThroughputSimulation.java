@@ -5,7 +5,6 @@ import static io.gatling.javaapi.core.CoreDsl.rampUsers;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 
 import io.gatling.javaapi.core.ScenarioBuilder;
-import io.gatling.javaapi.core.Simulation;
 import java.time.Duration;
 
 /**
@@ -13,7 +12,7 @@ import java.time.Duration;
  * the Gatling twin of {@code fleetsim bench jobs-api}, at its QoS 0. {@code -Dfleetsim.devices=N} (default 1,000),
  * {@code -Dfleetsim.seconds=S} (default 30).
  */
-public class DeviceApiThroughputSimulation extends Simulation {
+public class DeviceApiThroughputSimulation extends IotJobsSimulation {
     private static final int DEVICES = Integer.getInteger("fleetsim.devices", 1_000);
     private static final int SECONDS = Integer.getInteger("fleetsim.seconds", 30);
 
@@ -45,12 +44,7 @@ public class DeviceApiThroughputSimulation extends Simulation {
     }
 
     @Override
-    public void before() {
-        iot.start();
-    }
-
-    @Override
-    public void after() {
-        iot.stop();
+    protected IotJobsProtocol iot() {
+        return iot;
     }
 }

@@ -6,7 +6,6 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
 
 import dev.fleetsim.jobs.JobExecutionStatus;
 import io.gatling.javaapi.core.ScenarioBuilder;
-import io.gatling.javaapi.core.Simulation;
 import java.time.Duration;
 
 /**
@@ -15,7 +14,7 @@ import java.time.Duration;
  * and a download that cannot be fetched ({@code download} and {@code runJob} KO, the execution FAILED).
  * {@code GatlingReportIT} reads the report's error table.
  */
-public class KoPathsSimulation extends Simulation {
+public class KoPathsSimulation extends IotJobsSimulation {
     private final IotJobsProtocol iot = IotJobs.iotJobs()
             .embedded(60)
             .devices(3)
@@ -64,12 +63,7 @@ public class KoPathsSimulation extends Simulation {
     }
 
     @Override
-    public void before() {
-        iot.start();
-    }
-
-    @Override
-    public void after() {
-        iot.stop();
+    protected IotJobsProtocol iot() {
+        return iot;
     }
 }

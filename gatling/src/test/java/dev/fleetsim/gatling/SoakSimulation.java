@@ -9,7 +9,6 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
 
 import io.gatling.javaapi.core.Choice;
 import io.gatling.javaapi.core.ScenarioBuilder;
-import io.gatling.javaapi.core.Simulation;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -18,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one in ten drops offline for a while after it and comes back. {@code -Dfleetsim.duration=SECONDS} (default 300),
  * {@code -Dfleetsim.devices=N} (default 500).
  */
-public class SoakSimulation extends Simulation {
+public class SoakSimulation extends IotJobsSimulation {
     private static final int DEVICES = Integer.getInteger("fleetsim.devices", 500);
     private static final Duration DURATION = Duration.ofSeconds(Integer.getInteger("fleetsim.duration", 300));
 
@@ -57,12 +56,7 @@ public class SoakSimulation extends Simulation {
     }
 
     @Override
-    public void before() {
-        iot.start();
-    }
-
-    @Override
-    public void after() {
-        iot.stop();
+    protected IotJobsProtocol iot() {
+        return iot;
     }
 }

@@ -9,7 +9,6 @@ import static io.gatling.javaapi.core.CoreDsl.scenario;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.jobs.JobsJson;
 import io.gatling.javaapi.core.ScenarioBuilder;
-import io.gatling.javaapi.core.Simulation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +22,7 @@ import software.amazon.awssdk.services.iot.model.JobProcessDetails;
  * {@code -Dfleetsim.results} (default {@code target/gatling}) so a test can hold Gatling's figures against the
  * service's.
  */
-public class StagedRolloutSimulation extends Simulation {
+public class StagedRolloutSimulation extends IotJobsSimulation {
     private static final int DEVICES = Integer.getInteger("fleetsim.devices", 300);
 
     private final IotJobsProtocol iot = IotJobs.iotJobs()
@@ -63,8 +62,8 @@ public class StagedRolloutSimulation extends Simulation {
     }
 
     @Override
-    public void before() {
-        iot.start();
+    protected IotJobsProtocol iot() {
+        return iot;
     }
 
     @Override
@@ -82,7 +81,7 @@ public class StagedRolloutSimulation extends Simulation {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         } finally {
-            iot.stop();
+            super.after();
         }
     }
 }

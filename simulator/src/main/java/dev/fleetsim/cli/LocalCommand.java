@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -121,15 +122,20 @@ final class LocalCommand implements Callable<Integer> {
             description = "Largest object the artifact store accepts (default ${DEFAULT-VALUE}).")
     long maxObjectSize;
 
+    /** A value parsed by {@code parser}, whose complaint becomes picocli's one-line "Invalid value" message. */
+    static <T> T userValue(Function<String, T> parser, String value) {
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
+
     /** Sizes with units: 8MiB, 5GiB, 100kB. */
     static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            try {
-                return Units.bytes(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+            return userValue(Units::bytes, value);
         }
     }
 
@@ -198,11 +204,7 @@ final class LocalCommand implements Callable<Integer> {
     static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
-            try {
-                return Units.parseDuration(value);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
+            return userValue(Units::parseDuration, value);
         }
     }
 

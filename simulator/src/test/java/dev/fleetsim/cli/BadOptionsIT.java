@@ -3,8 +3,6 @@ package dev.fleetsim.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine;
 
 /**
  * Every subcommand's options through bad values, the way a new user mistypes them: each ends in one clear message
@@ -32,16 +29,8 @@ class BadOptionsIT {
     static Path aFile;
     static Path badEndpoints;
 
-    record Outcome(int exitCode, String out, String err) {}
-
-    static Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = FleetsimCommand.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Outcome(code, out.toString(), err.toString());
+    private static Cli.Outcome run(String... args) {
+        return Cli.run(args);
     }
 
     private static Path write(String name, String text) throws IOException {
@@ -160,7 +149,7 @@ class BadOptionsIT {
     @MethodSource("mistakes")
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void aMistakeIsOneClearMessageAndExitCode2(List<String> args, String expected) {
-        Outcome o = run(args.toArray(String[]::new));
+        Cli.Outcome o = run(args.toArray(String[]::new));
 
         String all = o.out() + o.err();
         assertThat(o.exitCode()).as(all).isEqualTo(ExitCodes.BAD_INPUT);
@@ -183,7 +172,7 @@ class BadOptionsIT {
                 List.of("artifact", "put"))) {
             List<String> args = new ArrayList<>(command);
             args.add("--version");
-            Outcome o = run(args.toArray(String[]::new));
+            Cli.Outcome o = run(args.toArray(String[]::new));
             assertThat(o.exitCode()).as(command.toString()).isZero();
             assertThat(o.out().strip()).as(command.toString()).isEqualTo(version);
         }
@@ -192,7 +181,7 @@ class BadOptionsIT {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aFleetThatCannotConnectSaysWhyAndFails() {
-        Outcome o = run("devices", "--endpoint", "tcp://127.0.0.1:1", "--count", "2", "--duration", "3s");
+        Cli.Outcome o = run("devices", "--endpoint", "tcp://127.0.0.1:1", "--count", "2", "--duration", "3s");
 
         assertThat(o.exitCode()).as(o.out() + o.err()).isEqualTo(ExitCodes.FAILED);
         assertThat(o.err())

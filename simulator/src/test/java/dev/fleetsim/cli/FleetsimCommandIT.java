@@ -3,8 +3,6 @@ package dev.fleetsim.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -14,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The CLI in-process: exit codes, the summary, and one-line errors for user mistakes. */
 class FleetsimCommandIT {
@@ -22,16 +19,8 @@ class FleetsimCommandIT {
     @TempDir
     Path dir;
 
-    record Outcome(int exitCode, String out, String err) {}
-
-    private static Outcome run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = FleetsimCommand.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Outcome(code, out.toString(), err.toString());
+    private static Cli.Outcome run(String... args) {
+        return Cli.run(args);
     }
 
     private Path scenario(String name, String yaml) throws IOException {
@@ -60,7 +49,7 @@ class FleetsimCommandIT {
                 """);
 
         Path reports = dir.resolve("reports");
-        Outcome outcome = run("run", file.toString(), "--report-dir", reports.toString());
+        Cli.Outcome outcome = run("run", file.toString(), "--report-dir", reports.toString());
 
         assertThat(outcome.exitCode()).as(outcome.out() + outcome.err()).isZero();
         assertThat(outcome.out())
@@ -85,7 +74,7 @@ class FleetsimCommandIT {
 
     @Test
     void missingScenarioIsOneLineAndExitCode2() {
-        Outcome outcome = run("run", dir.resolve("absent.yaml").toString());
+        Cli.Outcome outcome = run("run", dir.resolve("absent.yaml").toString());
 
         assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(outcome.err().strip())
@@ -96,7 +85,7 @@ class FleetsimCommandIT {
     void malformedYamlNamesFileLineAndColumn() throws IOException {
         Path file = scenario("broken.yaml", "name: x\nfleet:\n  count: [1\njobs: []\n");
 
-        Outcome outcome = run("run", file.toString());
+        Cli.Outcome outcome = run("run", file.toString());
 
         assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(outcome.err())
@@ -111,7 +100,7 @@ class FleetsimCommandIT {
         Path file = scenario(
                 "typo.yaml", "name: x\nfleet:\n  count: 3\n  cout: 4\njobs:\n  - jobId: a\n    document: {}\n");
 
-        Outcome outcome = run("validate", file.toString());
+        Cli.Outcome outcome = run("validate", file.toString());
 
         assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(outcome.err()).contains(file + ":4:").contains("unknown key 'cout' in fleet; did you mean 'count'?");
@@ -132,7 +121,7 @@ class FleetsimCommandIT {
                     targets: [not-in-fleet]
                 """);
 
-        Outcome outcome = run("validate", file.toString());
+        Cli.Outcome outcome = run("validate", file.toString());
 
         assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(outcome.err())
@@ -149,7 +138,7 @@ class FleetsimCommandIT {
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
 
-            Outcome outcome = run("run", "--mqtt-port", Integer.toString(taken.getLocalPort()), file.toString());
+            Cli.Outcome outcome = run("run", "--mqtt-port", Integer.toString(taken.getLocalPort()), file.toString());
 
             assertThat(outcome.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
             assertThat(outcome.err()).contains("MQTT port " + taken.getLocalPort() + " on 127.0.0.1 is already in use");
@@ -159,7 +148,7 @@ class FleetsimCommandIT {
     @Test
     void versionAndHelp() {
         assertThat(run("--version").out()).startsWith("fleetsim ");
-        Outcome help = run("--help");
+        Cli.Outcome help = run("--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("run").contains("validate");
         assertThat(run().exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
