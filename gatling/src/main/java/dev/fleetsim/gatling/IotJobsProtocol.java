@@ -41,6 +41,7 @@ import scala.Option;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CreateJobRequest;
 import software.amazon.awssdk.services.iot.model.JobStatus;
+import software.amazon.awssdk.services.iot.model.ResourceAlreadyExistsException;
 
 /**
  * fleetsim's IoT Jobs devices as a Gatling protocol. One Gatling virtual user is one fleetsim device (a
@@ -150,8 +151,14 @@ public final class IotJobsProtocol {
 
     private void registerFleet() throws Exception {
         IotClient iot = target.iot();
-        fleetGroupArn =
-                iot.createThingGroup(r -> r.thingGroupName("gatling-fleet")).thingGroupArn();
+        try {
+            fleetGroupArn =
+                    iot.createThingGroup(r -> r.thingGroupName("gatling-fleet")).thingGroupArn();
+        } catch (ResourceAlreadyExistsException again) {
+            // An external stack a previous simulation already set up: its group (and things) are reused.
+            fleetGroupArn = iot.describeThingGroup(r -> r.thingGroupName("gatling-fleet"))
+                    .thingGroupArn();
+        }
         List<CompletableFuture<?>> calls = new ArrayList<>();
         for (int i = 0; i < settings.devices(); i++) {
             String thing = thingName(i);
