@@ -75,6 +75,7 @@ class BadOptionsIT {
         String s = dir.resolve("ok.yaml").toString();
         String f = dir.resolve("a-file").toString();
         String tcp = "--endpoint=tcp://127.0.0.1:1";
+        String state = dir.resolve("state").toString(); // never the default ./.fleetsim/local of the module folder
         List<Arguments> rows = new ArrayList<>();
         // validate / run: scenario files
         rows.add(Arguments.of(List.of("validate", dir.resolve("bomb.yaml").toString()), "unknown key 'a'"));
@@ -91,15 +92,23 @@ class BadOptionsIT {
         rows.add(Arguments.of(List.of("run", s, "--mqtt-port", "-4"), "--mqtt-port"));
         // local
         rows.add(Arguments.of(List.of("local", "--state-dir", f), "--state-dir " + f + " is a file"));
-        rows.add(Arguments.of(List.of("local", "--ephemeral", "--device-api-rate", "-3"), "--device-api-rate"));
-        rows.add(Arguments.of(List.of("local", "--retain-completed-jobs", "0"), "--retain-completed-jobs"));
-        rows.add(Arguments.of(List.of("local", "--retain-completed-for", "soon"), "is not a duration"));
-        rows.add(Arguments.of(List.of("local", "--retain-completed-for", "0s"), "--retain-completed-for must be"));
-        rows.add(Arguments.of(List.of("local", "--time-scale", "0"), "--time-scale must be"));
-        rows.add(Arguments.of(List.of("local", "--max-object-size", "12 parsecs"), "--max-object-size"));
-        rows.add(Arguments.of(List.of("local", "--mqtt-port", "65536"), "--mqtt-port"));
-        rows.add(Arguments.of(List.of("local", "--account-id", "42"), "--account-id must be 12 digits"));
-        rows.add(Arguments.of(List.of("local", "--bind", "10.254.254.254"), "not an address of this machine"));
+        rows.add(Arguments.of(
+                List.of("local", "--state-dir", state, "--ephemeral", "--device-api-rate", "-3"), "--device-api-rate"));
+        rows.add(Arguments.of(
+                List.of("local", "--state-dir", state, "--retain-completed-jobs", "0"), "--retain-completed-jobs"));
+        rows.add(Arguments.of(
+                List.of("local", "--state-dir", state, "--retain-completed-for", "soon"), "is not a duration"));
+        rows.add(Arguments.of(
+                List.of("local", "--state-dir", state, "--retain-completed-for", "0s"),
+                "--retain-completed-for must be"));
+        rows.add(Arguments.of(List.of("local", "--state-dir", state, "--time-scale", "0"), "--time-scale must be"));
+        rows.add(Arguments.of(
+                List.of("local", "--state-dir", state, "--max-object-size", "12 parsecs"), "--max-object-size"));
+        rows.add(Arguments.of(List.of("local", "--state-dir", state, "--mqtt-port", "65536"), "--mqtt-port"));
+        rows.add(Arguments.of(
+                List.of("local", "--state-dir", state, "--account-id", "42"), "--account-id must be 12 digits"));
+        rows.add(Arguments.of(
+                List.of("local", "--state-dir", state, "--bind", "10.254.254.254"), "not an address of this machine"));
         // devices
         rows.add(Arguments.of(
                 List.of("devices", "--endpoint", "127.0.0.1:1883", "--count", "1"), "write tcp://host:port"));
