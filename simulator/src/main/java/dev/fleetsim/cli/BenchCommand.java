@@ -4,6 +4,7 @@ import dev.fleetsim.bench.DownloadBench;
 import dev.fleetsim.bench.DurabilityBench;
 import dev.fleetsim.bench.FleetBench;
 import dev.fleetsim.bench.JobsApiBench;
+import dev.fleetsim.bench.MachineFacts;
 import dev.fleetsim.scenario.Units;
 import java.io.PrintWriter;
 import java.util.List;
@@ -62,6 +63,7 @@ final class BenchCommand implements Runnable {
                         spec.commandLine(), "--devices and --seconds must be positive");
             }
             PrintWriter out = spec.commandLine().getOut();
+            MachineFacts.lines().forEach(out::println); // what the figures below ran on
             JobsApiBench.Result r = new JobsApiBench(devices, seconds, line -> {
                         out.println("  " + line);
                         out.flush();
@@ -118,6 +120,7 @@ final class BenchCommand implements Runnable {
                         spec.commandLine(), "--devices, --seconds and --rounds must be positive, --executions >= 0");
             }
             PrintWriter out = spec.commandLine().getOut();
+            MachineFacts.lines().forEach(out::println); // what the figures below ran on
             DurabilityBench.Result r = new DurabilityBench(devices, seconds, rounds, executions, line -> {
                         out.println("  " + line);
                         out.flush();
@@ -195,6 +198,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            MachineFacts.lines().forEach(out::println); // what the figures below ran on
             FleetBench bench = new FleetBench(line -> {
                 out.println("  " + line);
                 out.flush();
@@ -277,6 +281,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            MachineFacts.lines().forEach(out::println); // what the figures below ran on
             long rate;
             try {
                 rate = Units.bytesPerSecond(shapedRate);

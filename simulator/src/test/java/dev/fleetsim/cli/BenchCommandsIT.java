@@ -1,0 +1,61 @@
+package dev.fleetsim.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The bench commands still work at tiny sizes, and print what they ran on and each figure beside its baseline and
+ * ratio (the figures themselves are measured by running the commands, never asserted here).
+ */
+class BenchCommandsIT {
+    private static void machineFacts(String out) {
+        assertThat(out)
+                .contains("machine: ")
+                .contains("java: ")
+                .contains("tls: ")
+                .contains("sha-256: ");
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void jobsApiPrintsTheServiceBesideTheBrokerCeiling() {
+        Cli.Outcome o = Cli.run("bench", "jobs-api", "--devices", "20", "--seconds", "1");
+
+        assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+        machineFacts(o.out());
+        assertThat(o.out())
+                .contains("broker ceiling (echo round trip)")
+                .contains("jobs device API")
+                .contains("ratio");
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void downloadPrintsBothCurlBaselinesAndTheLimit() {
+        Cli.Outcome o = Cli.run(
+                "bench",
+                "download",
+                "--size",
+                "256KiB",
+                "--concurrency",
+                "2",
+                "--large",
+                "0",
+                "--shaped-devices",
+                "20",
+                "--shaped-size",
+                "16KiB");
+
+        assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+        machineFacts(o.out());
+        assertThat(o.out())
+                .contains("curl|sha256sum")
+                .contains("curl|openssl")
+                .contains("limit")
+                .contains("shaped: 20 devices")
+                .doesNotContain("wrong hash");
+    }
+}
