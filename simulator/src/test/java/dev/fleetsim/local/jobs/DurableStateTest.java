@@ -27,17 +27,6 @@ class DurableStateTest {
     @TempDir
     Path dir;
 
-    private static String targets(String... things) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < things.length; i++) {
-            sb.append(i == 0 ? "" : ",")
-                    .append("\"arn:aws:iot:us-east-1:123456789012:thing/")
-                    .append(things[i])
-                    .append('"');
-        }
-        return sb.append(']').toString();
-    }
-
     /** Requests of every family: registry, templates, events, rollouts, device updates, timers, retries, deletions. */
     private static void workload(EngineHarness h) {
         String[] t = new String[20];
@@ -64,7 +53,7 @@ class DurableStateTest {
         h.ok(
                 "PUT",
                 "/jobs/roll",
-                "{\"targets\":" + targets(t) + ",\"document\":\"{\\\"op\\\":\\\"install\\\"}\","
+                "{\"targets\":" + EngineHarness.targets(t) + ",\"document\":\"{\\\"op\\\":\\\"install\\\"}\","
                         + "\"timeoutConfig\":{\"inProgressTimeoutInMinutes\":10},"
                         + "\"jobExecutionsRetryConfig\":{\"criteriaList\":[{\"failureType\":\"FAILED\","
                         + "\"numberOfRetries\":1}]},"
@@ -76,8 +65,8 @@ class DurableStateTest {
                 "/jobs/cont",
                 "{\"targets\":[\"arn:aws:iot:us-east-1:123456789012:thinggroup/fleet\"],"
                         + "\"targetSelection\":\"CONTINUOUS\",\"document\":\"{}\"}");
-        h.ok("PUT", "/jobs/gone", "{\"targets\":" + targets("t7") + ",\"document\":\"{}\"}");
-        h.ok("PUT", "/jobs/stop", "{\"targets\":" + targets("t8", "t9") + ",\"document\":\"{}\"}");
+        h.ok("PUT", "/jobs/gone", "{\"targets\":" + EngineHarness.targets("t7") + ",\"document\":\"{}\"}");
+        h.ok("PUT", "/jobs/stop", "{\"targets\":" + EngineHarness.targets("t8", "t9") + ",\"document\":\"{}\"}");
         h.advance(Duration.ofMinutes(1));
         h.device(
                 "t0",

@@ -56,6 +56,18 @@ final class EngineHarness implements AutoCloseable {
         api = new ControlPlane(service, null, new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"));
     }
 
+    /** A JSON array of the things' ARNs in the harness's account, for CreateJob targets. */
+    static String targets(String... things) {
+        StringBuilder sb = new StringBuilder("[");
+        for (int i = 0; i < things.length; i++) {
+            sb.append(i == 0 ? "" : ",")
+                    .append("\"arn:aws:iot:us-east-1:123456789012:thing/")
+                    .append(things[i])
+                    .append('"');
+        }
+        return sb.append(']').toString();
+    }
+
     ApiResponse call(String method, String path, String body) {
         return call(method, path, Map.of(), body);
     }

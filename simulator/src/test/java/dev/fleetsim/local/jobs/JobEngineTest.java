@@ -36,17 +36,6 @@ class JobEngineTest {
         return names;
     }
 
-    private static String targets(String... things) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int i = 0; i < things.length; i++) {
-            sb.append(i == 0 ? "" : ",")
-                    .append("\"arn:aws:iot:us-east-1:123456789012:thing/")
-                    .append(things[i])
-                    .append('"');
-        }
-        return sb.append(']').toString();
-    }
-
     private int queued(String jobId) {
         return h.job(jobId).get("jobProcessDetails").get("numberOfQueuedThings").intValue();
     }
@@ -59,7 +48,7 @@ class JobEngineTest {
         h.ok(
                 "PUT",
                 "/jobs/c",
-                "{\"targets\":" + targets(t) + ",\"document\":\"{}\","
+                "{\"targets\":" + EngineHarness.targets(t) + ",\"document\":\"{}\","
                         + "\"jobExecutionsRolloutConfig\":{\"maximumPerMinute\":3}}");
         assertThat(queued("c")).isEqualTo(3);
         assertThat(h.job("c").get("isConcurrent").booleanValue()).isTrue();
@@ -81,7 +70,7 @@ class JobEngineTest {
     @Test
     void defaultRateIsAThousandPerMinute() {
         String[] t = things(5);
-        h.ok("PUT", "/jobs/d", "{\"targets\":" + targets(t) + ",\"document\":\"{}\"}");
+        h.ok("PUT", "/jobs/d", "{\"targets\":" + EngineHarness.targets(t) + ",\"document\":\"{}\"}");
         assertThat(queued("d")).isEqualTo(5);
         assertThat(RolloutMath.ratePerMinute(null, 0, 0)).isEqualTo(1000);
     }
@@ -94,7 +83,7 @@ class JobEngineTest {
         h.ok(
                 "PUT",
                 "/jobs/e",
-                "{\"targets\":" + targets(t) + ",\"document\":\"{}\",\"jobExecutionsRolloutConfig\":"
+                "{\"targets\":" + EngineHarness.targets(t) + ",\"document\":\"{}\",\"jobExecutionsRolloutConfig\":"
                         + "{\"maximumPerMinute\":4,\"exponentialRate\":{\"baseRatePerMinute\":1,\"incrementFactor\":2.0,"
                         + "\"rateIncreaseCriteria\":{\"numberOfNotifiedThings\":2}}}}");
         for (int minute = 1; minute <= 4; minute++) {
@@ -117,7 +106,8 @@ class JobEngineTest {
             immediate.ok(
                     "PUT",
                     "/jobs/e",
-                    "{\"targets\":" + targets(names) + ",\"document\":\"{}\",\"jobExecutionsRolloutConfig\":"
+                    "{\"targets\":" + EngineHarness.targets(names)
+                            + ",\"document\":\"{}\",\"jobExecutionsRolloutConfig\":"
                             + "{\"maximumPerMinute\":4,\"exponentialRate\":{\"baseRatePerMinute\":1,"
                             + "\"incrementFactor\":2.0,\"rateIncreaseCriteria\":{\"numberOfNotifiedThings\":2}}}}");
             for (int minute = 1; minute <= 4; minute++) {
@@ -150,7 +140,7 @@ class JobEngineTest {
         h.ok(
                 "PUT",
                 "/jobs/s",
-                "{\"targets\":" + targets(t) + ",\"document\":\"{}\",\"jobExecutionsRolloutConfig\":"
+                "{\"targets\":" + EngineHarness.targets(t) + ",\"document\":\"{}\",\"jobExecutionsRolloutConfig\":"
                         + "{\"exponentialRate\":{\"baseRatePerMinute\":2,\"incrementFactor\":2.0,"
                         + "\"rateIncreaseCriteria\":{\"numberOfSucceededThings\":2}}}}");
         assertThat(queued("s")).isEqualTo(2);
@@ -172,7 +162,7 @@ class JobEngineTest {
         h.ok(
                 "PUT",
                 "/jobs/a",
-                "{\"targets\":" + targets(t) + ",\"document\":\"{}\",\"abortConfig\":{\"criteriaList\":"
+                "{\"targets\":" + EngineHarness.targets(t) + ",\"document\":\"{}\",\"abortConfig\":{\"criteriaList\":"
                         + "[{\"failureType\":\"FAILED\",\"action\":\"CANCEL\",\"thresholdPercentage\":40,"
                         + "\"minNumberOfExecutedThings\":5}]}}");
         h.device("t0", "a/update", "{\"status\":\"FAILED\"}");
@@ -225,7 +215,7 @@ class JobEngineTest {
         h.ok(
                 "PUT",
                 "/jobs/tm",
-                "{\"targets\":" + targets("t0") + ",\"document\":\"{}\","
+                "{\"targets\":" + EngineHarness.targets("t0") + ",\"document\":\"{}\","
                         + "\"timeoutConfig\":{\"inProgressTimeoutInMinutes\":20}}");
         h.device("t0", "start-next", "{}"); // 12:00 → in-progress deadline 12:20
         assertThat(remaining()).isEqualTo(20 * 60);
@@ -254,7 +244,7 @@ class JobEngineTest {
     @Test
     void minusOneClearsTheStepTimerAndQueuedExecutionsNeverTimeOut() {
         things(2);
-        h.ok("PUT", "/jobs/cl", "{\"targets\":" + targets("t0", "t1") + ",\"document\":\"{}\"}");
+        h.ok("PUT", "/jobs/cl", "{\"targets\":" + EngineHarness.targets("t0", "t1") + ",\"document\":\"{}\"}");
         h.device("t0", "cl/update", "{\"status\":\"IN_PROGRESS\",\"stepTimeoutInMinutes\":1}");
         h.device("t0", "cl/update", "{\"status\":\"IN_PROGRESS\",\"stepTimeoutInMinutes\":-1}");
         h.advance(Duration.ofDays(8));
@@ -275,7 +265,7 @@ class JobEngineTest {
         h.ok(
                 "PUT",
                 "/jobs/r",
-                "{\"targets\":" + targets("t0") + ",\"document\":\"{}\",\"jobExecutionsRetryConfig\":"
+                "{\"targets\":" + EngineHarness.targets("t0") + ",\"document\":\"{}\",\"jobExecutionsRetryConfig\":"
                         + "{\"criteriaList\":[{\"failureType\":\"TIMED_OUT\",\"numberOfRetries\":1}]}}");
         h.device("t0", "start-next", "{\"stepTimeoutInMinutes\":1}");
         h.outbound.take();
@@ -311,7 +301,7 @@ class JobEngineTest {
         h.ok(
                 "PUT",
                 "/jobs/f",
-                "{\"targets\":" + targets("t0", "t1") + ",\"document\":\"{}\","
+                "{\"targets\":" + EngineHarness.targets("t0", "t1") + ",\"document\":\"{}\","
                         + "\"jobExecutionsRetryConfig\":{\"criteriaList\":[{\"failureType\":\"ALL\",\"numberOfRetries\":3}]}}");
         h.device("t0", "f/update", "{\"status\":\"REJECTED\"}");
         h.device("t1", "f/update", "{\"status\":\"FAILED\"}");
@@ -334,14 +324,14 @@ class JobEngineTest {
         ApiResponse tooSoon = h.call(
                 "PUT",
                 "/jobs/early",
-                "{\"targets\":" + targets("t0") + ",\"document\":\"{}\","
+                "{\"targets\":" + EngineHarness.targets("t0") + ",\"document\":\"{}\","
                         + "\"schedulingConfig\":{\"startTime\":\"2026-11-28T12:10\"}}");
         assertThat(tooSoon.errorType()).isEqualTo("InvalidRequestException");
 
         h.ok(
                 "PUT",
                 "/jobs/sch",
-                "{\"targets\":" + targets("t0", "t1") + ",\"document\":\"{}\",\"schedulingConfig\":"
+                "{\"targets\":" + EngineHarness.targets("t0", "t1") + ",\"document\":\"{}\",\"schedulingConfig\":"
                         + "{\"startTime\":\"2026-11-28T12:40\",\"endTime\":\"2026-11-28T13:20\",\"endBehavior\":\"CANCEL\"}}");
         assertThat(h.job("sch").get("status").textValue()).isEqualTo("SCHEDULED");
         assertThat(queued("sch")).isZero();
@@ -368,7 +358,7 @@ class JobEngineTest {
         h.ok(
                 "PUT",
                 "/jobs/mw",
-                "{\"targets\":" + targets(t) + ",\"document\":\"{}\","
+                "{\"targets\":" + EngineHarness.targets(t) + ",\"document\":\"{}\","
                         + "\"jobExecutionsRolloutConfig\":{\"maximumPerMinute\":2},\"schedulingConfig\":"
                         + "{\"maintenanceWindows\":[{\"startTime\":\"cron(30 12 ? * * *)\",\"durationInMinutes\":10}]}}");
         assertThat(queued("mw")).as("outside the window").isZero();
@@ -389,7 +379,7 @@ class JobEngineTest {
         assertThat(h.call(
                                 "PUT",
                                 "/jobs/bad-mw",
-                                "{\"targets\":" + targets(t) + ",\"document\":\"{}\","
+                                "{\"targets\":" + EngineHarness.targets(t) + ",\"document\":\"{}\","
                                         + "\"schedulingConfig\":{\"maintenanceWindows\":[{\"startTime\":\"cron(0 99 * * ? *)\","
                                         + "\"durationInMinutes\":10}]}}")
                         .body()
@@ -403,7 +393,7 @@ class JobEngineTest {
     @Test
     void cancelAndDeleteFollowTheirForceRules() {
         things(3);
-        h.ok("PUT", "/jobs/x", "{\"targets\":" + targets("t0", "t1", "t2") + ",\"document\":\"{}\"}");
+        h.ok("PUT", "/jobs/x", "{\"targets\":" + EngineHarness.targets("t0", "t1", "t2") + ",\"document\":\"{}\"}");
         h.device("t0", "x/update", "{\"status\":\"IN_PROGRESS\"}");
 
         ApiResponse noForce = h.call("PUT", "/things/t0/jobs/x/cancel", "{}");
@@ -447,7 +437,7 @@ class JobEngineTest {
     @Test
     void forceDeleteOfARunningJobRemovesItsExecutionsAndNotifies() {
         things(1);
-        h.ok("PUT", "/jobs/fd", "{\"targets\":" + targets("t0") + ",\"document\":\"{}\"}");
+        h.ok("PUT", "/jobs/fd", "{\"targets\":" + EngineHarness.targets("t0") + ",\"document\":\"{}\"}");
         h.device("t0", "fd/update", "{\"status\":\"IN_PROGRESS\"}");
         h.outbound.take();
 
@@ -514,14 +504,14 @@ class JobEngineTest {
         ApiResponse missing = h.call(
                 "PUT",
                 "/jobs/m",
-                "{\"targets\":" + targets("t0") + ",\"jobTemplateArn\":"
+                "{\"targets\":" + EngineHarness.targets("t0") + ",\"jobTemplateArn\":"
                         + "\"arn:aws:iot:us-east-1::jobtemplate/AWS-Download-File:1.0\"}");
         assertThat(missing.errorType()).isEqualTo("InvalidRequestException");
 
         h.ok(
                 "PUT",
                 "/jobs/m",
-                "{\"targets\":" + targets("t0") + ",\"jobTemplateArn\":"
+                "{\"targets\":" + EngineHarness.targets("t0") + ",\"jobTemplateArn\":"
                         + "\"arn:aws:iot:us-east-1::jobtemplate/AWS-Download-File:1.0\",\"documentParameters\":"
                         + "{\"downloadUrl\":\"https://example.com/a \\\"b\\\"\",\"filePath\":\"/tmp/a\"}}");
         String document =
@@ -548,7 +538,7 @@ class JobEngineTest {
         h.ok(
                 "PUT",
                 "/jobs/fromtpl",
-                "{\"targets\":" + targets("t0") + ",\"jobTemplateArn\":"
+                "{\"targets\":" + EngineHarness.targets("t0") + ",\"jobTemplateArn\":"
                         + "\"arn:aws:iot:us-east-1:123456789012:jobtemplate/tpl\",\"timeoutConfig\":"
                         + "{\"inProgressTimeoutInMinutes\":9}}");
         JsonNode job = h.job("fromtpl");
@@ -568,7 +558,7 @@ class JobEngineTest {
         ApiResponse response = h.call(
                 "PUT",
                 "/jobs/p",
-                "{\"targets\":" + targets("t0") + ",\"document\":"
+                "{\"targets\":" + EngineHarness.targets("t0") + ",\"document\":"
                         + "\"{\\\"url\\\":\\\"${aws:iot:s3-presigned-url:https://s3.amazonaws.com/b/k}\\\"}\"}");
         assertThat(response.errorType()).isEqualTo("InvalidRequestException");
         assertThat(response.body().get("message").textValue()).contains("artifact store");
@@ -577,13 +567,15 @@ class JobEngineTest {
     @Test
     void errorsUseTheModelsTypesAndStatuses() {
         things(1);
-        ApiResponse created = h.call("PUT", "/jobs/dup", "{\"targets\":" + targets("t0") + ",\"document\":\"{}\"}");
+        ApiResponse created =
+                h.call("PUT", "/jobs/dup", "{\"targets\":" + EngineHarness.targets("t0") + ",\"document\":\"{}\"}");
         assertThat(created.status()).isEqualTo(200);
-        ApiResponse dup = h.call("PUT", "/jobs/dup", "{\"targets\":" + targets("t0") + ",\"document\":\"{}\"}");
+        ApiResponse dup =
+                h.call("PUT", "/jobs/dup", "{\"targets\":" + EngineHarness.targets("t0") + ",\"document\":\"{}\"}");
         assertThat(dup.status()).isEqualTo(409);
         assertThat(dup.errorType()).isEqualTo("ResourceAlreadyExistsException");
         assertThat(dup.body().get("resourceId").textValue()).isEqualTo("dup");
-        assertThat(h.call("PUT", "/jobs/bad", "{\"targets\":" + targets("t0") + ",\"document\":\"[1]\"}")
+        assertThat(h.call("PUT", "/jobs/bad", "{\"targets\":" + EngineHarness.targets("t0") + ",\"document\":\"[1]\"}")
                         .errorType())
                 .isEqualTo("InvalidRequestException");
         assertThat(h.call(
@@ -596,7 +588,7 @@ class JobEngineTest {
         assertThat(h.call("GET", "/jobs?maxResults=0", null).errorType()).isEqualTo("InvalidRequestException");
         assertThat(h.call("GET", "/no/such/api", null).status()).isEqualTo(404);
         for (int i = 0; i < 10; i++) {
-            h.ok("PUT", "/jobs/del" + i, "{\"targets\":" + targets("t0") + ",\"document\":\"{}\"}");
+            h.ok("PUT", "/jobs/del" + i, "{\"targets\":" + EngineHarness.targets("t0") + ",\"document\":\"{}\"}");
             h.ok("DELETE", "/jobs/del" + i + "?force=true", null);
         }
         ApiResponse limit = h.call("DELETE", "/jobs/dup?force=true", null);
@@ -608,7 +600,7 @@ class JobEngineTest {
     void listJobsFiltersAndPaginates() {
         things(1);
         for (int i = 0; i < 5; i++) {
-            h.ok("PUT", "/jobs/l" + i, "{\"targets\":" + targets("t0") + ",\"document\":\"{}\"}");
+            h.ok("PUT", "/jobs/l" + i, "{\"targets\":" + EngineHarness.targets("t0") + ",\"document\":\"{}\"}");
             h.clock.advance(Duration.ofSeconds(1));
         }
         h.ok("PUT", "/jobs/l0/cancel", "{}");

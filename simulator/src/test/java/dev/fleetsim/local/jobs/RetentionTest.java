@@ -21,7 +21,7 @@ class RetentionTest {
     Path dir;
 
     private static String thing(String name) {
-        return "{\"targets\":[\"arn:aws:iot:us-east-1:123456789012:thing/" + name + "\"],\"document\":\"{}\"}";
+        return "{\"targets\":" + EngineHarness.targets(name) + ",\"document\":\"{}\"}";
     }
 
     /** Creates job {@code id} for {@code thing} and has the device finish it. */
