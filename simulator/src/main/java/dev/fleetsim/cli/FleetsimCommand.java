@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             ValidateCommand.class,
             BenchCommand.class,
             ArtifactCommand.class,
+            CleanupCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FleetsimCommand implements Runnable {

@@ -1,5 +1,6 @@
 package dev.fleetsim.cli;
 
+import dev.fleetsim.aws.ApiQuotas;
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.config.RateIncrease;
@@ -17,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -121,6 +124,29 @@ final class LocalCommand implements Callable<Integer> {
             converter = SizeConverter.class,
             description = "Largest object the artifact store accepts (default ${DEFAULT-VALUE}).")
     long maxObjectSize;
+
+    @Option(
+            names = "--strict",
+            description = "Behave like AWS IoT Core wherever a client could notice: MQTT only over mutual TLS with"
+                    + " registered or created certificates (plain MQTT off), SigV4 verified with the stack's own key"
+                    + " pair (in endpoints.json), no default policy, IoT Core's API quotas (ThrottlingException) and"
+                    + " MQTT limits")
+    boolean strict;
+
+    @Option(
+            names = "--quota",
+            paramLabel = "NAME=RATE",
+            description = "With --strict: a quota other than IoT Core's default, per second: an API (CreateThing=50) or"
+                    + " connectsPerSecond=200; repeatable")
+    Map<String, Double> quotas = new LinkedHashMap<>();
+
+    private ApiQuotas strictQuotas(String region) {
+        try {
+            return ApiQuotas.defaults(region).with(quotas);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--quota: " + e.getMessage());
+        }
+    }
 
     /** A value parsed by {@code parser}, whose complaint becomes picocli's one-line "Invalid value" message. */
     static <T> T userValue(Function<String, T> parser, String value) {
@@ -241,6 +267,14 @@ final class LocalCommand implements Callable<Integer> {
         if (retainCompletedFor.isNegative() || retainCompletedFor.isZero()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--retain-completed-for must be positive");
         }
+        if (!quotas.isEmpty() && !strict) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--quota needs --strict");
+        }
+        if (strict && mqttsPort == LocalStackConfig.DISABLED) {
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--strict needs MQTT over TLS: --mqtts-port cannot be -1");
+        }
+        strictQuotas(region); // a bad --quota fails before anything starts
         Clock clock = timeScale == 1 ? Clock.systemUTC() : new VirtualClock(timeScale);
         String alpnNote = null;
         if (alpnPort > 0 && !spec.commandLine().getParseResult().hasMatchedOption("--mqtt-alpn-port")) {
@@ -271,7 +305,8 @@ final class LocalCommand implements Callable<Integer> {
                 rateIncrease,
                 !ephemeral,
                 new Retention(retainCompletedJobs, retainCompletedFor),
-                advertisedHost);
+                advertisedHost,
+                strict ? strictQuotas(region) : null);
         LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
         ProcessMeters.bind(stack.jobs().meterRegistry()); // this process is the stack: its JVM's health on /metrics
         CountDownLatch stopped = new CountDownLatch(1);
@@ -288,10 +323,16 @@ final class LocalCommand implements Callable<Integer> {
                         "fleetsim-local-shutdown"));
         PrintWriter out = spec.commandLine().getOut();
         out.println("fleetsim local stack is running (Ctrl-C to stop)");
-        out.println("  mqtt           " + stack.mqttEndpoint());
+        if (stack.mqttEndpoint() != null) {
+            out.println("  mqtt           " + stack.mqttEndpoint());
+        } else {
+            out.println("  mqtt           off (--strict: MQTT over mutual TLS only, as on IoT Core)");
+        }
         if (stack.mqttsPort() > 0) {
             out.println("  mqtts          ssl://" + config.publicHost() + ":" + stack.mqttsPort()
-                    + "  (client certificates from" + " CreateKeysAndCertificate)");
+                    + (strict
+                            ? "  (registered or created certificates, any issuer; quotas of IoT Core)"
+                            : "  (client certificates from CreateKeysAndCertificate)"));
         }
         if (stack.alpnPort() > 0) {
             out.println("  mqtts + ALPN   ssl://" + config.publicHost() + ":" + stack.alpnPort()
@@ -314,8 +355,11 @@ final class LocalCommand implements Callable<Integer> {
         out.println("  endpoints      "
                 + stack.stateDir().toAbsolutePath().normalize().resolve(LocalStack.ENDPOINTS_FILE));
         out.println();
-        out.println("  AWS CLI:  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --region " + region
-                + " --endpoint-url " + stack.controlPlaneEndpoint() + " iot list-things");
+        out.println("  AWS CLI:  AWS_ACCESS_KEY_ID=" + stack.credentials().accessKeyId() + " AWS_SECRET_ACCESS_KEY="
+                + (strict
+                        ? "<secretAccessKey in endpoints.json>"
+                        : stack.credentials().secretAccessKey())
+                + " aws --region " + region + " --endpoint-url " + stack.controlPlaneEndpoint() + " iot list-things");
         out.flush();
         stopped.await();
         return ExitCodes.OK;

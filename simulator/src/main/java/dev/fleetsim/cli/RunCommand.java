@@ -1,7 +1,10 @@
 package dev.fleetsim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fleetsim.aws.ApiQuotas;
 import dev.fleetsim.clock.VirtualClock;
+import dev.fleetsim.iotcore.IotCoreTarget;
+import dev.fleetsim.iotcore.Plan;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.LocalTarget;
 import dev.fleetsim.metrics.ProcessMeters;
@@ -10,6 +13,7 @@ import dev.fleetsim.scenario.RunReport;
 import dev.fleetsim.scenario.Scenario;
 import dev.fleetsim.scenario.ScenarioLoader;
 import dev.fleetsim.scenario.ScenarioRunner;
+import dev.fleetsim.target.IotCoreSettings;
 import dev.fleetsim.target.Target;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -92,6 +96,167 @@ final class RunCommand implements Callable<Integer> {
             description = "Address the local stack binds to (default ${DEFAULT-VALUE}).")
     String bindAddress;
 
+    /** Where a run plays. */
+    enum TargetKind {
+        local,
+        iot_core;
+
+        /** picocli spells it iot-core. */
+        static TargetKind parse(String text) {
+            return switch (text) {
+                case "local" -> local;
+                case "iot-core", "iotCore" -> iot_core;
+                default -> throw new IllegalArgumentException("'" + text + "' is not one of local, iot-core");
+            };
+        }
+    }
+
+    @Option(
+            names = "--target",
+            paramLabel = "local|iot-core",
+            converter = TargetConverter.class,
+            description = "Where the run plays: the embedded local stack (default), or AWS IoT Core (the scenario's"
+                    + " target.iotCore settings, or --endpoints-file for a strict fleetsim local)")
+    TargetKind targetKind;
+
+    static final class TargetConverter implements CommandLine.ITypeConverter<TargetKind> {
+        @Override
+        public TargetKind convert(String value) {
+            return LocalCommand.userValue(TargetKind::parse, value);
+        }
+    }
+
+    @Option(
+            names = "--endpoints-file",
+            paramLabel = "FILE",
+            description =
+                    "With --target iot-core: a strict fleetsim local's endpoints.json; its endpoints, key pair and"
+                            + " CA stand in for AWS's")
+    Path endpointsFile;
+
+    @Option(names = "--region", description = "With --target iot-core: the AWS region (else the SDK's default chain)")
+    String region;
+
+    @Option(names = "--profile", description = "With --target iot-core: a named AWS profile (else the default chain)")
+    String profile;
+
+    @Option(
+            names = "--provisioning",
+            paramLabel = "MODE",
+            description = "With --target iot-core: registerCertificates (default), registerCertificatesWithoutCa,"
+                    + " createKeysAndCertificate or existing")
+    String provisioning;
+
+    @Option(names = "--yes", description = "Proceed against a real AWS account without asking (after the plan)")
+    boolean yes;
+
+    @Option(names = "--dry-run", description = "With --target iot-core: print the plan and stop; nothing is made")
+    boolean dryRun;
+
+    @Option(
+            names = "--no-cleanup",
+            description =
+                    "With --target iot-core: keep what the run made (fleetsim cleanup REPORT_DIR deletes it later)")
+    boolean noCleanup;
+
+    /** The scenario's iotCore settings with this command's options over them; null for a local run. */
+    private IotCoreSettings iotCoreSettings(Scenario scenario) {
+        IotCoreSettings base = scenario.iotCore();
+        boolean wanted = targetKind == TargetKind.iot_core || (targetKind == null && base != null);
+        if (!wanted) {
+            if (endpointsFile != null || region != null || profile != null || provisioning != null || dryRun) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--endpoints-file, --region, --profile, --provisioning and --dry-run need --target iot-core");
+            }
+            return null;
+        }
+        if (base == null) {
+            base = new IotCoreSettings(
+                    null, null, null, null, null, null, null, null, null, null, null, null, true, false);
+        }
+        IotCoreSettings.Provisioning mode = base.provisioning();
+        if (provisioning != null) {
+            mode = switch (provisioning) {
+                case "registerCertificates" -> IotCoreSettings.Provisioning.REGISTER_CERTIFICATES;
+                case "registerCertificatesWithoutCa" -> IotCoreSettings.Provisioning.REGISTER_CERTIFICATES_WITHOUT_CA;
+                case "createKeysAndCertificate" -> IotCoreSettings.Provisioning.CREATE_KEYS_AND_CERTIFICATE;
+                case "existing" -> IotCoreSettings.Provisioning.EXISTING;
+                default -> null;
+            };
+            if (mode == null) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--provisioning must be registerCertificates, registerCertificatesWithoutCa,"
+                                + " createKeysAndCertificate or existing");
+            }
+        }
+        if (endpointsFile != null && !Files.isRegularFile(endpointsFile)) {
+            throw new UserInputException("--endpoints-file " + endpointsFile + ": no such file");
+        }
+        return new IotCoreSettings(
+                region != null ? region : base.region(),
+                profile != null ? profile : base.profile(),
+                endpointsFile,
+                base.mqttEndpoint(),
+                base.controlPlaneEndpoint(),
+                base.jobsDataPlaneEndpoint(),
+                base.s3Endpoint(),
+                base.trustStore(),
+                mode,
+                base.existingDevices(),
+                base.quotas(),
+                base.presignRoleArn(),
+                base.cleanup() && !noCleanup,
+                base.yes() || yes);
+    }
+
+    /**
+     * Opens IoT Core after printing the plan; a real account needs {@code --yes}. Null when {@code --dry-run} stops
+     * here.
+     */
+    private IotCoreTarget openIotCore(Scenario scenario, IotCoreSettings settings, Path dir, PrintWriter out)
+            throws IOException {
+        String regionForQuotas = settings.region() != null ? settings.region() : "us-east-1";
+        Plan plan;
+        try {
+            plan = Plan.of(
+                    scenario, settings, ApiQuotas.defaults(regionForQuotas).with(settings.quotas()));
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException("target.iotCore.quotas: " + e.getMessage());
+        }
+        plan.print(out);
+        if (dryRun) {
+            out.println("dry run: nothing was made");
+            out.flush();
+            return null;
+        }
+        if (settings.realAccount() && !settings.yes()) {
+            throw new UserInputException("this run makes the resources above in your AWS account: add --yes (or"
+                    + " target.iotCore.yes: true) to proceed, or --dry-run to see the plan only");
+        }
+        String runId = IotCoreTarget.newRunId();
+        String longest = scenario.fleet().thingName(Math.max(0, scenario.fleet().count() - 1));
+        try {
+            IotCoreTarget target = IotCoreTarget.open(settings, dir, runId, longest, line -> {
+                out.println("  " + line);
+                out.flush();
+            });
+            try {
+                target.checkBuckets(scenario.artifacts().stream()
+                        .map(Scenario.ArtifactSpec::bucket)
+                        .distinct()
+                        .toList());
+            } catch (IllegalArgumentException e) {
+                target.close();
+                throw e;
+            }
+            return target;
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         if (duration != null && (duration.isZero() || duration.isNegative())) {
@@ -149,10 +314,25 @@ final class RunCommand implements Callable<Integer> {
                 },
                 "fleetsim-run-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        IotCoreSettings iotCore = iotCoreSettings(scenario);
         try {
-            try (LocalTarget target = LocalTarget.start(localStack(scenario))) {
+            try (Target target = iotCore != null
+                    ? openIotCore(scenario, iotCore, dir, out)
+                    : LocalTarget.start(localStack(scenario))) {
+                if (target == null) {
+                    return ExitCodes.OK; // --dry-run
+                }
                 current.set(target);
                 report = runner.run(scenario, target);
+                if (target instanceof IotCoreTarget core) {
+                    out.printf(
+                            "  IoT Core: %,d control-plane calls, %,d throttled and retried %s%n",
+                            core.pacer().calls().values().stream()
+                                    .mapToLong(Long::longValue)
+                                    .sum(),
+                            core.pacer().totalThrottles(),
+                            core.pacer().throttles());
+                }
             } finally {
                 if (metrics.get() != null) {
                     metrics.get().close();

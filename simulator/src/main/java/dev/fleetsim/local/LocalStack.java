@@ -55,6 +55,8 @@ public final class LocalStack implements AutoCloseable {
     private final Path stateDir;
     private final boolean deleteStateDir;
     private final StateLock lock;
+    /** The key pair clients sign with: {@link AccessKeyPair#DEFAULT}, or the strict stack's own. */
+    private final AccessKeyPair keys;
 
     private LocalStack(
             LocalStackConfig config,
@@ -66,7 +68,9 @@ public final class LocalStack implements AutoCloseable {
             LocalCa ca,
             Path stateDir,
             boolean deleteStateDir,
-            StateLock lock) {
+            StateLock lock,
+            AccessKeyPair keys) {
+        this.keys = keys;
         this.config = config;
         this.broker = broker;
         this.jobs = jobs;
@@ -104,7 +108,8 @@ public final class LocalStack implements AutoCloseable {
             String host = config.bindAddress();
             // Claim the ports first so that DescribeEndpoint can name them and a taken port fails fast.
             Set<Integer> claimed = new HashSet<>();
-            int mqttPort = Ports.claim("MQTT", host, config.mqttPort(), claimed);
+            // Strict: no plain MQTT (IoT Core has none); every device connects over mutual TLS.
+            int mqttPort = config.strict() ? -1 : Ports.claim("MQTT", host, config.mqttPort(), claimed);
             claimed.add(mqttPort);
             int mqttsPort = config.mqttsPort() == LocalStackConfig.DISABLED
                     ? LocalStackConfig.DISABLED
@@ -123,6 +128,7 @@ public final class LocalStack implements AutoCloseable {
             LocalCa ca = LocalCa.open(
                     stateDir.resolve("ca"),
                     List.copyOf(new LinkedHashSet<>(List.of("localhost", host, publicHost, "127.0.0.1"))));
+            AccessKeyPair keys = config.strict() ? StackCredentials.open(stateDir) : AccessKeyPair.DEFAULT;
             Outbound outbound = new Outbound();
             // DescribeEndpoint answers a bare host, as AWS does, when the port is the one clients assume (8883 for
             // MQTT over TLS, 443 for MQTT with ALPN or HTTPS); otherwise host:port, so that the answer stays usable.
@@ -142,11 +148,11 @@ public final class LocalStack implements AutoCloseable {
                             config.statusDetailChars(),
                             config.rateIncrease(),
                             config.durable() ? stateDir.resolve("jobs") : null,
-                            false,
+                            config.strict(),
                             config.retention()),
                     outbound);
             started.add(jobs);
-            ControlPlane api = new ControlPlane(jobs, ca, endpoints);
+            ControlPlane api = new ControlPlane(jobs, ca, endpoints, config.strictQuotas(), keys);
             HttpApiServer controlPlane = HttpApiServer.start("control plane", host, cpPort, api, jobs, false);
             started.add(controlPlane);
             HttpApiServer dataPlane = HttpApiServer.start("jobs data plane", host, dpPort, api, jobs, true);
@@ -156,7 +162,7 @@ public final class LocalStack implements AutoCloseable {
                             host,
                             s3Port,
                             ObjectStore.open(stateDir.resolve("s3"), config.clock(), config.maxObjectSize()),
-                            Map.of(AccessKeyPair.DEFAULT.accessKeyId(), AccessKeyPair.DEFAULT),
+                            Map.of(keys.accessKeyId(), keys),
                             config.arns().region(),
                             config.clock(),
                             new ArtifactFaults()),
@@ -165,7 +171,7 @@ public final class LocalStack implements AutoCloseable {
             jobs.useDocumentSource(new StoreDocumentSource(s3.store())).join();
             jobs.usePresigner(new PlaceholderPresigner(
                             "http://" + publicHost + ":" + s3.port(),
-                            AccessKeyPair.DEFAULT,
+                            keys,
                             config.arns().region(),
                             config.clock()))
                     .join();
@@ -189,12 +195,12 @@ public final class LocalStack implements AutoCloseable {
                                     service.get().onAccessChange(listener);
                                 }
                             });
-            BrokerConfig brokerConfig =
-                    new BrokerConfig(host, mqttPort, stateDir, BrokerConfig.DEFAULT_MAX_PACKET_SIZE, tls);
+            BrokerConfig brokerConfig = new BrokerConfig(
+                    host, mqttPort, stateDir, BrokerConfig.DEFAULT_MAX_PACKET_SIZE, tls, config.strictQuotas());
             return EmbeddedBroker.start(brokerConfig, jobs::onDeviceRequest).thenApply(broker -> {
                 outbound.target = broker;
                 LocalStack stack = new LocalStack(
-                        config, broker, jobs, controlPlane, dataPlane, s3, ca, stateDir, temporary, lock);
+                        config, broker, jobs, controlPlane, dataPlane, s3, ca, stateDir, temporary, lock, keys);
                 stack.writeEndpoints();
                 return stack;
             });
@@ -225,9 +231,14 @@ public final class LocalStack implements AutoCloseable {
         return config;
     }
 
-    /** {@code tcp://host:port} of the plain MQTT listener. */
+    /** {@code tcp://host:port} of the plain MQTT listener, or null when off (strict). */
     public String mqttEndpoint() {
-        return "tcp://" + config.publicHost() + ":" + broker.port();
+        return broker.port() < 0 ? null : "tcp://" + config.publicHost() + ":" + broker.port();
+    }
+
+    /** The access key pair the control plane, the data plane and the artifact store verify signatures with. */
+    public AccessKeyPair credentials() {
+        return keys;
     }
 
     public int mqttPort() {
@@ -283,7 +294,10 @@ public final class LocalStack implements AutoCloseable {
     /** The content of {@code endpoints.json}. */
     public ObjectNode endpoints() {
         ObjectNode e = JobsJson.mapper().createObjectNode();
-        e.put("mqtt", mqttEndpoint());
+        if (mqttEndpoint() != null) {
+            e.put("mqtt", mqttEndpoint());
+        }
+        e.put("strict", config.strict());
         if (mqttsPort() > 0) {
             e.put("mqtts", "ssl://" + config.publicHost() + ":" + mqttsPort());
         }
@@ -294,8 +308,8 @@ public final class LocalStack implements AutoCloseable {
         e.put("jobsDataPlane", jobsDataPlaneEndpoint());
         e.put("metrics", controlPlaneEndpoint() + "/metrics");
         e.put("s3", s3Endpoint());
-        e.put("accessKeyId", AccessKeyPair.DEFAULT.accessKeyId());
-        e.put("secretAccessKey", AccessKeyPair.DEFAULT.secretAccessKey());
+        e.put("accessKeyId", keys.accessKeyId());
+        e.put("secretAccessKey", keys.secretAccessKey());
         e.put("caCertificate", ca.caCertificateFile().toAbsolutePath().toString());
         e.put(
                 "codeSigningCertificate",

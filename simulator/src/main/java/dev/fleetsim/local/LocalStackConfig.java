@@ -1,5 +1,6 @@
 package dev.fleetsim.local;
 
+import dev.fleetsim.aws.ApiQuotas;
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.jobs.config.Retention;
@@ -34,6 +35,8 @@ import java.util.Objects;
  * @param retention how many finished jobs are kept, and for how long
  * @param advertisedHost the host clients are told to use (endpoints.json, DescribeEndpoint, presigned URLs); null:
  *     the bind address, or 127.0.0.1 when binding every interface
+ * @param strictQuotas null, or IoT Core's behaviour wherever a client could notice ({@code fleetsim local --strict}):
+ *     MQTT only over mutual TLS with registered certificates, SigV4 verified, no default policy, and these quotas
  */
 public record LocalStackConfig(
         String bindAddress,
@@ -53,7 +56,8 @@ public record LocalStackConfig(
         RateIncrease rateIncrease,
         boolean durable,
         Retention retention,
-        String advertisedHost) {
+        String advertisedHost,
+        ApiQuotas strictQuotas) {
 
     /** S3's largest single PUT: 5 GiB. */
     public static final long DEFAULT_MAX_OBJECT_SIZE = 5L * 1024 * 1024 * 1024;
@@ -106,7 +110,13 @@ public record LocalStackConfig(
                 RateIncrease.NEXT_MINUTE,
                 false,
                 Retention.DEFAULT,
+                null,
                 null);
+    }
+
+    /** Whether the stack plays IoT Core strictly ({@code --strict}). */
+    public boolean strict() {
+        return strictQuotas != null;
     }
 
     /** A builder that starts from this configuration (the record is wide: one place copies it). */
@@ -154,6 +164,7 @@ public record LocalStackConfig(
         private boolean durable;
         private Retention retention;
         private String advertisedHost;
+        private ApiQuotas strictQuotas;
 
         private Builder(LocalStackConfig c) {
             this.bindAddress = c.bindAddress();
@@ -174,6 +185,13 @@ public record LocalStackConfig(
             this.durable = c.durable();
             this.retention = c.retention();
             this.advertisedHost = c.advertisedHost();
+            this.strictQuotas = c.strictQuotas();
+        }
+
+        /** Strict mode with these quotas, or null for the permissive default. */
+        public Builder strictQuotas(ApiQuotas value) {
+            this.strictQuotas = value;
+            return this;
         }
 
         public Builder advertisedHost(String value) {
@@ -285,7 +303,8 @@ public record LocalStackConfig(
                     rateIncrease,
                     durable,
                     retention,
-                    advertisedHost);
+                    advertisedHost,
+                    strictQuotas);
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.fleetsim.local;
 
-import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.aws.AwsClients;
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.local.identity.LocalCa;
@@ -26,7 +25,7 @@ public final class LocalTarget implements Target {
 
     private LocalTarget(LocalStack stack) {
         this.stack = stack;
-        AwsCredentialsProvider credentials = AwsClients.credentials(AccessKeyPair.DEFAULT);
+        AwsCredentialsProvider credentials = AwsClients.credentials(stack.credentials());
         String region = stack.config().arns().region();
         this.iot = AwsClients.iot(URI.create(stack.controlPlaneEndpoint()), region, credentials);
         this.s3 = AwsClients.s3(URI.create(stack.s3Endpoint()), region, credentials);
@@ -67,7 +66,9 @@ public final class LocalTarget implements Target {
 
     @Override
     public Optional<Endpoint> mqtt() {
-        return Optional.of(new Endpoint(stack.config().publicHost(), stack.mqttPort()));
+        return stack.mqttPort() < 0
+                ? Optional.empty()
+                : Optional.of(new Endpoint(stack.config().publicHost(), stack.mqttPort()));
     }
 
     @Override

@@ -14,6 +14,7 @@ import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
@@ -106,10 +107,36 @@ public final class Pem {
 
     /** Trust in one anchor (a CA certificate), as a factory TLS clients take. */
     public static TrustManagerFactory trust(X509Certificate anchor) {
+        return trust(List.of(anchor));
+    }
+
+    /** Every PEM certificate in {@code text} (a bundle), in order. */
+    public static List<X509Certificate> certificates(String text) {
+        List<X509Certificate> out = new ArrayList<>();
+        try (PEMParser parser = new PEMParser(new StringReader(text))) {
+            Object o;
+            while ((o = parser.readObject()) != null) {
+                if (o instanceof X509CertificateHolder holder) {
+                    out.add(new JcaX509CertificateConverter().getCertificate(holder));
+                }
+            }
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("not PEM certificates: " + e.getMessage());
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no PEM certificate in it");
+        }
+        return out;
+    }
+
+    /** Trust in several anchors (Amazon Root CA 1 and 3, a bundle), as a factory TLS clients take. */
+    public static TrustManagerFactory trust(List<X509Certificate> anchors) {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
-            store.setCertificateEntry("anchor", anchor);
+            for (int i = 0; i < anchors.size(); i++) {
+                store.setCertificateEntry("anchor-" + i, anchors.get(i));
+            }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(store);
             return tmf;

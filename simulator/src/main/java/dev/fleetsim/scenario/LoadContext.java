@@ -2,6 +2,7 @@ package dev.fleetsim.scenario;
 
 import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.jobs.config.Retention;
+import dev.fleetsim.target.IotCoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
@@ -26,6 +27,8 @@ final class LoadContext {
     double timeScale = 1;
     RateIncrease rateIncrease = RateIncrease.NEXT_MINUTE;
     Retention retention = Retention.DEFAULT;
+    /** {@code target.iotCore}, or null for the local stack. */
+    IotCoreSettings iotCore;
     /** How long the run lasts in simulated time; null when it ends with its jobs. */
     Duration duration;
 

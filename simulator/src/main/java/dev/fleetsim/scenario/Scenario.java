@@ -7,6 +7,7 @@ import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.jobs.config.Retention;
+import dev.fleetsim.target.IotCoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +20,8 @@ import java.util.List;
  *     rollout to)
  * @param timeout real-time cap on the whole run
  * @param duration simulated time to run for; null runs until every job is terminal
+ * @param iotCore {@code target.iotCore}: the run plays against AWS IoT Core with these settings; null for the local
+ *     stack
  * @param retention how many finished jobs the embedded local stack keeps and for how long (simulated), and the run
  *     keeps per-execution detail of
  */
@@ -37,7 +40,8 @@ public record Scenario(
         List<ArtifactSpec> artifacts,
         List<JobSpec> jobs,
         List<ActionSpec> actions,
-        List<Expectation> expectations) {
+        List<Expectation> expectations,
+        IotCoreSettings iotCore) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(10);
 
@@ -48,6 +52,93 @@ public record Scenario(
         jobs = List.copyOf(jobs);
         actions = List.copyOf(actions);
         expectations = List.copyOf(expectations);
+    }
+
+    /**
+     * This scenario with {@code prefix} before every name it gives a resource: thing names, group names, job ids and
+     * the job ids and group names its actions and expectations refer to. A run against a shared account (IoT Core)
+     * names its resources after the run this way, so two runs never collide and cleanup finds what a run made.
+     * Targets written as ARNs stay as written.
+     */
+    public Scenario withPrefix(String prefix) {
+        if (prefix.isEmpty()) {
+            return this;
+        }
+        FleetSpec f = new FleetSpec(
+                fleet.count(),
+                prefix.replace("%", "%%") + fleet.thingNamePattern(),
+                fleet.startIndex(),
+                fleet.connectRate(),
+                fleet.rampUp(),
+                fleet.tls());
+        List<JobSpec> prefixedJobs = jobs.stream()
+                .map(j -> {
+                    ObjectNode request = j.request().deepCopy();
+                    request.put("jobId", prefix + j.jobId());
+                    return new JobSpec(
+                            prefix + j.jobId(),
+                            j.at(),
+                            request,
+                            j.artifact(),
+                            j.targets().stream()
+                                    .map(t -> t.startsWith("arn:") ? t : prefix + t)
+                                    .toList());
+                })
+                .toList();
+        List<ActionSpec> prefixedActions = actions.stream()
+                .map(a -> {
+                    if (a instanceof ActionSpec.CancelJob c) {
+                        return (ActionSpec)
+                                new ActionSpec.CancelJob(c.at(), prefix + c.jobId(), c.force(), c.comment());
+                    }
+                    if (a instanceof ActionSpec.AddThingsToGroup g) {
+                        return new ActionSpec.AddThingsToGroup(g.at(), prefix + g.group(), g.from(), g.to());
+                    }
+                    return a;
+                })
+                .toList();
+        List<Expectation> prefixedExpectations = expectations.stream()
+                .map(e -> {
+                    if (e instanceof Expectation.JobStatus j) {
+                        return (Expectation)
+                                new Expectation.JobStatus(prefixed(prefix, j.jobId()), j.status(), j.text());
+                    }
+                    if (e instanceof Expectation.ExecutionCount c) {
+                        return new Expectation.ExecutionCount(
+                                prefixed(prefix, c.jobId()), c.status(), c.bound(), c.text());
+                    }
+                    if (e instanceof Expectation.RolloutDeviation r) {
+                        return new Expectation.RolloutDeviation(prefixed(prefix, r.jobId()), r.bound(), r.text());
+                    }
+                    if (e instanceof Expectation.Aborted x) {
+                        return new Expectation.Aborted(prefixed(prefix, x.jobId()), x.aborted(), x.text());
+                    }
+                    return e;
+                })
+                .toList();
+        return new Scenario(
+                source,
+                name,
+                seed,
+                timeScale,
+                rolloutRateIncrease,
+                retention,
+                timeout,
+                duration,
+                f,
+                groups.stream()
+                        .map(g -> new GroupSpec(prefix + g.name(), g.from(), g.to()))
+                        .toList(),
+                cohorts,
+                artifacts,
+                prefixedJobs,
+                prefixedActions,
+                prefixedExpectations,
+                iotCore);
+    }
+
+    private static String prefixed(String prefix, String jobId) {
+        return jobId == null ? null : prefix + jobId;
     }
 
     /** Real time for a simulated duration. */

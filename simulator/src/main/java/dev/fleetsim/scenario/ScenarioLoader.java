@@ -153,7 +153,8 @@ public final class ScenarioLoader {
                 artifacts,
                 jobs,
                 actions,
-                expectations);
+                expectations,
+                ctx.iotCore);
     }
 
     /** {@code file:line:column} of a key path, or {@code file} when the path is not in the document. */

@@ -1,6 +1,7 @@
 package dev.fleetsim.scenario;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
 import dev.fleetsim.artifact.Artifact;
 import dev.fleetsim.artifact.Artifacts;
 import dev.fleetsim.device.DeviceConfig;
@@ -19,6 +20,7 @@ import dev.fleetsim.jobs.config.JobConfig;
 import dev.fleetsim.jobs.config.RolloutMath;
 import dev.fleetsim.metrics.ProcessMeters;
 import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.target.FleetSetup;
 import dev.fleetsim.target.Target;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
@@ -34,6 +36,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -42,6 +45,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.Job;
@@ -87,7 +91,10 @@ public final class ScenarioRunner {
     public RunReport run(Scenario scenario, Target target) throws Exception {
         EventLoopGroup downloadTimers = EventLoops.create(1, "fleetsim-download-shaper");
         try (Downloader downloader = new Downloader(downloadTimers, Downloader.Settings.defaults())) {
-            return new Run(scenario, target, downloader).play();
+            // On a shared target every name the run gives carries the run's prefix (IoT Core: the run id).
+            Scenario named =
+                    target.setup().map(s -> scenario.withPrefix(s.prefix())).orElse(scenario);
+            return new Run(named, target, downloader).play();
         } finally {
             downloadTimers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
@@ -103,6 +110,9 @@ public final class ScenarioRunner {
         private final Downloader downloader;
         private final RunObserver observer;
         private final Map<String, String> groupArns = new LinkedHashMap<>();
+        /** Each thing's TLS configuration when a shared target's setup made the fleet, else null. */
+        private Function<String, MqttClientSslConfig> provisioned;
+
         private final Map<String, Artifact> artifacts = new LinkedHashMap<>();
         private final Map<String, Instant> jobCreatedAt = new LinkedHashMap<>();
         private final List<RunReport.Sample> samples = new ArrayList<>();
@@ -143,11 +153,15 @@ public final class ScenarioRunner {
             register(spec);
             uploadArtifacts();
 
-            Target.Endpoint endpoint = (spec.tls() ? target.mqtts() : target.mqtt())
+            // A target without plain MQTT (IoT Core, a strict local stack) takes devices over mutual TLS only.
+            boolean tls = spec.tls() || target.mqtt().isEmpty();
+            Target.Endpoint endpoint = (tls ? target.mqtts() : target.mqtt())
                     .orElseThrow(() -> new IllegalStateException(
-                            "the target has no MQTT" + (spec.tls() ? " over TLS" : "") + " listener"));
+                            "the target has no MQTT" + (tls ? " over TLS" : "") + " listener"));
             DeviceConfig plain = DeviceConfig.simple(endpoint.host(), endpoint.port(), Duration.ofSeconds(1));
-            DeviceConfig base = spec.tls() ? plain.withTls(identities(spec)) : plain;
+            DeviceConfig base = tls ? plain.withTls(identities(spec)) : plain;
+            double quota = target.setup().map(FleetSetup::connectsPerSecond).orElse(0.0);
+            int connectRate = quota > 0 ? (int) Math.max(1, Math.min(spec.connectRate(), quota)) : spec.connectRate();
             DeviceDownloads downloads = DeviceDownloads.discard(
                     downloader,
                     target.codeSigner()
@@ -159,7 +173,7 @@ public final class ScenarioRunner {
                     spec.thingNamePattern(),
                     spec.startIndex(),
                     EventLoops.defaultThreads(),
-                    spec.connectRate(),
+                    connectRate,
                     spec.rampUp(),
                     Shard.ALL,
                     List.of(),
@@ -200,10 +214,15 @@ public final class ScenarioRunner {
             return base.withBehaviour(fallback, scenario.seed()).withDownloads(downloads);
         }
 
-        /** Things and groups through the AWS SDK, a few requests at a time. */
+        /** Things and groups through the AWS SDK, a few requests at a time; a shared target's setup makes them. */
         private void register(Scenario.FleetSpec spec) throws Exception {
             long start = System.nanoTime();
-            forEachDevice(0, spec.count(), i -> iot.createThing(r -> r.thingName(spec.thingName(i))));
+            Optional<FleetSetup> setup = target.setup();
+            if (setup.isPresent()) {
+                provisioned = setup.get().provision(thingNames(spec));
+            } else {
+                forEachDevice(0, spec.count(), i -> iot.createThing(r -> r.thingName(spec.thingName(i))));
+            }
             for (Scenario.GroupSpec g : scenario.groups()) {
                 addToGroup(g.name(), g.from(), g.to());
             }
@@ -212,14 +231,21 @@ public final class ScenarioRunner {
                     spec.count(), scenario.groups().size(), (System.nanoTime() - start) / 1e9));
         }
 
-        /** A certificate per thing through CreateKeysAndCertificate and AttachThingPrincipal, as an operator would. */
-        private DeviceTls identities(Scenario.FleetSpec spec) throws Exception {
-            long start = System.nanoTime();
+        private List<String> thingNames(Scenario.FleetSpec spec) {
             List<String> things = new ArrayList<>(spec.count());
             for (int i = 0; i < spec.count(); i++) {
                 things.add(spec.thingName(i));
             }
-            DeviceTls tls = DeviceIdentities.mint(iot, things, target.trustAnchor());
+            return things;
+        }
+
+        /** A certificate per thing through CreateKeysAndCertificate and AttachThingPrincipal, as an operator would. */
+        private DeviceTls identities(Scenario.FleetSpec spec) throws Exception {
+            if (provisioned != null) {
+                return provisioned::apply; // made by the target's setup with the things
+            }
+            long start = System.nanoTime();
+            DeviceTls tls = DeviceIdentities.mint(iot, thingNames(spec), target.trustAnchor());
             out.accept(String.format(
                     "minted %,d device certificates (CreateKeysAndCertificate) in %.1f s; devices use mTLS",
                     spec.count(), (System.nanoTime() - start) / 1e9));
@@ -227,7 +253,7 @@ public final class ScenarioRunner {
         }
 
         private String fleetGroup() throws Exception {
-            String name = "fleetsim-all";
+            String name = target.setup().map(FleetSetup::prefix).orElse("") + "fleetsim-all";
             if (!groupArns.containsKey(name)) {
                 scenario.groups().stream()
                         .filter(g -> g.from() == 0 && g.to() == scenario.fleet().count())
@@ -245,7 +271,10 @@ public final class ScenarioRunner {
             if (!groupArns.containsKey(group)) {
                 groupArns.put(
                         group,
-                        iot.createThingGroup(r -> r.thingGroupName(group)).thingGroupArn());
+                        target.setup().isPresent()
+                                ? target.setup().get().createGroup(group)
+                                : iot.createThingGroup(r -> r.thingGroupName(group))
+                                        .thingGroupArn());
             }
             forEachDevice(
                     from,
@@ -444,6 +473,7 @@ public final class ScenarioRunner {
                                     : target.thingArn(name));
                 }
             }
+            target.setup().ifPresent(s -> s.markJob(request));
             observer.jobStarting(job.jobId(), intendedNanos);
             iot.createJob(AwsShapes.createJob(request));
             Instant created = iot.describeJob(r -> r.jobId(job.jobId())).job().createdAt();

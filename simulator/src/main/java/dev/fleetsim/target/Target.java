@@ -4,6 +4,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -50,6 +51,16 @@ public interface Target extends AutoCloseable {
 
     /** What devices trust when they check the server's certificate (MQTT over TLS, HTTPS downloads). */
     X509Certificate trustAnchor();
+
+    /** Every certificate devices trust for the server (IoT Core: Amazon Root CA 1 and 3). */
+    default List<X509Certificate> trustAnchors() {
+        return List.of(trustAnchor());
+    }
+
+    /** How resources are made on a target shared with others (IoT Core); empty: the run makes them directly. */
+    default Optional<FleetSetup> setup() {
+        return Optional.empty();
+    }
 
     /** The signer of artifacts, when the target has one of its own. */
     Optional<CodeSigner> codeSigner();

@@ -45,7 +45,8 @@ public final class LocalAws {
         return IotClient.builder()
                 .endpointOverride(URI.create(stack.controlPlaneEndpoint()))
                 .region(Region.of(stack.config().arns().region()))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                        stack.credentials().accessKeyId(), stack.credentials().secretAccessKey())))
                 .httpClient(ApacheHttpClient.create())
                 .build();
     }

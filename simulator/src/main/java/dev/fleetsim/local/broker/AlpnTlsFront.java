@@ -30,13 +30,17 @@ import java.io.InputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
@@ -44,7 +48,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,7 +88,7 @@ final class AlpnTlsFront implements AutoCloseable {
     private final InetSocketAddress internal;
     private final Map<InetAddress, X509Certificate> certificates = new ConcurrentHashMap<>();
     private final AtomicInteger nextSource = new AtomicInteger();
-    private Channel server;
+    private final List<Channel> servers = new ArrayList<>();
 
     private AlpnTlsFront(InetSocketAddress internal) {
         this.group = EventLoops.create(1, "fleetsim-mqtt-alpn");
@@ -90,12 +96,16 @@ final class AlpnTlsFront implements AutoCloseable {
     }
 
     /**
-     * Listens on {@code bindAddress:port} and relays to the broker's internal listener on
+     * Listens on {@code bindAddress} at each of {@code ports} and relays to the broker's internal listener on
      * {@code 127.0.0.1:internalPort}. Blocks until bound.
+     *
+     * @param anyIssuer accept a client certificate from any issuer (the broker then admits only registered ones, as
+     *     IoT Core does for certificates registered with or without their CA); otherwise only the local CA's
      */
-    static AlpnTlsFront start(String bindAddress, int port, int internalPort, BrokerConfig.Tls tls)
+    static AlpnTlsFront start(
+            String bindAddress, List<Integer> ports, int internalPort, BrokerConfig.Tls tls, boolean anyIssuer)
             throws InterruptedException {
-        SslContext ssl = sslContext(tls);
+        SslContext ssl = sslContext(tls, anyIssuer);
         AlpnTlsFront front = new AlpnTlsFront(new InetSocketAddress(InetAddress.getLoopbackAddress(), internalPort));
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(front.group)
@@ -107,20 +117,17 @@ final class AlpnTlsFront implements AutoCloseable {
                     }
                 });
         try {
-            front.server = bootstrap
-                    .bind(new InetSocketAddress(bindAddress, port))
-                    .sync()
-                    .channel();
+            for (int port : ports) {
+                front.servers.add(bootstrap
+                        .bind(new InetSocketAddress(bindAddress, port))
+                        .sync()
+                        .channel());
+            }
             return front;
         } catch (RuntimeException | InterruptedException e) {
             front.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
-    }
-
-    /** The port bound. */
-    int port() {
-        return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
     /**
@@ -138,11 +145,11 @@ final class AlpnTlsFront implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close().syncUninterruptibly();
+        servers.forEach(c -> c.close().syncUninterruptibly());
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private static SslContext sslContext(BrokerConfig.Tls tls) {
+    private static SslContext sslContext(BrokerConfig.Tls tls, boolean anyIssuer) {
         try {
             char[] password = tls.password().toCharArray();
             KeyStore keys = KeyStore.getInstance("PKCS12");
@@ -157,9 +164,13 @@ final class AlpnTlsFront implements AutoCloseable {
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
-            return SslContextBuilder.forServer(kmf)
-                    .trustManager(tmf)
-                    .clientAuth(ClientAuth.REQUIRE)
+            SslContextBuilder builder = SslContextBuilder.forServer(kmf);
+            if (anyIssuer) {
+                builder.trustManager(new RegisteredCertificates());
+            } else {
+                builder.trustManager(tmf);
+            }
+            return builder.clientAuth(ClientAuth.REQUIRE)
                     .protocols("TLSv1.3", "TLSv1.2")
                     .applicationProtocolConfig(new ApplicationProtocolConfig(
                             ApplicationProtocolConfig.Protocol.ALPN,
@@ -329,6 +340,55 @@ final class AlpnTlsFront implements AutoCloseable {
     private static void closeOnFlush(Channel channel) {
         if (channel.isActive()) {
             channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /**
+     * Client certificates as IoT Core takes them: from any issuer, within their validity (the TLS handshake still
+     * proves the client holds the key). Whether the certificate is registered and ACTIVE is the broker's
+     * authenticator's question, asked once MQTT CONNECT names the client.
+     */
+    private static final class RegisteredCertificates extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            if (chain == null || chain.length == 0) {
+                throw new CertificateException("a client certificate is required");
+            }
+            chain[0].checkValidity();
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            throw new CertificateException("a server-side trust manager");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+                throws CertificateException {
+            throw new CertificateException("a server-side trust manager");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws CertificateException {
+            throw new CertificateException("a server-side trust manager");
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 }

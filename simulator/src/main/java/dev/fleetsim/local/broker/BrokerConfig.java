@@ -1,5 +1,6 @@
 package dev.fleetsim.local.broker;
 
+import dev.fleetsim.aws.ApiQuotas;
 import dev.fleetsim.local.jobs.Registry;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -11,8 +12,11 @@ import java.util.Objects;
  * @param port the plain MQTT port; 0 picks a free one
  * @param stateDir the folder that holds the broker's configuration and data folders
  * @param maxPacketSize largest MQTT packet accepted; AWS IoT Core accepts 128 KiB payloads
+ * @param strict null, or IoT Core's limits to enforce ({@code fleetsim local --strict}): no plain listener, MQTT over
+ *     TLS only with registered certificates of any issuer, connect rates, topic depth, subscriptions per SUBSCRIBE and
+ *     publishes per second per connection
  */
-public record BrokerConfig(String bindAddress, int port, Path stateDir, int maxPacketSize, Tls tls) {
+public record BrokerConfig(String bindAddress, int port, Path stateDir, int maxPacketSize, Tls tls, ApiQuotas strict) {
 
     /**
      * The mTLS listeners, like IoT Core's: client certificates are required, signed by the local CA; the
@@ -39,7 +43,7 @@ public record BrokerConfig(String bindAddress, int port, Path stateDir, int maxP
     public BrokerConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
         Objects.requireNonNull(stateDir, "stateDir");
-        if (port < 0 || port > 65_535) {
+        if (port < (strict == null ? 0 : -1) || port > 65_535) {
             throw new IllegalArgumentException("port must be 0-65535: " + port);
         }
     }

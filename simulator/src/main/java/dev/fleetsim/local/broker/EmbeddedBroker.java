@@ -17,6 +17,7 @@ import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundIntercepto
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishOutboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
+import com.hivemq.extension.sdk.api.interceptor.subscribe.SubscribeInboundInterceptor;
 import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
 import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
 import com.hivemq.extension.sdk.api.packets.general.MqttVersion;
@@ -42,6 +43,7 @@ import dev.fleetsim.local.jobs.Registry;
 import dev.fleetsim.net.Ids;
 import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.net.Ports;
+import dev.fleetsim.net.TokenBucket;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -49,10 +51,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,6 +100,10 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     private final EmbeddedHiveMQ hivemq;
     private volatile PublishService publishService;
     private volatile ClientService clientService;
+    /** Strict mode: the account's CONNECTs per second, and each client id's last CONNECT (System.nanoTime()). */
+    private final TokenBucket connects;
+
+    private final Map<String, Long> lastConnect = new ConcurrentHashMap<>();
     /** Until this System.nanoTime(), the broker is "restarting": new connections are refused. */
     private volatile long downUntil = Long.MIN_VALUE;
 
@@ -110,6 +120,9 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         this.tlsPort = tlsPort;
         this.alpnPort = alpnPort;
         this.relayPort = relayPort;
+        this.connects = config.strict() == null
+                ? null
+                : TokenBucket.perSecond(config.strict().connectsPerSecond());
         Path conf = config.stateDir().resolve("broker/conf");
         Path data = config.stateDir().resolve("broker/data");
         Path extensions = config.stateDir().resolve("broker/extensions");
@@ -117,7 +130,9 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             Files.createDirectories(conf);
             Files.createDirectories(data);
             Files.createDirectories(extensions);
-            Files.writeString(conf.resolve("config.xml"), configXml(config, port, tlsPort, relayPort));
+            Files.writeString(
+                    conf.resolve("config.xml"),
+                    configXml(config, port, config.strict() != null ? -1 : tlsPort, relayPort));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the broker folders under " + config.stateDir(), e);
         }
@@ -145,9 +160,13 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
      */
     public static CompletableFuture<EmbeddedBroker> start(BrokerConfig config, JobsRequestSink sink) {
         Set<Integer> claimed = new HashSet<>();
-        int port = Ports.claim("MQTT", config.bindAddress(), config.port(), claimed);
+        boolean strict = config.strict() != null;
+        int port = strict && config.port() < 0 ? -1 : Ports.claim("MQTT", config.bindAddress(), config.port(), claimed);
         claimed.add(port);
         BrokerConfig.Tls tls = config.tls();
+        if (strict && tls == null) {
+            throw new IllegalArgumentException("a strict broker needs MQTT over TLS");
+        }
         int tlsPort =
                 tls == null || tls.port() < 0 ? -1 : Ports.claim("MQTT TLS", config.bindAddress(), tls.port(), claimed);
         claimed.add(tlsPort);
@@ -155,12 +174,20 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                 ? -1
                 : Ports.claim("MQTT TLS with ALPN", config.bindAddress(), tls.alpnPort(), claimed);
         claimed.add(alpnPort);
-        int relayPort = alpnPort < 0 ? -1 : Ports.claim("MQTT relay (internal)", RELAY_ADDRESS, 0, claimed);
+        // Strict: the front serves 8883 too, taking certificates of any issuer (RegisterCertificate, WithoutCA).
+        List<Integer> frontPorts = new ArrayList<>();
+        if (strict && tlsPort >= 0) {
+            frontPorts.add(tlsPort);
+        }
+        if (alpnPort >= 0) {
+            frontPorts.add(alpnPort);
+        }
+        int relayPort = frontPorts.isEmpty() ? -1 : Ports.claim("MQTT relay (internal)", RELAY_ADDRESS, 0, claimed);
         EmbeddedBroker broker = new EmbeddedBroker(config, port, tlsPort, alpnPort, relayPort, sink);
         return broker.hivemq.start().thenApply(v -> {
-            if (alpnPort >= 0) {
+            if (!frontPorts.isEmpty()) {
                 try {
-                    broker.alpnFront = AlpnTlsFront.start(config.bindAddress(), alpnPort, relayPort, tls);
+                    broker.alpnFront = AlpnTlsFront.start(config.bindAddress(), frontPorts, relayPort, tls, strict);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted while starting the ALPN listener", e);
@@ -307,7 +334,10 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                 TlsConnections.Connection c =
                         connection(in.getClientInformation().getClientId(), in.getConnectionInformation());
                 String filter = in.getSubscription().getTopicFilter();
-                if (c == null || c.allows("iot:Subscribe", "topicfilter", filter)) {
+                if (tooDeep(filter)) {
+                    out.failAuthorization(
+                            SubackReasonCode.TOPIC_FILTER_INVALID, "more than 7 forward slashes in " + filter);
+                } else if (c == null || c.allows("iot:Subscribe", "topicfilter", filter)) {
                     out.authorizeSuccessfully();
                 } else {
                     out.failAuthorization(SubackReasonCode.NOT_AUTHORIZED, "not authorized to subscribe to " + filter);
@@ -340,7 +370,17 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                     out.preventPublishDelivery();
                 }
             };
+            SubscribeInboundInterceptor subscribe = (in, out) -> {
+                int limit = config.strict() == null
+                        ? Integer.MAX_VALUE
+                        : config.strict().subscriptionsPerSubscribe();
+                if (in.getSubscribePacket().getSubscriptions().size() > limit) {
+                    // IoT Core takes at most 8 filters in one SUBSCRIBE; fleetsim answers more with a disconnect.
+                    clientService.disconnectClient(in.getClientInformation().getClientId());
+                }
+            };
             Services.initializerRegistry().setClientInitializer((initializerInput, clientContext) -> {
+                clientContext.addSubscribeInboundInterceptor(subscribe);
                 clientContext.addPublishInboundInterceptor(inbound);
                 clientContext.addPublishOutboundInterceptor(receive);
             });
@@ -365,6 +405,22 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         String topic = packet.getTopic();
         String clientId = in.getClientInformation().getClientId();
         TlsConnections.Connection c = connection(clientId, in.getConnectionInformation());
+        if (c != null && config.strict() != null) {
+            AckReasonCode refusal = tooDeep(topic)
+                    ? AckReasonCode.TOPIC_NAME_INVALID
+                    : !c.publishAllowed() ? AckReasonCode.QUOTA_EXCEEDED : null;
+            if (refusal != null) {
+                if (c.mqtt5) {
+                    out.preventPublishDelivery(refusal, refusal.name());
+                } else {
+                    out.preventPublishDelivery(); // IoT Core drops a throttled publish; a too-deep topic closes
+                    if (refusal == AckReasonCode.TOPIC_NAME_INVALID) {
+                        clientService.disconnectClient(clientId);
+                    }
+                }
+                return;
+            }
+        }
         if (c != null && !c.allows("iot:Publish", "topic", topic)) {
             if (c.mqtt5) {
                 out.preventPublishDelivery(AckReasonCode.NOT_AUTHORIZED, "not authorized to publish to " + topic);
@@ -432,6 +488,42 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     }
 
     /**
+     * Strict mode: IoT Core's CONNECT quotas, the account's per second and one per second per client id (a client
+     * that reconnects sooner is refused, as IoT Core refuses it).
+     */
+    private boolean connectAllowed(String clientId) {
+        long now = System.nanoTime();
+        long perClient = (long) (1e9 / config.strict().connectsPerClientIdPerSecond());
+        Long last = lastConnect.get(clientId);
+        if (last != null && now - last < perClient) {
+            return false;
+        }
+        if (!connects.tryTake()) {
+            return false;
+        }
+        lastConnect.put(clientId, now);
+        if (lastConnect.size() > 10_000) {
+            lastConnect.values().removeIf(t -> now - t >= perClient);
+        }
+        return true;
+    }
+
+    /** Strict mode: whether a topic or filter has more forward slashes than IoT Core allows. */
+    private boolean tooDeep(String topic) {
+        if (config.strict() == null) {
+            return false;
+        }
+        int slashes = 0;
+        for (int i = 0; i < topic.length(); i++) {
+            if (topic.charAt(i) == '/') {
+                slashes++;
+            }
+        }
+        int exempt = topic.startsWith("$aws/rules/") ? 3 : 0;
+        return slashes - exempt > config.strict().maxTopicSlashes();
+    }
+
+    /**
      * Plain listener: anyone. mTLS listener: the client certificate must be known to the registry and ACTIVE; the
      * things attached to it are remembered for authorization.
      */
@@ -439,6 +531,10 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         long until = downUntil;
         if (until != Long.MIN_VALUE && System.nanoTime() - until < 0) {
             out.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE, "the broker is restarting");
+            return;
+        }
+        if (connects != null && !connectAllowed(in.getClientInformation().getClientId())) {
+            out.failAuthentication(ConnackReasonCode.QUOTA_EXCEEDED, "connect rate exceeded");
             return;
         }
         ConnectionInformation connection = in.getConnectionInformation();
@@ -477,7 +573,12 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         String token = Ids.hex(16);
         connection.getConnectionAttributeStore().putAsString(CONNECTION_ATTRIBUTE, token);
         tls.add(new TlsConnections.Connection(
-                token, id, clientId, connection.getMqttVersion() == MqttVersion.V_5, grant));
+                token,
+                id,
+                clientId,
+                connection.getMqttVersion() == MqttVersion.V_5,
+                grant,
+                config.strict() == null ? 0 : config.strict().publishesPerConnectionPerSecond()));
         out.authenticateSuccessfully();
     }
 
@@ -523,11 +624,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                 <?xml version="1.0" encoding="UTF-8"?>
                 <hivemq>
                   <listeners>
-                    <tcp-listener>
-                      <port>%d</port>
-                      <bind-address>%s</bind-address>
-                    </tcp-listener>
-                %s%s  </listeners>
+                %s%s%s  </listeners>
                   <mqtt>
                     <packets><max-packet-size>%d</max-packet-size></packets>
                     <queued-messages><max-queue-size>1000</max-queue-size></queued-messages>
@@ -537,6 +634,12 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                   <anonymous-usage-statistics><enabled>false</enabled></anonymous-usage-statistics>
                 </hivemq>
                 """;
-        return String.format(xml, port, config.bindAddress(), tls, relay, config.maxPacketSize());
+        String plain = port < 0 ? "" : """
+                    <tcp-listener>
+                      <port>%d</port>
+                      <bind-address>%s</bind-address>
+                    </tcp-listener>
+                """.formatted(port, config.bindAddress());
+        return String.format(xml, plain, tls, relay, config.maxPacketSize());
     }
 }

@@ -1,6 +1,7 @@
 package dev.fleetsim.local.broker;
 
 import dev.fleetsim.local.jobs.Registry;
+import dev.fleetsim.net.TokenBucket;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +22,17 @@ final class TlsConnections {
         /** "action resource" → allowed; cleared when the grant changes, bounded. */
         private final Map<String, Boolean> decisions = new ConcurrentHashMap<>();
 
-        Connection(String token, String certificateId, String clientId, boolean mqtt5, Registry.ConnectionGrant grant) {
+        /** Strict mode's PUBLISHes per second for this connection; unlimited otherwise. */
+        private final TokenBucket publishes;
+
+        Connection(
+                String token,
+                String certificateId,
+                String clientId,
+                boolean mqtt5,
+                Registry.ConnectionGrant grant,
+                double publishesPerSecond) {
+            this.publishes = TokenBucket.perSecond(publishesPerSecond);
             this.token = token;
             this.certificateId = certificateId;
             this.clientId = clientId;
@@ -43,6 +54,11 @@ final class TlsConnections {
             }
             decisions.put(key, allowed);
             return allowed;
+        }
+
+        /** Takes one of the connection's publishes per second; false when over IoT Core's rate. */
+        boolean publishAllowed() {
+            return publishes.tryTake();
         }
 
         void update(Registry.ConnectionGrant newGrant) {

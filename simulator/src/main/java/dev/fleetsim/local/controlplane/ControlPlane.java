@@ -2,11 +2,14 @@ package dev.fleetsim.local.controlplane;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fleetsim.aws.AccessKeyPair;
+import dev.fleetsim.aws.ApiQuotas;
 import dev.fleetsim.local.jobs.ApiException;
 import dev.fleetsim.local.jobs.CertificateIssuer;
 import dev.fleetsim.local.jobs.JobsEngine;
 import dev.fleetsim.local.jobs.JobsService;
 import dev.fleetsim.local.jobs.LocalEndpoints;
+import dev.fleetsim.net.TokenBucket;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -75,8 +78,26 @@ public final class ControlPlane {
     private final List<Route> controlRoutes = new ArrayList<>();
     private final List<Route> dataRoutes = new ArrayList<>();
 
-    public ControlPlane(JobsService service, CertificateIssuer issuer, LocalEndpoints endpoints) {
+    /** Strict mode's per-API quotas, or null. */
+    private final ApiQuotas quotas;
+
+    private final AccessKeyPair keys;
+    /** Per-API token buckets of strict mode; touched on the engine thread only. */
+    private final Map<String, TokenBucket> buckets = new HashMap<>();
+
+    /**
+     * @param quotas null, or strict mode: SigV4 verified with {@code keys}, and each control-plane API throttled at its
+     *     quota with {@code ThrottlingException}, as IoT Core does
+     */
+    public ControlPlane(
+            JobsService service,
+            CertificateIssuer issuer,
+            LocalEndpoints endpoints,
+            ApiQuotas quotas,
+            AccessKeyPair keys) {
         this.service = service;
+        this.quotas = quotas;
+        this.keys = keys;
         JobsEngine engine = service.engine();
         Routes control = new Routes(controlRoutes);
         new ThingsApi(engine).register(control);
@@ -105,6 +126,9 @@ public final class ControlPlane {
             return error(new ApiException(
                     404, "ResourceNotFoundException", "No API at " + request.method() + " " + request.path()));
         }
+        if (quotas != null && !request.dataPlane() && !bucket(route.operation()).tryTake()) {
+            return error(new ApiException(400, "ThrottlingException", "Rate exceeded"));
+        }
         try {
             JsonNode body = route.handler().handle(request, route.match(request.method(), split(request.path())));
             return new ApiResponse(200, body == null ? Params.JSON.createObjectNode() : body, null);
@@ -126,6 +150,20 @@ public final class ControlPlane {
             }
         }
         return null;
+    }
+
+    private TokenBucket bucket(String operation) {
+        return buckets.computeIfAbsent(operation, op -> TokenBucket.perSecond(quotas.rate(op)));
+    }
+
+    /** Whether requests must be SigV4-signed with {@link #credentials} (strict mode). */
+    public boolean strict() {
+        return quotas != null;
+    }
+
+    /** The secret of an access key id, or null when unknown. */
+    AccessKeyPair credentials(String accessKeyId) {
+        return keys != null && keys.accessKeyId().equals(accessKeyId) ? keys : null;
     }
 
     /** AWS's operation name of a request, or {@code unknown}: a meter label with a bounded set of values. */

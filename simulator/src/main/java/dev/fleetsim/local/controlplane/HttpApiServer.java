@@ -3,6 +3,8 @@ package dev.fleetsim.local.controlplane;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.local.jobs.JobsService;
+import dev.fleetsim.local.s3.S3Exception;
+import dev.fleetsim.local.s3.SigV4;
 import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.net.HttpTimeouts;
 import dev.fleetsim.net.Ids;
@@ -33,9 +35,13 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +55,8 @@ public final class HttpApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApiServer.class);
     /** Largest request body: a job document is at most 32 KB; templates and targets add little. */
     private static final int MAX_BODY = 1024 * 1024;
+    /** The signing names of the APIs served here (spec §1.1). */
+    private static final Set<String> SIGNING_NAMES = Set.of("iot", "iot-jobs-data");
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -135,6 +143,13 @@ public final class HttpApiServer implements AutoCloseable {
             }
             Map<String, String> headers = new HashMap<>();
             request.headers().forEach(h -> headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue()));
+            if (api.strict()) {
+                ApiResponse refused = verifySignature(request, uri);
+                if (refused != null) {
+                    write(ctx, keepAlive, refused);
+                    return;
+                }
+            }
             JsonNode body;
             String text = request.content().toString(StandardCharsets.UTF_8);
             try {
@@ -160,6 +175,49 @@ public final class HttpApiServer implements AutoCloseable {
                 }
                 ctx.executor().execute(() -> write(ctx, keepAlive, answer));
             });
+        }
+
+        /**
+         * Strict mode: SigV4 checked as IoT Core checks it, answered with its errors (403 and the error type in
+         * {@code x-amzn-ErrorType}); null when the signature is good.
+         */
+        private ApiResponse verifySignature(FullHttpRequest request, QueryStringDecoder uri) {
+            Map<String, List<String>> headers = new HashMap<>();
+            request.headers()
+                    .forEach(h -> headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                            .add(h.getValue()));
+            String rawQuery = request.uri().contains("?")
+                    ? request.uri().substring(request.uri().indexOf('?') + 1)
+                    : "";
+            byte[] body = new byte[request.content().readableBytes()];
+            request.content().getBytes(request.content().readerIndex(), body);
+            try {
+                SigV4.verifyService(
+                        new SigV4.Request(request.method().name(), uri.rawPath(), rawQuery, headers),
+                        body,
+                        SIGNING_NAMES,
+                        api::credentials,
+                        Instant.now());
+                return null;
+            } catch (S3Exception e) {
+                return switch (e.code()) {
+                    case "AccessDenied" -> error(403, "MissingAuthenticationTokenException", e.getMessage());
+                    case "InvalidAccessKeyId" ->
+                        error(
+                                403,
+                                "UnrecognizedClientException",
+                                "The security token included in the request is invalid.");
+                    case "SignatureDoesNotMatch" ->
+                        error(
+                                403,
+                                "InvalidSignatureException",
+                                "The request signature we calculated does not match the signature you provided. Check"
+                                        + " your AWS Secret Access Key and signing method.");
+                    case "RequestTimeTooSkewed" ->
+                        error(403, "InvalidSignatureException", "Signature expired: the request time is too skewed.");
+                    default -> error(403, "IncompleteSignatureException", e.getMessage());
+                };
+            }
         }
 
         private static ApiResponse error(int status, String type, String message) {

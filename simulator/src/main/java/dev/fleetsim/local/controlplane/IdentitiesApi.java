@@ -15,7 +15,15 @@ import dev.fleetsim.local.jobs.CertificateIssuer;
 import dev.fleetsim.local.jobs.JobsEngine;
 import dev.fleetsim.local.jobs.LocalEndpoints;
 import dev.fleetsim.local.jobs.Registry;
+import dev.fleetsim.pki.Pem;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Date;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 
@@ -45,6 +53,261 @@ final class IdentitiesApi {
                 "DELETE", "/things/{thingName}/principals", "DetachThingPrincipal", (r, p) -> principal(r, p, false));
         routes.add("GET", "/things/{thingName}/principals", "ListThingPrincipals", this::principals);
         routes.add("GET", "/endpoint", "DescribeEndpoint", this::endpoint);
+        routes.add("GET", "/registrationcode", "GetRegistrationCode", this::registrationCode);
+        routes.add("POST", "/cacertificate", "RegisterCACertificate", this::registerCa);
+        routes.add("GET", "/cacertificate/{caCertificateId}", "DescribeCACertificate", this::describeCa);
+        routes.add("PUT", "/cacertificate/{caCertificateId}", "UpdateCACertificate", this::updateCa);
+        routes.add("DELETE", "/cacertificate/{caCertificateId}", "DeleteCACertificate", this::deleteCa);
+        routes.add("GET", "/cacertificates", "ListCACertificates", this::listCas);
+        routes.add("GET", "/certificates-by-ca/{caCertificateId}", "ListCertificatesByCA", this::listByCa);
+        routes.add("POST", "/certificate/register", "RegisterCertificate", (r, p) -> register(r, true));
+        routes.add("POST", "/certificate/register-no-ca", "RegisterCertificateWithoutCA", (r, p) -> register(r, false));
+    }
+
+    // ------------------------------------------------------------------ registering certificates made elsewhere
+
+    /**
+     * The account's registration code: a CA's verification certificate must carry it as its common name. Derived from
+     * the account and the stack's CA, so it stays the same across restarts, as AWS's does until deleted.
+     */
+    private String registrationCode() {
+        String seed = "fleetsim-registration-code:" + engine.arns().accountId() + ":"
+                + (issuer == null ? "" : issuer.getClass().getName());
+        return HexFormat.of().formatHex(sha256(seed.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private JsonNode registrationCode(ApiRequest r, Map<String, String> p) {
+        return JSON.createObjectNode().put("registrationCode", registrationCode());
+    }
+
+    private static X509Certificate parse(JsonNode pem, String field) {
+        if (pem == null || !pem.isTextual() || pem.asText().isBlank()) {
+            throw invalidRequest(field + " is required");
+        }
+        if (pem.asText().length() > 65_536) {
+            throw invalidRequest(field + " is longer than 65536 characters");
+        }
+        try {
+            return Pem.certificate(pem.asText());
+        } catch (RuntimeException e) {
+            throw new ApiException(400, "CertificateValidationException", field + " is not a PEM X.509 certificate");
+        }
+    }
+
+    private static void checkValidity(X509Certificate certificate, Instant now, String field) {
+        try {
+            certificate.checkValidity(Date.from(now));
+        } catch (GeneralSecurityException e) {
+            throw new ApiException(400, "CertificateValidationException", field + " is expired or not yet valid");
+        }
+    }
+
+    private static boolean signedBy(X509Certificate certificate, X509Certificate ca) {
+        try {
+            certificate.verify(ca.getPublicKey());
+            return certificate.getIssuerX500Principal().equals(ca.getSubjectX500Principal());
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static String id(X509Certificate certificate) {
+        try {
+            return HexFormat.of().formatHex(sha256(certificate.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new ApiException(400, "CertificateValidationException", "the certificate cannot be encoded");
+        }
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String initialStatus(ApiRequest r) {
+        String status = r.body().path("status").asText(r.queryParam("status"));
+        if (status == null || status.isEmpty()) {
+            return bool(r, "setAsActive") || r.body().path("setAsActive").asBoolean(false) ? "ACTIVE" : "INACTIVE";
+        }
+        if (!Set.of("ACTIVE", "INACTIVE", "REVOKED", "PENDING_TRANSFER", "PENDING_ACTIVATION")
+                .contains(status)) {
+            throw invalidRequest("status must be ACTIVE, INACTIVE, REVOKED, PENDING_TRANSFER or PENDING_ACTIVATION");
+        }
+        return status;
+    }
+
+    /** RegisterCACertificate: DEFAULT mode proves possession with a verification certificate naming the code. */
+    private JsonNode registerCa(ApiRequest r, Map<String, String> p) {
+        X509Certificate ca = parse(r.body().get("caCertificate"), "caCertificate");
+        checkValidity(ca, engine.now(), "caCertificate");
+        if (ca.getBasicConstraints() < 0) {
+            throw new ApiException(400, "CertificateValidationException", "caCertificate is not a CA certificate");
+        }
+        String mode = r.body().path("certificateMode").asText("DEFAULT");
+        if (!mode.equals("DEFAULT") && !mode.equals("SNI_ONLY")) {
+            throw invalidRequest("certificateMode must be DEFAULT or SNI_ONLY");
+        }
+        if (mode.equals("DEFAULT")) {
+            X509Certificate verification = parse(r.body().get("verificationCertificate"), "verificationCertificate");
+            String subject = verification.getSubjectX500Principal().getName();
+            if (!signedBy(verification, ca) || !subject.contains("CN=" + registrationCode())) {
+                throw new ApiException(
+                        400,
+                        "CertificateValidationException",
+                        "the verification certificate must be signed by the CA and have the registration code as its"
+                                + " common name");
+            }
+        }
+        String id = id(ca);
+        if (engine.registry().findCaCertificate(id) != null) {
+            throw new ApiException(
+                    409,
+                    "ResourceAlreadyExistsException",
+                    "The certificate is already provisioned or registered",
+                    id,
+                    engine.arns().caCertificate(id));
+        }
+        Registry.Certificate registered = new Registry.Certificate(
+                id,
+                engine.arns().caCertificate(id),
+                r.body().get("caCertificate").asText(),
+                bool(r, "setAsActive") ? "ACTIVE" : "INACTIVE",
+                engine.now(),
+                null,
+                mode);
+        engine.registry().putCaCertificate(registered);
+        return JSON.createObjectNode().put("certificateArn", registered.arn()).put("certificateId", id);
+    }
+
+    private Registry.Certificate ca(String id) {
+        Registry.Certificate c = engine.registry().findCaCertificate(id);
+        if (c == null) {
+            throw notFound("CA certificate " + id + " cannot be found.");
+        }
+        return c;
+    }
+
+    private JsonNode describeCa(ApiRequest r, Map<String, String> p) {
+        Registry.Certificate c = ca(p.get("caCertificateId"));
+        ObjectNode out = JSON.createObjectNode();
+        ObjectNode d = out.putObject("certificateDescription");
+        d.put("certificateArn", c.arn());
+        d.put("certificateId", c.id());
+        d.put("status", c.status());
+        d.put("certificatePem", c.pem());
+        d.put("ownedBy", engine.arns().accountId());
+        d.put("creationDate", seconds(c.createdAt()));
+        d.put("lastModifiedDate", seconds(c.createdAt()));
+        d.put("autoRegistrationStatus", "DISABLE");
+        d.put("certificateMode", c.mode());
+        return out;
+    }
+
+    private JsonNode updateCa(ApiRequest r, Map<String, String> p) {
+        Registry.Certificate c = ca(p.get("caCertificateId"));
+        String status = r.queryParam("newStatus");
+        if (status != null) {
+            if (!Set.of("ACTIVE", "INACTIVE").contains(status)) {
+                throw invalidRequest("newStatus must be ACTIVE or INACTIVE");
+            }
+            engine.registry().setCaCertificateStatus(c, status);
+        }
+        return null;
+    }
+
+    private JsonNode deleteCa(ApiRequest r, Map<String, String> p) {
+        Registry.Certificate c = ca(p.get("caCertificateId"));
+        if ("ACTIVE".equals(c.status())) {
+            throw new ApiException(
+                    409, "CertificateStateException", "A CA certificate must be deactivated before deletion.");
+        }
+        engine.registry().removeCaCertificate(c);
+        return null;
+    }
+
+    private JsonNode listCas(ApiRequest r, Map<String, String> p) {
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode array = out.putArray("certificates");
+        page(new ArrayList<>(engine.registry().caCertificates()), r, out, Params.Paging.MARKER)
+                .forEach(c -> array.addObject()
+                        .put("certificateArn", c.arn())
+                        .put("certificateId", c.id())
+                        .put("status", c.status())
+                        .put("creationDate", seconds(c.createdAt())));
+        return out;
+    }
+
+    private JsonNode listByCa(ApiRequest r, Map<String, String> p) {
+        String caId = ca(p.get("caCertificateId")).id();
+        ObjectNode out = JSON.createObjectNode();
+        ArrayNode array = out.putArray("certificates");
+        page(
+                        engine.registry().certificates().stream()
+                                .filter(c -> caId.equals(c.caCertificateId()))
+                                .toList(),
+                        r,
+                        out,
+                        Params.Paging.MARKER)
+                .forEach(c -> array.addObject()
+                        .put("certificateArn", c.arn())
+                        .put("certificateId", c.id())
+                        .put("status", c.status())
+                        .put("creationDate", seconds(c.createdAt())));
+        return out;
+    }
+
+    /**
+     * RegisterCertificate (signed by a registered CA, named in {@code caCertificatePem} or found by issuer) and
+     * RegisterCertificateWithoutCA (any issuer; IoT Core then needs SNI, which every fleetsim device sends).
+     */
+    private JsonNode register(ApiRequest r, boolean withCa) {
+        X509Certificate certificate = parse(r.body().get("certificatePem"), "certificatePem");
+        checkValidity(certificate, engine.now(), "certificatePem");
+        String caId = null;
+        if (withCa) {
+            Registry.Certificate ca = null;
+            JsonNode caPem = r.body().get("caCertificatePem");
+            if (caPem != null && !caPem.isNull()) {
+                ca = engine.registry().findCaCertificate(id(parse(caPem, "caCertificatePem")));
+                if (ca == null) {
+                    throw new ApiException(400, "CertificateValidationException", "caCertificatePem is not registered");
+                }
+            } else {
+                for (Registry.Certificate candidate : engine.registry().caCertificates()) {
+                    if (signedBy(certificate, Pem.certificate(candidate.pem()))) {
+                        ca = candidate;
+                        break;
+                    }
+                }
+            }
+            if (ca == null || !signedBy(certificate, Pem.certificate(ca.pem()))) {
+                throw new ApiException(
+                        400, "CertificateValidationException", "the certificate is not signed by a registered CA");
+            }
+            caId = ca.id();
+        }
+        String id = id(certificate);
+        if (engine.registry().findCertificate(id) != null) {
+            throw new ApiException(
+                    409,
+                    "ResourceAlreadyExistsException",
+                    "The certificate is already provisioned or registered",
+                    id,
+                    engine.arns().certificate(id));
+        }
+        Registry.Certificate registered = new Registry.Certificate(
+                id,
+                engine.arns().certificate(id),
+                r.body().get("certificatePem").asText(),
+                initialStatus(r),
+                engine.now(),
+                caId,
+                withCa ? "DEFAULT" : "SNI_ONLY");
+        engine.registry().putCertificate(registered);
+        return JSON.createObjectNode().put("certificateArn", registered.arn()).put("certificateId", id);
     }
 
     private JsonNode createKeysAndCertificate(ApiRequest r, Map<String, String> p) {
@@ -88,7 +351,10 @@ final class IdentitiesApi {
         d.put("ownedBy", engine.arns().accountId());
         d.put("creationDate", seconds(c.createdAt()));
         d.put("lastModifiedDate", seconds(c.createdAt()));
-        d.put("certificateMode", "DEFAULT");
+        d.put("certificateMode", c.mode());
+        if (c.caCertificateId() != null) {
+            d.put("caCertificateId", c.caCertificateId());
+        }
         return out;
     }
 

@@ -38,6 +38,10 @@ public record Arns(String region, String accountId) {
         return prefix() + "cert/" + id;
     }
 
+    public String caCertificate(String id) {
+        return prefix() + "cacert/" + id;
+    }
+
     /** A managed template's ARN has an empty account field and a version suffix (§1.2). */
     public String managedTemplate(String name, String version) {
         return "arn:aws:iot:" + region + "::jobtemplate/" + name + ":" + version;

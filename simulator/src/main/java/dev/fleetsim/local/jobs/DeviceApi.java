@@ -21,6 +21,7 @@ import dev.fleetsim.jobs.StartNextPendingJobExecutionRequest;
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.UpdateJobExecutionRequest;
 import dev.fleetsim.jobs.UpdateJobExecutionResponse;
+import dev.fleetsim.net.TokenBucket;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,14 +40,11 @@ public final class DeviceApi {
     private final JobsEngine engine;
     private final JobsOutbound outbound;
     private final JobsMeters meters;
-    /** Device-API requests per second before {@code RequestThrottled} (§13.3 step 6); 0 is unlimited. */
-    private final double ratePerSecond;
+    /** Device-API requests per second before {@code RequestThrottled} (§13.3 step 6); unlimited at 0. */
+    private final TokenBucket rate;
 
     /** Which characters a statusDetails value may hold (§3.4). */
     private final StatusDetailChars statusDetailChars;
-
-    private double tokens;
-    private long refilledAt = System.nanoTime();
 
     DeviceApi(
             JobsEngine engine,
@@ -58,23 +56,11 @@ public final class DeviceApi {
         this.statusDetailChars = statusDetailChars;
         this.outbound = outbound;
         this.meters = meters;
-        this.ratePerSecond = ratePerSecond;
-        this.tokens = ratePerSecond;
+        this.rate = TokenBucket.perSecond(ratePerSecond);
     }
 
-    /** A token bucket holding one second of requests, refilled in real time. */
     private boolean throttled() {
-        if (ratePerSecond <= 0) {
-            return false;
-        }
-        long now = System.nanoTime();
-        tokens = Math.min(ratePerSecond, tokens + (now - refilledAt) / 1e9 * ratePerSecond);
-        refilledAt = now;
-        if (tokens >= 1) {
-            tokens -= 1;
-            return false;
-        }
-        return true;
+        return !rate.tryTake();
     }
 
     /** Answers one MQTT request, then sends the notifications it caused. */

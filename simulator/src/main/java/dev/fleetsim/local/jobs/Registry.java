@@ -158,14 +158,40 @@ public final class Registry {
         final String pem;
         String status;
         final Instant createdAt;
+        /** The registered CA that signed it (RegisterCertificate with a CA), or null. */
+        final String caCertificateId;
+        /** DEFAULT, or SNI_ONLY for RegisterCertificateWithoutCA (IoT Core then needs SNI to find it). */
+        final String mode;
+
         final Set<String> things = new LinkedHashSet<>();
 
         public Certificate(String id, String arn, String pem, String status, Instant createdAt) {
+            this(id, arn, pem, status, createdAt, null, "DEFAULT");
+        }
+
+        public Certificate(
+                String id,
+                String arn,
+                String pem,
+                String status,
+                Instant createdAt,
+                String caCertificateId,
+                String mode) {
             this.id = id;
             this.arn = arn;
             this.pem = pem;
             this.status = status;
             this.createdAt = createdAt;
+            this.caCertificateId = caCertificateId;
+            this.mode = mode;
+        }
+
+        public String caCertificateId() {
+            return caCertificateId;
+        }
+
+        public String mode() {
+            return mode;
         }
 
         public String id() {
@@ -199,6 +225,8 @@ public final class Registry {
     private final Map<String, Thing> things = new LinkedHashMap<>();
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private final Map<String, Certificate> certificates = new LinkedHashMap<>();
+    /** Registered CA certificates (RegisterCACertificate), by id. */
+    private final Map<String, Certificate> caCertificates = new LinkedHashMap<>();
     /** certificateId → ACTIVE/INACTIVE/REVOKED and attached things, readable from broker threads. */
     private final Map<String, CertificateAccess> access = new ConcurrentHashMap<>();
 
@@ -588,7 +616,48 @@ public final class Registry {
     }
 
     private void publishAccess(Certificate certificate) {
-        access.put(certificate.id, new CertificateAccess(certificate.status, Set.copyOf(certificate.things)));
+        // A certificate registered with a CA may connect only while that CA is ACTIVE too, as on IoT Core.
+        Certificate ca = certificate.caCertificateId == null ? null : caCertificates.get(certificate.caCertificateId);
+        String status = ca != null && !"ACTIVE".equals(ca.status) && "ACTIVE".equals(certificate.status)
+                ? "INACTIVE"
+                : certificate.status;
+        access.put(certificate.id, new CertificateAccess(status, Set.copyOf(certificate.things)));
+    }
+
+    // ------------------------------------------------------------------ CA certificates
+
+    /** Registered CA certificates, in registration order. */
+    public Collection<Certificate> caCertificates() {
+        return Collections.unmodifiableCollection(caCertificates.values());
+    }
+
+    /** The CA certificate, or null. */
+    public Certificate findCaCertificate(String id) {
+        return caCertificates.get(id);
+    }
+
+    public void putCaCertificate(Certificate ca) {
+        caCertificates.put(ca.id, ca);
+        changes.put(StateChanges.Kind.CA_CERTIFICATE, ca.id, ca);
+    }
+
+    /** UpdateCACertificate's new status: the certificates it signed follow it. */
+    public void setCaCertificateStatus(Certificate ca, String status) {
+        ca.status = status;
+        changes.put(StateChanges.Kind.CA_CERTIFICATE, ca.id, ca);
+        certificates.values().stream()
+                .filter(c -> ca.id.equals(c.caCertificateId))
+                .forEach(this::publishAccess);
+        accessChanged();
+    }
+
+    public void removeCaCertificate(Certificate ca) {
+        caCertificates.remove(ca.id);
+        changes.delete(StateChanges.Kind.CA_CERTIFICATE, ca.id);
+    }
+
+    void restoreCaCertificate(Certificate ca) {
+        caCertificates.put(ca.id, ca);
     }
 
     // ------------------------------------------------------------------ recovery (journal → state)

@@ -15,6 +15,7 @@ final class StateChanges {
         THING,
         GROUP,
         CERTIFICATE,
+        CA_CERTIFICATE,
         POLICY,
         TEMPLATE,
         EVENTS,

@@ -86,7 +86,7 @@ final class StateCodec {
         return switch (key.kind()) {
             case THING -> thing((Registry.Thing) value);
             case GROUP -> group((Registry.Group) value);
-            case CERTIFICATE -> certificate((Registry.Certificate) value);
+            case CERTIFICATE, CA_CERTIFICATE -> certificate((Registry.Certificate) value);
             case POLICY -> policy((Policies.Policy) value);
             case TEMPLATE -> template((JobTemplates.Template) value);
             case EVENTS -> events((Events) value);
@@ -121,7 +121,19 @@ final class StateCodec {
         ObjectNode o = JSON.createObjectNode();
         o.put("id", c.id).put("arn", c.arn).put("pem", c.pem).put("status", c.status);
         o.put("createdAt", text(c.createdAt));
+        o.put("ca", c.caCertificateId).put("mode", c.mode);
         return o;
+    }
+
+    private static Registry.Certificate certificate(JsonNode c) {
+        return new Registry.Certificate(
+                c.path("id").asText(),
+                c.path("arn").asText(),
+                c.path("pem").asText(),
+                c.path("status").asText(),
+                instant(c.get("createdAt")),
+                textOrNull(c.get("ca")),
+                c.path("mode").asText("DEFAULT"));
     }
 
     private static ObjectNode policy(Policies.Policy p) {
@@ -212,6 +224,9 @@ final class StateCodec {
         }
         for (Registry.Thing t : engine.registry.things()) {
             out.add(line(key(StateChanges.Kind.THING, t.name), t));
+        }
+        for (Registry.Certificate c : engine.registry.caCertificates()) {
+            out.add(line(key(StateChanges.Kind.CA_CERTIFICATE, c.id), c));
         }
         for (Registry.Certificate c : engine.registry.certificates()) {
             out.add(line(key(StateChanges.Kind.CERTIFICATE, c.id), c));
@@ -304,13 +319,11 @@ final class StateCodec {
             t.path("principals").forEach(n -> thing.principals.add(n.asText()));
             engine.registry.restoreThing(thing);
         }
+        for (JsonNode c : byKind.get(StateChanges.Kind.CA_CERTIFICATE)) {
+            engine.registry.restoreCaCertificate(certificate(c));
+        }
         for (JsonNode c : byKind.get(StateChanges.Kind.CERTIFICATE)) {
-            engine.registry.restoreCertificate(new Registry.Certificate(
-                    c.path("id").asText(),
-                    c.path("arn").asText(),
-                    c.path("pem").asText(),
-                    c.path("status").asText(),
-                    instant(c.get("createdAt"))));
+            engine.registry.restoreCertificate(certificate(c));
         }
         for (JsonNode p : byKind.get(StateChanges.Kind.POLICY)) {
             Policies.Policy policy =

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -89,11 +90,45 @@ public final class SigV4 {
         if (authorization == null) {
             throw S3Exception.accessDenied("Access Denied");
         }
-        return verifyHeader(request, authorization, credentials, realNow);
+        return verifyHeader(request, authorization, credentials, realNow, "s3", null);
+    }
+
+    /**
+     * Verifies a header-signed request to an AWS service other than S3 ({@code iot}, {@code iot-jobs-data}): the
+     * payload hash is the body's when the client sent no {@code x-amz-content-sha256}, and the canonical URI is the
+     * path encoded once more, segment by segment, as the AWS SDKs sign for every service but S3.
+     *
+     * @throws S3Exception with the code S3 would use; callers translate it into their service's error
+     */
+    public static Verified verifyService(
+            Request request,
+            byte[] body,
+            Set<String> services,
+            Function<String, AccessKeyPair> credentials,
+            Instant realNow) {
+        String authorization = request.header("authorization");
+        if (authorization == null) {
+            throw S3Exception.accessDenied("Missing Authentication Token");
+        }
+        Verified verified = null;
+        for (String service : services) {
+            if (authorization.contains("/" + service + "/aws4_request")) {
+                verified = verifyHeader(request, authorization, credentials, realNow, service, body);
+            }
+        }
+        if (verified == null) {
+            throw malformed("the credential scope names none of the services " + services);
+        }
+        return verified;
     }
 
     private static Verified verifyHeader(
-            Request request, String authorization, Function<String, AccessKeyPair> credentials, Instant realNow) {
+            Request request,
+            String authorization,
+            Function<String, AccessKeyPair> credentials,
+            Instant realNow,
+            String service,
+            byte[] body) {
         if (!authorization.startsWith(ALGORITHM + " ")) {
             throw new S3Exception(
                     400,
@@ -133,13 +168,21 @@ public final class SigV4 {
                             Long.toString(MAX_SKEW.toMillis())));
         }
         String payloadHash = request.header("x-amz-content-sha256");
+        if (payloadHash == null && body != null) {
+            payloadHash = HexFormat.of().formatHex(sha256(body));
+        }
         if (payloadHash == null) {
             throw new S3Exception(
                     400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
         }
-        Scope scope = Scope.parse(credential, amzDate);
+        Scope scope = Scope.parse(credential, amzDate, service);
         AccessKeyPair secret = lookup(credentials, scope.accessKeyId());
-        String canonical = canonicalRequest(request, decodeQuery(request.rawQuery()), signedHeaders, payloadHash);
+        String canonical = canonicalRequest(
+                request,
+                decodeQuery(request.rawQuery()),
+                signedHeaders,
+                payloadHash,
+                service.equals("s3") ? canonicalPath(request.rawPath()) : serviceCanonicalPath(request.rawPath()));
         return check(scope, secret, amzDate, canonical, signature, payloadHash);
     }
 
@@ -192,7 +235,7 @@ public final class SigV4 {
                             "ServerTime",
                             now.toString()));
         }
-        Scope scope = Scope.parse(query.get("X-Amz-Credential"), amzDate);
+        Scope scope = Scope.parse(query.get("X-Amz-Credential"), amzDate, "s3");
         AccessKeyPair secret = lookup(credentials, scope.accessKeyId());
         Map<String, String> signedQuery = new LinkedHashMap<>(query);
         signedQuery.remove("X-Amz-Signature");
@@ -208,7 +251,7 @@ public final class SigV4 {
     /** Signs the canonical request with the scope's key and compares with what the client sent, in constant time. */
     private static Verified check(
             Scope scope, AccessKeyPair secret, String amzDate, String canonical, String provided, String payloadHash) {
-        byte[] key = signingKey(secret.secretAccessKey(), scope.date(), scope.region());
+        byte[] key = signingKey(secret.secretAccessKey(), scope.date(), scope.region(), scope.service());
         String stringToSign = stringToSign(amzDate, scope.text(), canonical);
         String expected = HexFormat.of().formatHex(hmac(key, stringToSign));
         if (!MessageDigest.isEqual(
@@ -290,31 +333,37 @@ public final class SigV4 {
         query.put("X-Amz-SignedHeaders", "host");
         Request request = new Request("GET", rawPath, "", Map.of("host", List.of(host)));
         String canonical = canonicalRequest(request, query, "host", UNSIGNED_PAYLOAD);
-        byte[] key = signingKey(credentials.secretAccessKey(), date, region);
+        byte[] key = signingKey(credentials.secretAccessKey(), date, region, "s3");
         String signature = HexFormat.of().formatHex(hmac(key, stringToSign(amzDate, scope, canonical)));
         return baseUrl + rawPath + "?" + canonicalQuery(query) + "&X-Amz-Signature=" + signature;
     }
 
     // ------------------------------------------------------------------ the algorithm
 
-    private record Scope(String accessKeyId, String date, String region, String text) {
-        static Scope parse(String credential, String amzDate) {
+    private record Scope(String accessKeyId, String date, String region, String service, String text) {
+        static Scope parse(String credential, String amzDate, String service) {
             String[] p = credential.split("/");
             if (p.length != 5 || !"aws4_request".equals(p[4])) {
-                throw malformed("the credential must be <access key>/<date>/<region>/s3/aws4_request: " + credential);
+                throw malformed("the credential must be <access key>/<date>/<region>/" + service + "/aws4_request: "
+                        + credential);
             }
-            if (!"s3".equals(p[3])) {
-                throw malformed("the credential scope names service '" + p[3] + "', expected 's3'");
+            if (!service.equals(p[3])) {
+                throw malformed("the credential scope names service '" + p[3] + "', expected '" + service + "'");
             }
             if (!amzDate.startsWith(p[1])) {
                 throw malformed("the credential date " + p[1] + " is not the date of x-amz-date " + amzDate);
             }
-            return new Scope(p[0], p[1], p[2], p[1] + "/" + p[2] + "/s3/aws4_request");
+            return new Scope(p[0], p[1], p[2], service, p[1] + "/" + p[2] + "/" + service + "/aws4_request");
         }
     }
 
     static String canonicalRequest(
             Request request, Map<String, String> query, String signedHeaders, String payloadHash) {
+        return canonicalRequest(request, query, signedHeaders, payloadHash, canonicalPath(request.rawPath()));
+    }
+
+    private static String canonicalRequest(
+            Request request, Map<String, String> query, String signedHeaders, String payloadHash, String path) {
         StringBuilder headers = new StringBuilder();
         for (String name : signedHeaders.split(";")) {
             String value = request.header(name);
@@ -326,8 +375,8 @@ public final class SigV4 {
                     .append(value.trim().replaceAll(" +", " "))
                     .append('\n');
         }
-        return request.method() + "\n" + canonicalPath(request.rawPath()) + "\n" + canonicalQuery(query) + "\n"
-                + headers + "\n" + signedHeaders + "\n" + payloadHash;
+        return request.method() + "\n" + path + "\n" + canonicalQuery(query) + "\n" + headers + "\n" + signedHeaders
+                + "\n" + payloadHash;
     }
 
     /**
@@ -336,6 +385,22 @@ public final class SigV4 {
      */
     static String canonicalPath(String rawPath) {
         return rawPath.isEmpty() ? "/" : encodePath(percentDecode(rawPath));
+    }
+
+    /** Every other service's canonical URI: the path as sent, each segment encoded once more ({@code %} → {@code %25}). */
+    static String serviceCanonicalPath(String rawPath) {
+        if (rawPath.isEmpty()) {
+            return "/";
+        }
+        String[] segments = rawPath.split("/", -1);
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < segments.length; i++) {
+            if (i > 0) {
+                out.append('/');
+            }
+            out.append(encode(segments[i]));
+        }
+        return out.toString();
     }
 
     static String canonicalQuery(Map<String, String> query) {
@@ -357,10 +422,10 @@ public final class SigV4 {
                 + HexFormat.of().formatHex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
     }
 
-    private static byte[] signingKey(String secret, String date, String region) {
+    private static byte[] signingKey(String secret, String date, String region, String service) {
         byte[] k = hmac(("AWS4" + secret).getBytes(StandardCharsets.UTF_8), date);
         k = hmac(k, region);
-        k = hmac(k, "s3");
+        k = hmac(k, service);
         return hmac(k, "aws4_request");
     }
 

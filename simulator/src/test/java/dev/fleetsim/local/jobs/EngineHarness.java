@@ -53,7 +53,7 @@ final class EngineHarness implements AutoCloseable {
                         false,
                         retention),
                 outbound);
-        api = new ControlPlane(service, null, new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"));
+        api = new ControlPlane(service, null, new LocalEndpoints("127.0.0.1:1883", "127.0.0.1:8443"), null, null);
     }
 
     /** A JSON array of the things' ARNs in the harness's account, for CreateJob targets. */

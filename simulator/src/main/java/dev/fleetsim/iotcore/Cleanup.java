@@ -1,0 +1,189 @@
+package dev.fleetsim.iotcore;
+
+import dev.fleetsim.iotcore.ResourceJournal.Entry;
+import dev.fleetsim.iotcore.ResourceJournal.Kind;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.CACertificateStatus;
+import software.amazon.awssdk.services.iot.model.CertificateStatus;
+import software.amazon.awssdk.services.iot.model.DeleteConflictException;
+import software.amazon.awssdk.services.iot.model.InvalidRequestException;
+import software.amazon.awssdk.services.iot.model.IotException;
+import software.amazon.awssdk.services.iot.model.LimitExceededException;
+import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
+
+/**
+ * Deletes what a run made, from its {@link ResourceJournal}, in the order IoT Core allows: jobs (cancelled and
+ * deleted with force), policy and thing attachments, certificates (INACTIVE, then deleted), things, thing groups, the
+ * policy, and the run's CA. Idempotent: a resource already gone counts as done, so cleanup can be run again after a
+ * crash of the run or of cleanup itself. Calls go through the target's {@link Pacer} like every other call.
+ */
+public final class Cleanup {
+    /** Resources deleted at once. */
+    static final int PARALLEL = 16;
+
+    /** What cleanup did: deleted per kind, already gone, and failures it could not get past. */
+    public record Result(Map<Kind, Integer> deleted, int alreadyGone, List<String> failures) {
+        public boolean complete() {
+            return failures.isEmpty();
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder();
+            deleted.forEach((k, n) -> {
+                if (n > 0) {
+                    b.append(b.length() == 0 ? "" : ", ").append(n).append(' ').append(k);
+                }
+            });
+            return (b.length() == 0 ? "nothing to delete" : "deleted " + b)
+                    + (alreadyGone > 0 ? "; " + alreadyGone + " already gone" : "")
+                    + (failures.isEmpty() ? "" : "; " + failures.size() + " failed, first: " + failures.get(0));
+        }
+    }
+
+    private final IotClient iot;
+    private final Consumer<String> out;
+
+    public Cleanup(IotClient iot, Consumer<String> out) {
+        this.iot = iot;
+        this.out = out;
+    }
+
+    public Result run(ResourceJournal.Contents contents) {
+        Map<Kind, List<Entry>> byKind = new LinkedHashMap<>();
+        for (Kind k : Kind.values()) {
+            byKind.put(k, new ArrayList<>());
+        }
+        contents.entries().forEach(e -> byKind.get(e.kind()).add(e));
+        Map<Kind, Integer> deleted = new LinkedHashMap<>();
+        AtomicInteger gone = new AtomicInteger();
+        List<String> failures = new ArrayList<>();
+        Kind[] order = {
+            Kind.job,
+            Kind.policyAttachment,
+            Kind.thingPrincipal,
+            Kind.certificate,
+            Kind.thing,
+            Kind.thingGroup,
+            Kind.policy,
+            Kind.caCertificate
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, r -> {
+            Thread t = new Thread(r, "fleetsim-cleanup");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (Kind kind : order) {
+                List<Future<Boolean>> done = new ArrayList<>();
+                for (Entry e : distinct(byKind.get(kind))) {
+                    done.add(pool.submit(() -> delete(e)));
+                }
+                int n = 0;
+                for (Future<Boolean> f : done) {
+                    try {
+                        if (f.get()) {
+                            n++;
+                        } else {
+                            gone.incrementAndGet();
+                        }
+                    } catch (ExecutionException ex) {
+                        synchronized (failures) {
+                            failures.add(kind + ": " + ex.getCause().getMessage());
+                        }
+                    }
+                }
+                deleted.put(kind, n);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failures.add("interrupted");
+        } finally {
+            pool.shutdownNow();
+        }
+        return new Result(deleted, gone.get(), failures);
+    }
+
+    private static List<Entry> distinct(List<Entry> entries) {
+        Map<String, Entry> unique = new LinkedHashMap<>();
+        entries.forEach(e -> unique.putIfAbsent(e.id() + "|" + e.arn(), e));
+        return new ArrayList<>(unique.values());
+    }
+
+    /** Deletes one resource; true when it was there, false when it was already gone. */
+    private boolean delete(Entry e) throws InterruptedException {
+        try {
+            switch (e.kind()) {
+                case job -> deleteJob(e.id());
+                case policyAttachment ->
+                    iot.detachPolicy(r -> r.policyName(e.id()).target(e.arn()));
+                case thingPrincipal ->
+                    iot.detachThingPrincipal(r -> r.thingName(e.id()).principal(e.arn()));
+                case certificate -> {
+                    iot.updateCertificate(r -> r.certificateId(e.id()).newStatus(CertificateStatus.INACTIVE));
+                    retryConflicts(() ->
+                            iot.deleteCertificate(r -> r.certificateId(e.id()).forceDelete(true)));
+                }
+                case thing -> retryConflicts(() -> iot.deleteThing(r -> r.thingName(e.id())));
+                case thingGroup -> iot.deleteThingGroup(r -> r.thingGroupName(e.id()));
+                case policy -> retryConflicts(() -> iot.deletePolicy(r -> r.policyName(e.id())));
+                case caCertificate -> {
+                    iot.updateCACertificate(r -> r.certificateId(e.id()).newStatus(CACertificateStatus.INACTIVE));
+                    iot.deleteCACertificate(r -> r.certificateId(e.id()));
+                }
+            }
+            return true;
+        } catch (ResourceNotFoundException gone) {
+            return false;
+        }
+    }
+
+    /** Cancels a job (force: executions in progress too) and deletes it; IoT allows 10 deletions in progress. */
+    private void deleteJob(String jobId) throws InterruptedException {
+        try {
+            iot.cancelJob(r -> r.jobId(jobId).force(true).comment("fleetsim cleanup"));
+        } catch (IotException e) {
+            if (e.statusCode() != 400 && e.statusCode() != 409) {
+                throw e; // 400/409: a job already terminal cannot be cancelled; it can be deleted
+            }
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                iot.deleteJob(r -> r.jobId(jobId).force(true));
+                return;
+            } catch (LimitExceededException e) {
+                if (attempt >= 60) {
+                    throw e;
+                }
+                TimeUnit.SECONDS.sleep(1);
+            }
+        }
+    }
+
+    /** AWS detaches asynchronously: a delete may see an attachment for a moment. */
+    private void retryConflicts(Runnable call) throws InterruptedException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                call.run();
+                return;
+            } catch (DeleteConflictException | InvalidRequestException e) {
+                if (attempt >= 10) {
+                    throw e;
+                }
+                out.accept("cleanup: waiting for AWS to finish detaching (" + e.getMessage() + ")");
+                TimeUnit.MILLISECONDS.sleep(500L * (attempt + 1));
+            }
+        }
+    }
+}

@@ -1,0 +1,302 @@
+package dev.fleetsim.iotcore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
+import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import dev.fleetsim.aws.ApiQuotas;
+import dev.fleetsim.cli.FleetsimCommand;
+import dev.fleetsim.local.LocalStack;
+import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.pki.Pem;
+import dev.fleetsim.pki.RunCa;
+import dev.fleetsim.target.IotCoreSettings;
+import dev.fleetsim.testing.LocalAws;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import software.amazon.awssdk.services.iot.IotClient;
+import software.amazon.awssdk.services.iot.model.CertificateStatus;
+
+/**
+ * The IoT Core code path end to end against {@code fleetsim local --strict}: setup under quotas with throttles retried,
+ * mutual TLS with registered certificates, the rollout, the report, cleanup; a run killed mid-setup cleaned up from its
+ * record; the strict broker refusing what IoT Core refuses; bad input refused in one line before anything is made.
+ */
+class IotCoreStrictIT {
+    private static final Path SCENARIO = Path.of("..", "scenarios", "iot-core-rollout.yaml");
+
+    @TempDir
+    Path dir;
+
+    private LocalStack stack;
+    private IotClient iot;
+
+    @BeforeEach
+    void start() throws Exception {
+        // CreateThing below the client's pace (100/s), so the run's first burst is throttled and must be retried.
+        ApiQuotas quotas = ApiQuotas.defaults("us-east-1").with(Map.of("CreateThing", 20.0));
+        stack = LocalStack.start(LocalStackConfig.ephemeral().toBuilder()
+                        .stateDir(dir.resolve("stack"))
+                        .alpnPort(LocalStackConfig.DISABLED)
+                        .strictQuotas(quotas)
+                        .build())
+                .get(60, TimeUnit.SECONDS);
+        iot = LocalAws.iot(stack);
+    }
+
+    @AfterEach
+    void stop() {
+        iot.close();
+        stack.close();
+    }
+
+    private Path endpoints() {
+        return stack.stateDir().resolve(LocalStack.ENDPOINTS_FILE);
+    }
+
+    private record Outcome(int code, String out, String err) {}
+
+    private static Outcome cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = FleetsimCommand.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int code = cli.execute(args);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    /** Nothing of any run is left in the stack: things, certificates, CAs, policies, groups, jobs. */
+    private void assertStackEmpty() {
+        assertThat(iot.listThings(r -> {}).things()).isEmpty();
+        assertThat(iot.listCertificates(r -> {}).certificates()).isEmpty();
+        assertThat(iot.listCACertificates(r -> {}).certificates()).isEmpty();
+        assertThat(iot.listPolicies(r -> {}).policies()).isEmpty();
+        assertThat(iot.listThingGroups(r -> {}).thingGroups()).isEmpty();
+        assertThat(iot.listJobs(r -> {}).jobs())
+                .allSatisfy(j -> assertThat(j.status().toString()).isEqualTo("DELETION_IN_PROGRESS"));
+    }
+
+    @Test
+    void theScenarioRunsTheIotCorePathUnderQuotasAndCleansUp() throws Exception {
+        Path report = dir.resolve("report");
+        Outcome run = cli(
+                "run",
+                SCENARIO.toString(),
+                "--endpoints-file",
+                endpoints().toString(),
+                "--report-dir",
+                report.toString());
+
+        assertThat(run.code()).as(run.out() + run.err()).isZero();
+        assertThat(run.out()).contains("result: PASS").contains("registered 200 things");
+        // Throttled calls were retried and counted, not fatal.
+        assertThat(run.out()).containsPattern("IoT Core: [0-9,]+ control-plane calls, [1-9][0-9]* throttled");
+        ResourceJournal.Contents made = ResourceJournal.read(report.resolve(ResourceJournal.FILE));
+        assertThat(made.entries())
+                .filteredOn(e -> e.kind() == ResourceJournal.Kind.certificate)
+                .hasSize(200);
+        assertThat(made.entries())
+                .filteredOn(e -> e.kind() == ResourceJournal.Kind.caCertificate)
+                .hasSize(1);
+        assertThat(made.entries())
+                .filteredOn(e -> e.kind() == ResourceJournal.Kind.thing)
+                .allSatisfy(e -> assertThat(e.id()).startsWith(made.runId() + "-core-"));
+        assertThat(run.out())
+                .contains(
+                        "cleanup: deleted 1 job, 200 policyAttachment, 200 thingPrincipal, 200 certificate, 200 thing");
+        assertStackEmpty();
+    }
+
+    @Test
+    void aRunKilledMidSetupIsCleanedUpFromItsRecord() throws Exception {
+        Path report = dir.resolve("killed");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.fleetsim.cli.FleetsimCommand",
+                "run",
+                SCENARIO.toString(),
+                "--endpoints-file",
+                endpoints().toString(),
+                "--report-dir",
+                report.toString()));
+        Process run = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("killed.log").toFile())
+                .start();
+        Path record = report.resolve(ResourceJournal.FILE);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline
+                && (!Files.exists(record) || Files.readAllLines(record).size() < 120)) {
+            Thread.sleep(50);
+        }
+        run.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
+        run.waitFor(10, TimeUnit.SECONDS);
+        assertThat(iot.listThings(r -> {}).things())
+                .as("the run made things before it died")
+                .isNotEmpty();
+        assertThat(Files.readString(record)).doesNotEndWith("]\n");
+
+        Outcome cleanup = cli(
+                "cleanup", report.toString(), "--endpoints-file", endpoints().toString());
+
+        assertThat(cleanup.code()).as(cleanup.out() + cleanup.err()).isZero();
+        assertStackEmpty();
+        // Idempotent: a second cleanup finds everything gone (or deletes nothing that exists) and succeeds.
+        Outcome again = cli(
+                "cleanup", report.toString(), "--endpoints-file", endpoints().toString());
+        assertThat(again.code()).as(again.out()).isZero();
+        assertThat(again.out()).contains("already gone").doesNotContain("certificate,");
+        assertStackEmpty();
+    }
+
+    @Test
+    void theStrictBrokerRefusesWhatIotCoreRefuses() throws Exception {
+        RunCa ca = RunCa.create("policy-test", Duration.ofDays(1));
+        iot.createThing(r -> r.thingName("dev-1"));
+        iot.createThing(r -> r.thingName("dev-2"));
+        String[] device = register(ca, "dev-1");
+        String[] noPolicy = register(ca, "dev-2");
+        IotCoreSettings settings = new IotCoreSettings(
+                null, null, null, null, null, null, null, null, null, null, null, null, true, false);
+        IotCoreSetup setup = new IotCoreSetup(
+                iot, settings, "t1", journalIn(dir), ca, List.of(stack.ca().caCertificate()), 0, null);
+        setup.prepare();
+        iot.attachPolicy(r -> r.policyName("fleetsim-t1").target(device[2]));
+        int port = stack.mqttsPort();
+        var trust = Pem.trust(stack.ca().caCertificate());
+
+        // No policy: on IoT Core a certificate without a policy may do nothing, not even connect.
+        Mqtt5BlockingClient refused = MqttClient.builder()
+                .useMqttVersion5()
+                .identifier("dev-2")
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .sslConfig(Pem.mtls(noPolicy[1], noPolicy[0], trust))
+                .buildBlocking();
+        org.assertj.core.api.Assertions.assertThatThrownBy(refused::connect).isInstanceOf(Mqtt5ConnAckException.class);
+
+        Mqtt5BlockingClient v5 = MqttClient.builder()
+                .useMqttVersion5()
+                .identifier("dev-1")
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .sslConfig(Pem.mtls(device[1], device[0], trust))
+                .buildBlocking();
+        v5.connect();
+        assertThat(reason(v5, "$aws/things/dev-1/jobs/get"))
+                .isIn(Mqtt5PubAckReasonCode.SUCCESS, Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS);
+        assertThat(reason(v5, "$aws/things/dev-2/jobs/get")).isEqualTo(Mqtt5PubAckReasonCode.NOT_AUTHORIZED);
+        assertThat(reason(v5, "$aws/things/dev-1/jobs/a/b/c/d/e")).isEqualTo(Mqtt5PubAckReasonCode.TOPIC_NAME_INVALID);
+        v5.disconnect();
+
+        // MQTT 3.1.1: a forbidden publish closes the connection. The same client id may connect once a second.
+        Thread.sleep(1_100);
+        Mqtt3BlockingClient v3 = MqttClient.builder()
+                .useMqttVersion3()
+                .identifier("dev-1")
+                .serverHost("127.0.0.1")
+                .serverPort(port)
+                .sslConfig(Pem.mtls(device[1], device[0], trust))
+                .buildBlocking();
+        v3.connect();
+        v3.publishWith()
+                .topic("$aws/things/dev-2/jobs/get")
+                .qos(MqttQos.AT_MOST_ONCE)
+                .payload("{}".getBytes(StandardCharsets.UTF_8))
+                .send();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (v3.getState().isConnected() && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertThat(v3.getState().isConnected()).isFalse();
+
+        // No plain MQTT at all.
+        assertThat(stack.mqttPort()).isNegative();
+    }
+
+    private static Mqtt5PubAckReasonCode reason(Mqtt5BlockingClient client, String topic) {
+        try {
+            Mqtt5PublishResult result = client.publishWith()
+                    .topic(topic)
+                    .qos(MqttQos.AT_LEAST_ONCE)
+                    .payload("{}".getBytes(StandardCharsets.UTF_8))
+                    .send();
+            return ((Mqtt5PublishResult.Mqtt5Qos1Result) result).getPubAck().getReasonCode();
+        } catch (Mqtt5PubAckException e) {
+            return e.getMqttMessage().getReasonCode();
+        }
+    }
+
+    private static ResourceJournal journalIn(Path dir) throws Exception {
+        return ResourceJournal.create(dir.resolve("policy-test"), "t1", "us-east-1", "");
+    }
+
+    /** {certificatePem, keyPem, certificateArn} of a certificate registered with RegisterCertificateWithoutCA. */
+    private String[] register(RunCa ca, String thing) {
+        KeyPair keys = Pem.newEcKeyPair();
+        X509Certificate certificate = ca.issueClient(thing, keys.getPublic(), Duration.ofDays(1));
+        String pem = Pem.encode(certificate);
+        String arn = iot.registerCertificateWithoutCA(r -> r.certificatePem(pem).status(CertificateStatus.ACTIVE))
+                .certificateArn();
+        iot.attachThingPrincipal(r -> r.thingName(thing).principal(arn));
+        return new String[] {pem, Pem.encode(keys.getPrivate()), arn};
+    }
+
+    @Test
+    void badInputIsOneLineBeforeAnythingIsMade() throws Exception {
+        Outcome region = cli("run", SCENARIO.toString(), "--target", "iot-core", "--region", "xx-nowhere-9", "--yes");
+        assertThat(region.code()).isEqualTo(2);
+        assertThat(region.err().strip())
+                .contains("unknown AWS region 'xx-nowhere-9'")
+                .doesNotContain("\n\tat ");
+
+        Outcome noYes = cli("run", SCENARIO.toString(), "--target", "iot-core", "--region", "eu-west-1");
+        assertThat(noYes.code()).isEqualTo(2);
+        assertThat(noYes.out()).contains("plan").contains("RegisterCertificate=200");
+        assertThat(noYes.err()).contains("add --yes");
+
+        Path wrong = dir.resolve("wrong-endpoints.json");
+        Files.writeString(
+                wrong,
+                Files.readString(endpoints())
+                        .replace(stack.credentials().secretAccessKey(), "not-the-secret-at-all-0000000000000000000"));
+        Outcome badSecret = cli("run", SCENARIO.toString(), "--endpoints-file", wrong.toString());
+        assertThat(badSecret.code()).isEqualTo(2);
+        assertThat(badSecret.err().strip())
+                .contains("secret access key does not match")
+                .doesNotContain("\n");
+
+        Path longNames = dir.resolve("long.yaml");
+        Files.writeString(longNames, Files.readString(SCENARIO).replace("core-%04d", "x".repeat(118) + "%04d"));
+        Outcome tooLong =
+                cli("run", longNames.toString(), "--endpoints-file", endpoints().toString());
+        assertThat(tooLong.code()).isEqualTo(2);
+        assertThat(tooLong.err()).contains("over IoT Core's 128 bytes");
+
+        assertStackEmpty();
+    }
+}
