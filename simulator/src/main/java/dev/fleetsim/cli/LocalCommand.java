@@ -129,7 +129,7 @@ final class LocalCommand implements Callable<Integer> {
             names = "--strict",
             description = "Behave like AWS IoT Core wherever a client could notice: MQTT only over mutual TLS with"
                     + " registered or created certificates (plain MQTT off), SigV4 verified with the stack's own key"
-                    + " pair (in endpoints.json), no default policy, IoT Core's API quotas (ThrottlingException) and"
+                    + " pair (in endpoints.json), no default policy, IoT Core's API quotas (throttled as AWS throttles) and"
                     + " MQTT limits")
     boolean strict;
 
