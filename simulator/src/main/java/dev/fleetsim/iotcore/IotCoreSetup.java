@@ -11,13 +11,10 @@ import dev.fleetsim.target.IotCoreSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -114,7 +111,7 @@ final class IotCoreSetup implements FleetSetup {
             String code = iot.getRegistrationCode(r -> {}).registrationCode();
             caCertificatePem = Pem.encode(ca.certificate());
             String verification = Pem.encode(ca.verificationCertificate(code));
-            String id = certificateId(ca.certificate());
+            String id = Pem.certificateId(ca.certificate());
             journal.record(ResourceJournal.Kind.caCertificate, id, null);
             iot.registerCACertificate(r -> r.caCertificate(caCertificatePem)
                     .verificationCertificate(verification)
@@ -202,7 +199,7 @@ final class IotCoreSetup implements FleetSetup {
             X509Certificate certificate = ca.issueClient(thing, keys.getPublic(), Duration.ofDays(30));
             certificatePem = Pem.encode(certificate);
             keyPem = Pem.encode(keys.getPrivate());
-            String id = certificateId(certificate);
+            String id = Pem.certificateId(certificate);
             certificateArn = "arn:aws:iot:" + region + ":" + accountId + ":cert/" + id;
             journal.record(ResourceJournal.Kind.certificate, id, certificateArn);
             String pem = certificatePem;
@@ -273,13 +270,5 @@ final class IotCoreSetup implements FleetSetup {
     @Override
     public double connectsPerSecond() {
         return connectsPerSecond;
-    }
-
-    static String certificateId(X509Certificate certificate) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

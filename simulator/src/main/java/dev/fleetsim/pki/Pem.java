@@ -10,12 +10,14 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
@@ -102,6 +104,15 @@ public final class Pem {
             return new JcaX509CertificateConverter().getCertificate(holder);
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException("not a PEM certificate: " + e.getMessage());
+        }
+    }
+
+    /** The id AWS gives a certificate: the SHA-256 of its DER encoding, in lower-case hex. */
+    public static String certificateId(X509Certificate certificate) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -37,13 +37,13 @@ import com.hivemq.extension.sdk.api.services.publish.PublishToClientResult;
 import com.hivemq.extension.sdk.api.services.session.ClientService;
 import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
 import dev.fleetsim.jobs.JobsTopic;
-import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.JobsOutbound;
 import dev.fleetsim.local.jobs.Registry;
 import dev.fleetsim.net.Ids;
 import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.net.Ports;
 import dev.fleetsim.net.TokenBucket;
+import dev.fleetsim.pki.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -559,7 +559,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             out.authenticateSuccessfully();
             return;
         }
-        String id = LocalCa.certificateId(certificate.get());
+        String id = Pem.certificateId(certificate.get());
         String clientId = in.getClientInformation().getClientId();
         Registry.ConnectionGrant grant = config.tls().identities().grant(id, clientId);
         if (grant == null || !grant.active()) {

@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -68,11 +69,10 @@ final class IdentitiesApi {
 
     /**
      * The account's registration code: a CA's verification certificate must carry it as its common name. Derived from
-     * the account and the stack's CA, so it stays the same across restarts, as AWS's does until deleted.
+     * the account, so it stays the same across restarts, as AWS's does until deleted.
      */
     private String registrationCode() {
-        String seed = "fleetsim-registration-code:" + engine.arns().accountId() + ":"
-                + (issuer == null ? "" : issuer.getClass().getName());
+        String seed = "fleetsim-registration-code:" + engine.arns().accountId();
         return HexFormat.of().formatHex(sha256(seed.getBytes(StandardCharsets.UTF_8)));
     }
 
@@ -108,14 +108,6 @@ final class IdentitiesApi {
             return certificate.getIssuerX500Principal().equals(ca.getSubjectX500Principal());
         } catch (GeneralSecurityException | RuntimeException e) {
             return false;
-        }
-    }
-
-    private static String id(X509Certificate certificate) {
-        try {
-            return HexFormat.of().formatHex(sha256(certificate.getEncoded()));
-        } catch (GeneralSecurityException e) {
-            throw new ApiException(400, "CertificateValidationException", "the certificate cannot be encoded");
         }
     }
 
@@ -161,7 +153,7 @@ final class IdentitiesApi {
                                 + " common name");
             }
         }
-        String id = id(ca);
+        String id = Pem.certificateId(ca);
         if (engine.registry().findCaCertificate(id) != null) {
             throw new ApiException(
                     409,
@@ -191,18 +183,8 @@ final class IdentitiesApi {
     }
 
     private JsonNode describeCa(ApiRequest r, Map<String, String> p) {
-        Registry.Certificate c = ca(p.get("caCertificateId"));
-        ObjectNode out = JSON.createObjectNode();
-        ObjectNode d = out.putObject("certificateDescription");
-        d.put("certificateArn", c.arn());
-        d.put("certificateId", c.id());
-        d.put("status", c.status());
-        d.put("certificatePem", c.pem());
-        d.put("ownedBy", engine.arns().accountId());
-        d.put("creationDate", seconds(c.createdAt()));
-        d.put("lastModifiedDate", seconds(c.createdAt()));
-        d.put("autoRegistrationStatus", "DISABLE");
-        d.put("certificateMode", c.mode());
+        ObjectNode out = description(ca(p.get("caCertificateId")));
+        ((ObjectNode) out.get("certificateDescription")).put("autoRegistrationStatus", "DISABLE");
         return out;
     }
 
@@ -229,34 +211,16 @@ final class IdentitiesApi {
     }
 
     private JsonNode listCas(ApiRequest r, Map<String, String> p) {
-        ObjectNode out = JSON.createObjectNode();
-        ArrayNode array = out.putArray("certificates");
-        page(new ArrayList<>(engine.registry().caCertificates()), r, out, Params.Paging.MARKER)
-                .forEach(c -> array.addObject()
-                        .put("certificateArn", c.arn())
-                        .put("certificateId", c.id())
-                        .put("status", c.status())
-                        .put("creationDate", seconds(c.createdAt())));
-        return out;
+        return summaries(new ArrayList<>(engine.registry().caCertificates()), r);
     }
 
     private JsonNode listByCa(ApiRequest r, Map<String, String> p) {
         String caId = ca(p.get("caCertificateId")).id();
-        ObjectNode out = JSON.createObjectNode();
-        ArrayNode array = out.putArray("certificates");
-        page(
-                        engine.registry().certificates().stream()
-                                .filter(c -> caId.equals(c.caCertificateId()))
-                                .toList(),
-                        r,
-                        out,
-                        Params.Paging.MARKER)
-                .forEach(c -> array.addObject()
-                        .put("certificateArn", c.arn())
-                        .put("certificateId", c.id())
-                        .put("status", c.status())
-                        .put("creationDate", seconds(c.createdAt())));
-        return out;
+        return summaries(
+                engine.registry().certificates().stream()
+                        .filter(c -> caId.equals(c.caCertificateId()))
+                        .toList(),
+                r);
     }
 
     /**
@@ -271,7 +235,7 @@ final class IdentitiesApi {
             Registry.Certificate ca = null;
             JsonNode caPem = r.body().get("caCertificatePem");
             if (caPem != null && !caPem.isNull()) {
-                ca = engine.registry().findCaCertificate(id(parse(caPem, "caCertificatePem")));
+                ca = engine.registry().findCaCertificate(Pem.certificateId(parse(caPem, "caCertificatePem")));
                 if (ca == null) {
                     throw new ApiException(400, "CertificateValidationException", "caCertificatePem is not registered");
                 }
@@ -289,7 +253,7 @@ final class IdentitiesApi {
             }
             caId = ca.id();
         }
-        String id = id(certificate);
+        String id = Pem.certificateId(certificate);
         if (engine.registry().findCertificate(id) != null) {
             throw new ApiException(
                     409,
@@ -341,7 +305,11 @@ final class IdentitiesApi {
     }
 
     private JsonNode describe(ApiRequest r, Map<String, String> p) {
-        Registry.Certificate c = certificate(p.get("certificateId"));
+        return description(certificate(p.get("certificateId")));
+    }
+
+    /** DescribeCertificate's and DescribeCACertificate's {@code certificateDescription}. */
+    private ObjectNode description(Registry.Certificate c) {
         ObjectNode out = JSON.createObjectNode();
         ObjectNode d = out.putObject("certificateDescription");
         d.put("certificateArn", c.arn());
@@ -358,11 +326,18 @@ final class IdentitiesApi {
         return out;
     }
 
-    /** ListCertificates pages by {@code pageSize} and {@code marker}, answering {@code nextMarker} (the model's names). */
     private JsonNode list(ApiRequest r, Map<String, String> p) {
+        return summaries(new ArrayList<>(engine.registry().certificates()), r);
+    }
+
+    /**
+     * ListCertificates, ListCACertificates and ListCertificatesByCA: pages by {@code pageSize} and {@code marker},
+     * answering {@code nextMarker} (the model's names).
+     */
+    private static JsonNode summaries(List<Registry.Certificate> certificates, ApiRequest r) {
         ObjectNode out = JSON.createObjectNode();
         ArrayNode array = out.putArray("certificates");
-        page(new ArrayList<>(engine.registry().certificates()), r, out, Params.Paging.MARKER)
+        page(certificates, r, out, Params.Paging.MARKER)
                 .forEach(c -> array.addObject()
                         .put("certificateArn", c.arn())
                         .put("certificateId", c.id())

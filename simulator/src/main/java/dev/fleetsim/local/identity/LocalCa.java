@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyStore;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.Certificate;
@@ -22,7 +21,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HexFormat;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
@@ -165,9 +163,11 @@ public final class LocalCa implements CertificateIssuer {
                             .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                             .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature)),
                     caKey);
-            String id = HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
-            return new Issued(id, Pem.encode(cert), Pem.encode(keys.getPublic()), Pem.encode(keys.getPrivate()));
+            return new Issued(
+                    Pem.certificateId(cert),
+                    Pem.encode(cert),
+                    Pem.encode(keys.getPublic()),
+                    Pem.encode(keys.getPrivate()));
         } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot issue a device certificate", e);
         }
@@ -197,7 +197,7 @@ public final class LocalCa implements CertificateIssuer {
                             .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                             .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature)),
                     caKey);
-            return new Issued(certificateId(cert), Pem.encode(cert), Pem.encode(jca.getPublicKey()), null);
+            return new Issued(Pem.certificateId(cert), Pem.encode(cert), Pem.encode(jca.getPublicKey()), null);
         } catch (IOException | GeneralSecurityException | OperatorCreationException | PKCSException e) {
             throw new IllegalArgumentException("certificateSigningRequest cannot be read: " + e.getMessage());
         }
@@ -238,15 +238,6 @@ public final class LocalCa implements CertificateIssuer {
             throw new UncheckedIOException("cannot set up the code-signing key in " + dir, e);
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("cannot set up the code-signing key", e);
-        }
-    }
-
-    /** The id AWS gives a certificate: the SHA-256 of its DER encoding, in lower-case hex. */
-    public static String certificateId(X509Certificate certificate) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
         }
     }
 
