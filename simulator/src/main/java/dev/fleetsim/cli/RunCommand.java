@@ -177,18 +177,11 @@ final class RunCommand implements Callable<Integer> {
         }
         IotCoreSettings.Provisioning mode = base.provisioning();
         if (provisioning != null) {
-            mode = switch (provisioning) {
-                case "registerCertificates" -> IotCoreSettings.Provisioning.REGISTER_CERTIFICATES;
-                case "registerCertificatesWithoutCa" -> IotCoreSettings.Provisioning.REGISTER_CERTIFICATES_WITHOUT_CA;
-                case "createKeysAndCertificate" -> IotCoreSettings.Provisioning.CREATE_KEYS_AND_CERTIFICATE;
-                case "existing" -> IotCoreSettings.Provisioning.EXISTING;
-                default -> null;
-            };
+            mode = IotCoreSettings.Provisioning.of(provisioning);
             if (mode == null) {
                 throw new CommandLine.ParameterException(
                         spec.commandLine(),
-                        "--provisioning must be registerCertificates, registerCertificatesWithoutCa,"
-                                + " createKeysAndCertificate or existing");
+                        "--provisioning must be one of " + IotCoreSettings.Provisioning.configNames());
             }
         }
         if (endpointsFile != null && !Files.isRegularFile(endpointsFile)) {

@@ -2,16 +2,13 @@ package dev.fleetsim.fleet;
 
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import dev.fleetsim.device.DeviceTls;
+import dev.fleetsim.net.ParallelCalls;
 import dev.fleetsim.pki.Pem;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import javax.net.ssl.TrustManagerFactory;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CreateKeysAndCertificateResponse;
@@ -35,26 +32,11 @@ public final class DeviceIdentities {
             throws InterruptedException, ExecutionException {
         TrustManagerFactory trust = Pem.trust(trustAnchor);
         Map<String, MqttClientSslConfig> configs = new ConcurrentHashMap<>();
-        ExecutorService calls = Executors.newFixedThreadPool(PARALLEL_CALLS, r -> {
-            Thread t = new Thread(r, "fleetsim-identities");
-            t.setDaemon(true);
-            return t;
+        ParallelCalls.map("fleetsim-identities", PARALLEL_CALLS, things, thing -> {
+            CreateKeysAndCertificateResponse keys = iot.createKeysAndCertificate(r -> r.setAsActive(true));
+            iot.attachThingPrincipal(r -> r.thingName(thing).principal(keys.certificateArn()));
+            return configs.put(thing, Pem.mtls(keys.keyPair().privateKey(), keys.certificatePem(), trust));
         });
-        try {
-            List<Future<?>> minted = new ArrayList<>();
-            for (String thing : things) {
-                minted.add(calls.submit(() -> {
-                    CreateKeysAndCertificateResponse keys = iot.createKeysAndCertificate(r -> r.setAsActive(true));
-                    iot.attachThingPrincipal(r -> r.thingName(thing).principal(keys.certificateArn()));
-                    configs.put(thing, Pem.mtls(keys.keyPair().privateKey(), keys.certificatePem(), trust));
-                }));
-            }
-            for (Future<?> f : minted) {
-                f.get();
-            }
-        } finally {
-            calls.shutdownNow();
-        }
         return configs::get;
     }
 }

@@ -2,16 +2,13 @@ package dev.fleetsim.iotcore;
 
 import dev.fleetsim.iotcore.ResourceJournal.Entry;
 import dev.fleetsim.iotcore.ResourceJournal.Kind;
+import dev.fleetsim.net.ParallelCalls;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CACertificateStatus;
@@ -67,7 +64,7 @@ public final class Cleanup {
         }
         contents.entries().forEach(e -> byKind.get(e.kind()).add(e));
         Map<Kind, Integer> deleted = new LinkedHashMap<>();
-        AtomicInteger gone = new AtomicInteger();
+        int gone = 0;
         List<String> failures = new ArrayList<>();
         Kind[] order = {
             Kind.job,
@@ -79,29 +76,17 @@ public final class Cleanup {
             Kind.policy,
             Kind.caCertificate
         };
-        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL, r -> {
-            Thread t = new Thread(r, "fleetsim-cleanup");
-            t.setDaemon(true);
-            return t;
-        });
         try {
             for (Kind kind : order) {
-                List<Future<Boolean>> done = new ArrayList<>();
-                for (Entry e : distinct(byKind.get(kind))) {
-                    done.add(pool.submit(() -> delete(e)));
-                }
                 int n = 0;
-                for (Future<Boolean> f : done) {
-                    try {
-                        if (f.get()) {
-                            n++;
-                        } else {
-                            gone.incrementAndGet();
-                        }
-                    } catch (ExecutionException ex) {
-                        synchronized (failures) {
-                            failures.add(kind + ": " + ex.getCause().getMessage());
-                        }
+                for (Outcome o :
+                        ParallelCalls.map("fleetsim-cleanup", PARALLEL, distinct(byKind.get(kind)), this::attempt)) {
+                    if (o.failure() != null) {
+                        failures.add(kind + ": " + o.failure());
+                    } else if (o.deleted()) {
+                        n++;
+                    } else {
+                        gone++;
                     }
                 }
                 deleted.put(kind, n);
@@ -109,16 +94,27 @@ public final class Cleanup {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             failures.add("interrupted");
-        } finally {
-            pool.shutdownNow();
+        } catch (ExecutionException e) {
+            failures.add(e.getCause().getMessage()); // attempt() answers every failure itself; this is a bug's path
         }
-        return new Result(deleted, gone.get(), failures);
+        return new Result(deleted, gone, failures);
     }
 
     private static List<Entry> distinct(List<Entry> entries) {
         Map<String, Entry> unique = new LinkedHashMap<>();
         entries.forEach(e -> unique.putIfAbsent(e.id() + "|" + e.arn(), e));
         return new ArrayList<>(unique.values());
+    }
+
+    /** What deleting one resource came to: deleted, already gone (neither), or a failure it could not get past. */
+    private record Outcome(boolean deleted, String failure) {}
+
+    private Outcome attempt(Entry e) throws InterruptedException {
+        try {
+            return new Outcome(delete(e), null);
+        } catch (RuntimeException failure) {
+            return new Outcome(false, failure.getMessage());
+        }
     }
 
     /** Deletes one resource; true when it was there, false when it was already gone. */

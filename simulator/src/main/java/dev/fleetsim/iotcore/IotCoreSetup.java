@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
+import dev.fleetsim.net.ParallelCalls;
 import dev.fleetsim.pki.Pem;
 import dev.fleetsim.pki.RunCa;
 import dev.fleetsim.target.FleetSetup;
@@ -19,9 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 import javax.net.ssl.TrustManagerFactory;
 import software.amazon.awssdk.services.iot.IotClient;
@@ -154,28 +152,11 @@ final class IotCoreSetup implements FleetSetup {
             return existing(thingNames);
         }
         Map<String, MqttClientSslConfig> configs = new ConcurrentHashMap<>();
-        ExecutorService pool = Executors.newFixedThreadPool(PARALLEL_DEVICES, r -> {
-            Thread t = new Thread(r, "fleetsim-iotcore-setup");
-            t.setDaemon(true);
-            return t;
-        });
         try {
-            List<Future<?>> made = new ArrayList<>();
-            for (String thing : thingNames) {
-                made.add(pool.submit(() -> {
-                    configs.put(thing, device(thing));
-                    return null;
-                }));
-            }
-            for (Future<?> f : made) {
-                try {
-                    f.get();
-                } catch (ExecutionException e) {
-                    throw e.getCause() instanceof Exception cause ? cause : e;
-                }
-            }
-        } finally {
-            pool.shutdownNow();
+            ParallelCalls.map(
+                    "fleetsim-iotcore-setup", PARALLEL_DEVICES, thingNames, thing -> configs.put(thing, device(thing)));
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
         }
         return configs::get;
     }

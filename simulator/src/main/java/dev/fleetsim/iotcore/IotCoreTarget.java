@@ -21,7 +21,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -326,7 +325,7 @@ public final class IotCoreTarget implements Target {
     public String describe() {
         return (settings.realAccount() ? "AWS IoT Core" : "IoT Core code path against " + settings.endpointsFile())
                 + " in " + region + ": MQTT ssl://" + mqtts + ", run " + runId + ", provisioning "
-                + settings.provisioning().name().toLowerCase(Locale.ROOT) + ", resources in "
+                + settings.provisioning().configName() + ", resources in "
                 + journal.file();
     }
 

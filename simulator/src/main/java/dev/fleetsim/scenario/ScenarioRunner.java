@@ -20,6 +20,7 @@ import dev.fleetsim.jobs.config.JobConfig;
 import dev.fleetsim.jobs.config.RolloutMath;
 import dev.fleetsim.metrics.ProcessMeters;
 import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.net.ParallelCalls;
 import dev.fleetsim.target.FleetSetup;
 import dev.fleetsim.target.Target;
 import io.netty.channel.EventLoopGroup;
@@ -39,14 +40,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.Job;
 import software.amazon.awssdk.services.iot.model.JobProcessDetails;
@@ -104,6 +103,9 @@ public final class ScenarioRunner {
     private final class Run {
         private final Scenario scenario;
         private final Target target;
+        /** How a shared target wants resources made (IoT Core), or empty: the run makes them directly. */
+        private final Optional<FleetSetup> setup;
+
         private final Clock clock;
         private final IotClient iot;
         private final S3Client s3;
@@ -135,6 +137,7 @@ public final class ScenarioRunner {
         Run(Scenario scenario, Target target, Downloader downloader) {
             this.scenario = scenario;
             this.target = target;
+            this.setup = target.setup();
             this.clock = target.clock();
             this.iot = target.iot();
             this.s3 = target.s3();
@@ -160,7 +163,7 @@ public final class ScenarioRunner {
                             "the target has no MQTT" + (tls ? " over TLS" : "") + " listener"));
             DeviceConfig plain = DeviceConfig.simple(endpoint.host(), endpoint.port(), Duration.ofSeconds(1));
             DeviceConfig base = tls ? plain.withTls(identities(spec)) : plain;
-            double quota = target.setup().map(FleetSetup::connectsPerSecond).orElse(0.0);
+            double quota = setup.map(FleetSetup::connectsPerSecond).orElse(0.0);
             int connectRate = quota > 0 ? (int) Math.max(1, Math.min(spec.connectRate(), quota)) : spec.connectRate();
             DeviceDownloads downloads = DeviceDownloads.discard(
                     downloader,
@@ -217,7 +220,6 @@ public final class ScenarioRunner {
         /** Things and groups through the AWS SDK, a few requests at a time; a shared target's setup makes them. */
         private void register(Scenario.FleetSpec spec) throws Exception {
             long start = System.nanoTime();
-            Optional<FleetSetup> setup = target.setup();
             if (setup.isPresent()) {
                 provisioned = setup.get().provision(thingNames(spec));
             } else {
@@ -253,7 +255,7 @@ public final class ScenarioRunner {
         }
 
         private String fleetGroup() throws Exception {
-            String name = target.setup().map(FleetSetup::prefix).orElse("") + "fleetsim-all";
+            String name = setup.map(FleetSetup::prefix).orElse("") + "fleetsim-all";
             if (!groupArns.containsKey(name)) {
                 scenario.groups().stream()
                         .filter(g -> g.from() == 0 && g.to() == scenario.fleet().count())
@@ -271,8 +273,8 @@ public final class ScenarioRunner {
             if (!groupArns.containsKey(group)) {
                 groupArns.put(
                         group,
-                        target.setup().isPresent()
-                                ? target.setup().get().createGroup(group)
+                        setup.isPresent()
+                                ? setup.get().createGroup(group)
                                 : iot.createThingGroup(r -> r.thingGroupName(group))
                                         .thingGroupArn());
             }
@@ -285,19 +287,11 @@ public final class ScenarioRunner {
 
         /** One SDK call per device index in [from, to), four at a time; the first failure is thrown. */
         private void forEachDevice(int from, int to, IntConsumer call) throws Exception {
-            ExecutorService pool = Executors.newFixedThreadPool(4);
-            try {
-                List<Future<?>> calls = new ArrayList<>();
-                for (int i = from; i < to; i++) {
-                    int index = i;
-                    calls.add(pool.submit(() -> call.accept(index)));
-                }
-                for (Future<?> f : calls) {
-                    f.get();
-                }
-            } finally {
-                pool.shutdown();
-            }
+            ParallelCalls.map(
+                    "fleetsim-register", 4, IntStream.range(from, to).boxed().toList(), i -> {
+                        call.accept(i);
+                        return i;
+                    });
         }
 
         private void uploadArtifacts() throws IOException {
@@ -473,7 +467,7 @@ public final class ScenarioRunner {
                                     : target.thingArn(name));
                 }
             }
-            target.setup().ifPresent(s -> s.markJob(request));
+            setup.ifPresent(s -> s.markJob(request));
             observer.jobStarting(job.jobId(), intendedNanos);
             iot.createJob(AwsShapes.createJob(request));
             Instant created = iot.describeJob(r -> r.jobId(job.jobId())).job().createdAt();

@@ -10,12 +10,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code target}: where the run plays (today the embedded local stack) and that stack's time scale and rollout mode. */
+/** {@code target}: where the run plays: the embedded local stack (its time scale, rollout mode, retention) or AWS IoT Core. */
 final class TargetSection {
     private TargetSection() {}
-
-    /** Thing names on IoT Core are at most 128 bytes (spec §11.1). */
-    static final int MAX_THING_NAME_BYTES = 128;
 
     private static IotCoreSettings iotCore(Node n, LoadContext ctx) {
         if (!n.mapping(

@@ -43,11 +43,16 @@ public final class EndpointsFileTarget implements Target {
     public static EndpointsFileTarget open(Path file) {
         try {
             JsonNode json = JobsJson.mapper().readTree(file.toFile());
-            for (String key : new String[] {"mqtt", "controlPlane", "s3", "caCertificate"}) {
+            for (String key : new String[] {"controlPlane", "s3", "caCertificate"}) {
                 if (!json.hasNonNull(key)) {
                     throw new IllegalArgumentException(
                             file + " has no '" + key + "': is it a fleetsim local's" + " endpoints.json?");
                 }
+            }
+            if (!json.hasNonNull("mqtt") && !json.hasNonNull("mqtts")) {
+                // A strict stack has no plain MQTT; one with neither is not a stack's file.
+                throw new IllegalArgumentException(
+                        file + " has neither 'mqtt' nor 'mqtts': is it a fleetsim local's endpoints.json?");
             }
             X509Certificate ca = Pem.certificate(
                     Files.readString(Path.of(json.get("caCertificate").asText())));

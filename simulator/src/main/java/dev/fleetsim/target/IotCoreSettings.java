@@ -1,6 +1,8 @@
 package dev.fleetsim.target;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -47,7 +49,32 @@ public record IotCoreSettings(
         /** As registerCertificates, registered with RegisterCertificateWithoutCA (multi-account registration). */
         REGISTER_CERTIFICATES_WITHOUT_CA,
         /** The user's own things and certificates, from a file; nothing is created for them. */
-        EXISTING
+        EXISTING;
+
+        /** The name a scenario or {@code --provisioning} uses: {@code registerCertificatesWithoutCa}. */
+        public String configName() {
+            StringBuilder b = new StringBuilder();
+            for (String word : name().toLowerCase(Locale.ROOT).split("_")) {
+                b.append(b.length() == 0 ? word : Character.toUpperCase(word.charAt(0)) + word.substring(1));
+            }
+            return b.toString();
+        }
+
+        /** The mode of a {@link #configName()}, or null. */
+        public static Provisioning of(String configName) {
+            for (Provisioning p : values()) {
+                if (p.configName().equals(configName)) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
+        /** Every {@link #configName()}, comma-separated. */
+        public static String configNames() {
+            return String.join(
+                    ", ", Arrays.stream(values()).map(Provisioning::configName).toList());
+        }
     }
 
     public IotCoreSettings {

@@ -5,12 +5,12 @@ import java.io.StringWriter;
 import picocli.CommandLine;
 
 /** The CLI executed in-process, its output captured: what the CLI tests run commands through. */
-final class Cli {
-    record Outcome(int exitCode, String out, String err) {}
+public final class Cli {
+    public record Outcome(int exitCode, String out, String err) {}
 
     private Cli() {}
 
-    static Outcome run(String... args) {
+    public static Outcome run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cli = FleetsimCommand.commandLine();

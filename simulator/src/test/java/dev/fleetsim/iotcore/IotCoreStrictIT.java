@@ -3,6 +3,7 @@ package dev.fleetsim.iotcore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
@@ -11,15 +12,13 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
 import dev.fleetsim.aws.ApiQuotas;
-import dev.fleetsim.cli.FleetsimCommand;
+import dev.fleetsim.cli.Cli;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.pki.Pem;
 import dev.fleetsim.pki.RunCa;
 import dev.fleetsim.target.IotCoreSettings;
 import dev.fleetsim.testing.LocalAws;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +33,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
 
@@ -75,18 +73,6 @@ class IotCoreStrictIT {
         return stack.stateDir().resolve(LocalStack.ENDPOINTS_FILE);
     }
 
-    private record Outcome(int code, String out, String err) {}
-
-    private static Outcome cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = FleetsimCommand.commandLine();
-        cli.setOut(new PrintWriter(out));
-        cli.setErr(new PrintWriter(err));
-        int code = cli.execute(args);
-        return new Outcome(code, out.toString(), err.toString());
-    }
-
     /** Nothing of any run is left in the stack: things, certificates, CAs, policies, groups, jobs. */
     private void assertStackEmpty() {
         assertThat(iot.listThings(r -> {}).things()).isEmpty();
@@ -101,7 +87,7 @@ class IotCoreStrictIT {
     @Test
     void theScenarioRunsTheIotCorePathUnderQuotasAndCleansUp() throws Exception {
         Path report = dir.resolve("report");
-        Outcome run = cli(
+        Cli.Outcome run = Cli.run(
                 "run",
                 SCENARIO.toString(),
                 "--endpoints-file",
@@ -109,7 +95,7 @@ class IotCoreStrictIT {
                 "--report-dir",
                 report.toString());
 
-        assertThat(run.code()).as(run.out() + run.err()).isZero();
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("result: PASS").contains("registered 200 things");
         // Throttled calls were retried and counted, not fatal.
         assertThat(run.out()).containsPattern("IoT Core: [0-9,]+ control-plane calls, [1-9][0-9]* throttled");
@@ -160,15 +146,15 @@ class IotCoreStrictIT {
                 .isNotEmpty();
         assertThat(Files.readString(record)).doesNotEndWith("]\n");
 
-        Outcome cleanup = cli(
+        Cli.Outcome cleanup = Cli.run(
                 "cleanup", report.toString(), "--endpoints-file", endpoints().toString());
 
-        assertThat(cleanup.code()).as(cleanup.out() + cleanup.err()).isZero();
+        assertThat(cleanup.exitCode()).as(cleanup.out() + cleanup.err()).isZero();
         assertStackEmpty();
         // Idempotent: a second cleanup finds everything gone (or deletes nothing that exists) and succeeds.
-        Outcome again = cli(
+        Cli.Outcome again = Cli.run(
                 "cleanup", report.toString(), "--endpoints-file", endpoints().toString());
-        assertThat(again.code()).as(again.out()).isZero();
+        assertThat(again.exitCode()).as(again.out()).isZero();
         assertThat(again.out()).contains("already gone").doesNotContain("certificate,");
         assertStackEmpty();
     }
@@ -186,26 +172,13 @@ class IotCoreStrictIT {
                 iot, settings, "t1", journalIn(dir), ca, List.of(stack.ca().caCertificate()), 0, null);
         setup.prepare();
         iot.attachPolicy(r -> r.policyName("fleetsim-t1").target(device[2]));
-        int port = stack.mqttsPort();
-        var trust = Pem.trust(stack.ca().caCertificate());
 
         // No policy: on IoT Core a certificate without a policy may do nothing, not even connect.
-        Mqtt5BlockingClient refused = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier("dev-2")
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .sslConfig(Pem.mtls(noPolicy[1], noPolicy[0], trust))
-                .buildBlocking();
+        Mqtt5BlockingClient refused =
+                client("dev-2", noPolicy).useMqttVersion5().buildBlocking();
         org.assertj.core.api.Assertions.assertThatThrownBy(refused::connect).isInstanceOf(Mqtt5ConnAckException.class);
 
-        Mqtt5BlockingClient v5 = MqttClient.builder()
-                .useMqttVersion5()
-                .identifier("dev-1")
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .sslConfig(Pem.mtls(device[1], device[0], trust))
-                .buildBlocking();
+        Mqtt5BlockingClient v5 = client("dev-1", device).useMqttVersion5().buildBlocking();
         v5.connect();
         assertThat(reason(v5, "$aws/things/dev-1/jobs/get"))
                 .isIn(Mqtt5PubAckReasonCode.SUCCESS, Mqtt5PubAckReasonCode.NO_MATCHING_SUBSCRIBERS);
@@ -215,13 +188,7 @@ class IotCoreStrictIT {
 
         // MQTT 3.1.1: a forbidden publish closes the connection. The same client id may connect once a second.
         Thread.sleep(1_100);
-        Mqtt3BlockingClient v3 = MqttClient.builder()
-                .useMqttVersion3()
-                .identifier("dev-1")
-                .serverHost("127.0.0.1")
-                .serverPort(port)
-                .sslConfig(Pem.mtls(device[1], device[0], trust))
-                .buildBlocking();
+        Mqtt3BlockingClient v3 = client("dev-1", device).useMqttVersion3().buildBlocking();
         v3.connect();
         v3.publishWith()
                 .topic("$aws/things/dev-2/jobs/get")
@@ -236,6 +203,16 @@ class IotCoreStrictIT {
 
         // No plain MQTT at all.
         assertThat(stack.mqttPort()).isNegative();
+    }
+
+    /** A client of the strict stack's mTLS listener as thing {@code id}, with {@code identity} from {@link #register}. */
+    private MqttClientBuilder client(String id, String[] identity) {
+        return MqttClient.builder()
+                .identifier(id)
+                .serverHost("127.0.0.1")
+                .serverPort(stack.mqttsPort())
+                .sslConfig(
+                        Pem.mtls(identity[1], identity[0], Pem.trust(stack.ca().caCertificate())));
     }
 
     private static Mqtt5PubAckReasonCode reason(Mqtt5BlockingClient client, String topic) {
@@ -268,14 +245,15 @@ class IotCoreStrictIT {
 
     @Test
     void badInputIsOneLineBeforeAnythingIsMade() throws Exception {
-        Outcome region = cli("run", SCENARIO.toString(), "--target", "iot-core", "--region", "xx-nowhere-9", "--yes");
-        assertThat(region.code()).isEqualTo(2);
+        Cli.Outcome region =
+                Cli.run("run", SCENARIO.toString(), "--target", "iot-core", "--region", "xx-nowhere-9", "--yes");
+        assertThat(region.exitCode()).isEqualTo(2);
         assertThat(region.err().strip())
                 .contains("unknown AWS region 'xx-nowhere-9'")
                 .doesNotContain("\n\tat ");
 
-        Outcome noYes = cli("run", SCENARIO.toString(), "--target", "iot-core", "--region", "eu-west-1");
-        assertThat(noYes.code()).isEqualTo(2);
+        Cli.Outcome noYes = Cli.run("run", SCENARIO.toString(), "--target", "iot-core", "--region", "eu-west-1");
+        assertThat(noYes.exitCode()).isEqualTo(2);
         assertThat(noYes.out()).contains("plan").contains("RegisterCertificate=200");
         assertThat(noYes.err()).contains("add --yes");
 
@@ -284,17 +262,17 @@ class IotCoreStrictIT {
                 wrong,
                 Files.readString(endpoints())
                         .replace(stack.credentials().secretAccessKey(), "not-the-secret-at-all-0000000000000000000"));
-        Outcome badSecret = cli("run", SCENARIO.toString(), "--endpoints-file", wrong.toString());
-        assertThat(badSecret.code()).isEqualTo(2);
+        Cli.Outcome badSecret = Cli.run("run", SCENARIO.toString(), "--endpoints-file", wrong.toString());
+        assertThat(badSecret.exitCode()).isEqualTo(2);
         assertThat(badSecret.err().strip())
                 .contains("secret access key does not match")
                 .doesNotContain("\n");
 
         Path longNames = dir.resolve("long.yaml");
         Files.writeString(longNames, Files.readString(SCENARIO).replace("core-%04d", "x".repeat(118) + "%04d"));
-        Outcome tooLong =
-                cli("run", longNames.toString(), "--endpoints-file", endpoints().toString());
-        assertThat(tooLong.code()).isEqualTo(2);
+        Cli.Outcome tooLong = Cli.run(
+                "run", longNames.toString(), "--endpoints-file", endpoints().toString());
+        assertThat(tooLong.exitCode()).isEqualTo(2);
         assertThat(tooLong.err()).contains("over IoT Core's 128 bytes");
 
         assertStackEmpty();

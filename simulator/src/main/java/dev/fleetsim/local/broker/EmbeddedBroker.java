@@ -370,17 +370,20 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                     out.preventPublishDelivery();
                 }
             };
-            SubscribeInboundInterceptor subscribe = (in, out) -> {
-                int limit = config.strict() == null
-                        ? Integer.MAX_VALUE
-                        : config.strict().subscriptionsPerSubscribe();
-                if (in.getSubscribePacket().getSubscriptions().size() > limit) {
-                    // IoT Core takes at most 8 filters in one SUBSCRIBE; fleetsim answers more with a disconnect.
-                    clientService.disconnectClient(in.getClientInformation().getClientId());
-                }
-            };
+            // Strict: IoT Core takes at most 8 filters in one SUBSCRIBE; fleetsim answers more with a disconnect.
+            SubscribeInboundInterceptor subscribe = config.strict() == null
+                    ? null
+                    : (in, out) -> {
+                        if (in.getSubscribePacket().getSubscriptions().size()
+                                > config.strict().subscriptionsPerSubscribe()) {
+                            clientService.disconnectClient(
+                                    in.getClientInformation().getClientId());
+                        }
+                    };
             Services.initializerRegistry().setClientInitializer((initializerInput, clientContext) -> {
-                clientContext.addSubscribeInboundInterceptor(subscribe);
+                if (subscribe != null) {
+                    clientContext.addSubscribeInboundInterceptor(subscribe);
+                }
                 clientContext.addPublishInboundInterceptor(inbound);
                 clientContext.addPublishOutboundInterceptor(receive);
             });

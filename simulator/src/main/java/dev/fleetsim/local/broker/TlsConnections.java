@@ -22,7 +22,7 @@ final class TlsConnections {
         /** "action resource" → allowed; cleared when the grant changes, bounded. */
         private final Map<String, Boolean> decisions = new ConcurrentHashMap<>();
 
-        /** Strict mode's PUBLISHes per second for this connection; unlimited otherwise. */
+        /** Strict mode's PUBLISHes per second for this connection; null (unlimited) otherwise. */
         private final TokenBucket publishes;
 
         Connection(
@@ -32,7 +32,7 @@ final class TlsConnections {
                 boolean mqtt5,
                 Registry.ConnectionGrant grant,
                 double publishesPerSecond) {
-            this.publishes = TokenBucket.perSecond(publishesPerSecond);
+            this.publishes = publishesPerSecond > 0 ? TokenBucket.perSecond(publishesPerSecond) : null;
             this.token = token;
             this.certificateId = certificateId;
             this.clientId = clientId;
@@ -58,7 +58,7 @@ final class TlsConnections {
 
         /** Takes one of the connection's publishes per second; false when over IoT Core's rate. */
         boolean publishAllowed() {
-            return publishes.tryTake();
+            return publishes == null || publishes.tryTake();
         }
 
         void update(Registry.ConnectionGrant newGrant) {

@@ -24,7 +24,7 @@ class LocalCaTest {
         var certificate = Pem.certificate(issued.certificatePem());
         certificate.verify(first.caCertificate().getPublicKey());
         assertThat(issued.certificateId())
-                .isEqualTo(LocalCa.certificateId(certificate))
+                .isEqualTo(Pem.certificateId(certificate))
                 .hasSize(64);
         assertThat(Pem.privateKey(issued.privateKeyPem()).getAlgorithm()).isEqualTo("EC");
     }
