@@ -84,11 +84,12 @@ public record ApiQuotas(
             }
             if (e.getKey().equals(CONNECTS_PER_SECOND)) {
                 connects = e.getValue();
-            } else if (e.getKey().matches("[A-Z][A-Za-z]+")) {
+            } else if (DEFAULT_RATES.containsKey(e.getKey())) {
                 rates.put(e.getKey(), e.getValue());
             } else {
-                throw new IllegalArgumentException(
-                        "'" + e.getKey() + "' is neither an API name (e.g. CreateThing) nor " + CONNECTS_PER_SECOND);
+                // A misspelt name would otherwise be a quota nothing reads.
+                throw new IllegalArgumentException("'" + e.getKey() + "' is neither " + CONNECTS_PER_SECOND
+                        + " nor one of the APIs with a quota: " + String.join(", ", DEFAULT_RATES.keySet()));
             }
         }
         return new ApiQuotas(

@@ -260,6 +260,7 @@ final class RunCommand implements Callable<Integer> {
         }
         MetricsEndpoint.check(metricsPort);
         Scenario scenario = ScenarioLoader.load(file, duration);
+        IotCoreSettings iotCore = iotCoreSettings(scenario); // before anything that would need undoing
         PrintWriter out = spec.commandLine().getOut();
         Path dir = reportDir != null
                 ? reportDir
@@ -307,7 +308,6 @@ final class RunCommand implements Callable<Integer> {
                 },
                 "fleetsim-run-stop");
         Runtime.getRuntime().addShutdownHook(hook);
-        IotCoreSettings iotCore = iotCoreSettings(scenario);
         try {
             try (Target target = iotCore != null
                     ? openIotCore(scenario, iotCore, dir, out)

@@ -90,7 +90,29 @@ class BadOptionsIT {
         rows.add(Arguments.of(List.of("run", s, "--duration", "5minutes"), "is not a duration"));
         rows.add(Arguments.of(List.of("run", s, "--metrics-port", "70000"), "--metrics-port must be"));
         rows.add(Arguments.of(List.of("run", s, "--mqtt-port", "-4"), "--mqtt-port"));
+        rows.add(Arguments.of(List.of("run", s, "--region", "eu-west-1"), "need --target iot-core"));
+        rows.add(Arguments.of(
+                List.of("run", s, "--target", "iot-core", "--provisioning", "bogus"),
+                "--provisioning must be one of createKeysAndCertificate"));
+        rows.add(Arguments.of(List.of("run", s, "--target", "mars"), "'mars' is not one of local, iot-core"));
+        rows.add(Arguments.of(
+                List.of(
+                        "run",
+                        s,
+                        "--target",
+                        "iot-core",
+                        "--endpoints-file",
+                        dir.resolve("absent.json").toString()),
+                "absent.json: no such file"));
+        // cleanup
+        rows.add(Arguments.of(List.of("cleanup"), "give REPORT_DIR or --run-id ID"));
+        rows.add(Arguments.of(List.of("cleanup", dir.resolve("absent").toString()), "no such file"));
         // local
+        rows.add(Arguments.of(
+                List.of("local", "--state-dir", state, "--strict", "--quota", "CreatThing=5"),
+                "'CreatThing' is neither connectsPerSecond nor one of the APIs with a quota"));
+        rows.add(Arguments.of(
+                List.of("local", "--state-dir", state, "--quota", "CreateThing=5"), "--quota needs --strict"));
         rows.add(Arguments.of(List.of("local", "--state-dir", f), "--state-dir " + f + " is a file"));
         rows.add(Arguments.of(
                 List.of("local", "--state-dir", state, "--ephemeral", "--device-api-rate", "-3"), "--device-api-rate"));
