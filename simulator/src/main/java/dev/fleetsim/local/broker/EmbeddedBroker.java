@@ -42,7 +42,6 @@ import dev.fleetsim.local.jobs.Registry;
 import dev.fleetsim.net.Ids;
 import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.net.Ports;
-import dev.fleetsim.net.TokenBucket;
 import dev.fleetsim.pki.Pem;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -54,11 +53,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -100,10 +97,9 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     private final EmbeddedHiveMQ hivemq;
     private volatile PublishService publishService;
     private volatile ClientService clientService;
-    /** Strict mode: the account's CONNECTs per second, and each client id's last CONNECT (System.nanoTime()). */
-    private final TokenBucket connects;
+    /** IoT Core's broker limits in strict mode; null otherwise. */
+    private final BrokerLimits limits;
 
-    private final Map<String, Long> lastConnect = new ConcurrentHashMap<>();
     /** Until this System.nanoTime(), the broker is "restarting": new connections are refused. */
     private volatile long downUntil = Long.MIN_VALUE;
 
@@ -120,9 +116,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         this.tlsPort = tlsPort;
         this.alpnPort = alpnPort;
         this.relayPort = relayPort;
-        this.connects = config.strict() == null
-                ? null
-                : TokenBucket.perSecond(config.strict().connectsPerSecond());
+        this.limits = config.strict() == null ? null : new BrokerLimits(config.strict());
         Path conf = config.stateDir().resolve("broker/conf");
         Path data = config.stateDir().resolve("broker/data");
         Path extensions = config.stateDir().resolve("broker/extensions");
@@ -371,11 +365,11 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                 }
             };
             // Strict: IoT Core takes at most 8 filters in one SUBSCRIBE; fleetsim answers more with a disconnect.
-            SubscribeInboundInterceptor subscribe = config.strict() == null
+            SubscribeInboundInterceptor subscribe = limits == null
                     ? null
                     : (in, out) -> {
-                        if (in.getSubscribePacket().getSubscriptions().size()
-                                > config.strict().subscriptionsPerSubscribe()) {
+                        if (limits.tooManyFilters(
+                                in.getSubscribePacket().getSubscriptions().size())) {
                             clientService.disconnectClient(
                                     in.getClientInformation().getClientId());
                         }
@@ -408,7 +402,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
         String topic = packet.getTopic();
         String clientId = in.getClientInformation().getClientId();
         TlsConnections.Connection c = connection(clientId, in.getConnectionInformation());
-        if (c != null && config.strict() != null) {
+        if (c != null && limits != null) {
             AckReasonCode refusal = tooDeep(topic)
                     ? AckReasonCode.TOPIC_NAME_INVALID
                     : !c.publishAllowed() ? AckReasonCode.QUOTA_EXCEEDED : null;
@@ -490,40 +484,9 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                         TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * Strict mode: IoT Core's CONNECT quotas, the account's per second and one per second per client id (a client
-     * that reconnects sooner is refused, as IoT Core refuses it).
-     */
-    private boolean connectAllowed(String clientId) {
-        long now = System.nanoTime();
-        long perClient = (long) (1e9 / config.strict().connectsPerClientIdPerSecond());
-        Long last = lastConnect.get(clientId);
-        if (last != null && now - last < perClient) {
-            return false;
-        }
-        if (!connects.tryTake()) {
-            return false;
-        }
-        lastConnect.put(clientId, now);
-        if (lastConnect.size() > 10_000) {
-            lastConnect.values().removeIf(t -> now - t >= perClient);
-        }
-        return true;
-    }
-
-    /** Strict mode: whether a topic or filter has more forward slashes than IoT Core allows. */
+    /** Strict mode: whether a topic or filter is deeper than IoT Core allows. */
     private boolean tooDeep(String topic) {
-        if (config.strict() == null) {
-            return false;
-        }
-        int slashes = 0;
-        for (int i = 0; i < topic.length(); i++) {
-            if (topic.charAt(i) == '/') {
-                slashes++;
-            }
-        }
-        int exempt = topic.startsWith("$aws/rules/") ? 3 : 0;
-        return slashes - exempt > config.strict().maxTopicSlashes();
+        return limits != null && limits.tooDeep(topic);
     }
 
     /**
@@ -536,7 +499,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             out.failAuthentication(ConnackReasonCode.SERVER_UNAVAILABLE, "the broker is restarting");
             return;
         }
-        if (connects != null && !connectAllowed(in.getClientInformation().getClientId())) {
+        if (limits != null && !limits.connectAllowed(in.getClientInformation().getClientId())) {
             out.failAuthentication(ConnackReasonCode.QUOTA_EXCEEDED, "connect rate exceeded");
             return;
         }
@@ -581,7 +544,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                 clientId,
                 connection.getMqttVersion() == MqttVersion.V_5,
                 grant,
-                config.strict() == null ? 0 : config.strict().publishesPerConnectionPerSecond()));
+                limits == null ? 0 : limits.publishesPerConnectionPerSecond()));
         out.authenticateSuccessfully();
     }
 
