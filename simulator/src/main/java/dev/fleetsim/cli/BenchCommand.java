@@ -5,7 +5,9 @@ import dev.fleetsim.bench.DurabilityBench;
 import dev.fleetsim.bench.FleetBench;
 import dev.fleetsim.bench.JobsApiBench;
 import dev.fleetsim.bench.MachineFacts;
+import dev.fleetsim.bench.SetupBench;
 import dev.fleetsim.scenario.Units;
+import dev.fleetsim.target.IotCoreSettings;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,7 +24,8 @@ import picocli.CommandLine.Option;
             BenchCommand.JobsApi.class,
             BenchCommand.FleetBenchCommand.class,
             BenchCommand.DownloadBenchCommand.class,
-            BenchCommand.Durability.class
+            BenchCommand.Durability.class,
+            BenchCommand.Setup.class
         })
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
@@ -73,6 +76,54 @@ final class BenchCommand implements Runnable {
             out.printf("  broker ceiling (echo round trip)  %,10.0f /s%n", r.baselinePerSecond());
             out.printf("  jobs device API                   %,10.0f /s%n", r.servicePerSecond());
             out.printf("  ratio                             %10.2f%n", r.ratio());
+            out.flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code fleetsim bench setup}. */
+    @Command(
+            name = "setup",
+            mixinStandardHelpOptions = true,
+            description = "Fleet setup on the IoT Core path against a strict local stack at IoT Core's default quotas:"
+                    + " devices made per second for each provisioning mode, against the rate the quotas allow (the"
+                    + " slowest per-device API's quota); cleanup time beside it.")
+    static final class Setup implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--devices",
+                defaultValue = "300",
+                description = "Devices made per mode (default ${DEFAULT-VALUE}).")
+        int devices;
+
+        @Override
+        public Integer call() throws Exception {
+            if (devices < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--devices must be positive");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            MachineFacts.lines().forEach(out::println);
+            List<SetupBench.Result> results = new SetupBench(devices, line -> {
+                        out.println("  " + line);
+                        out.flush();
+                    })
+                    .run(List.of(
+                            IotCoreSettings.Provisioning.REGISTER_CERTIFICATES,
+                            IotCoreSettings.Provisioning.CREATE_KEYS_AND_CERTIFICATE));
+            out.printf("setup: %,d devices per mode, strict local stack at IoT Core's default quotas%n", devices);
+            for (SetupBench.Result r : results) {
+                out.printf(
+                        "  %-26s %6.1f devices/s  quota-bound %5.1f/s (%s)  ratio %.2f  setup %.1f s, cleanup %.1f s%n",
+                        r.mode().configName(),
+                        r.perSecond(),
+                        r.boundPerSecond(),
+                        r.bound(),
+                        r.ratio(),
+                        r.setupSeconds(),
+                        r.cleanupSeconds());
+            }
             out.flush();
             return ExitCodes.OK;
         }

@@ -33,6 +33,22 @@ class BenchCommandsIT {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void setupPrintsEachModeAgainstItsQuotaBound() {
+        Cli.Outcome o = Cli.run("bench", "setup", "--devices", "12");
+
+        assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+        machineFacts(o.out());
+        assertThat(o.out())
+                .containsPattern(
+                        "registerCertificates +[0-9.]+ devices/s  quota-bound +10.0/s \\(RegisterCertificate\\)")
+                .containsPattern(
+                        "createKeysAndCertificate +[0-9.]+ devices/s  quota-bound +10.0/s \\(CreateKeysAndCertificate\\)")
+                .contains("ratio")
+                .contains("cleanup: deleted 12 policyAttachment, 12 thingPrincipal, 12 certificate, 12 thing");
+    }
+
+    @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void downloadPrintsBothCurlBaselinesAndTheLimit() {
         Cli.Outcome o = Cli.run(

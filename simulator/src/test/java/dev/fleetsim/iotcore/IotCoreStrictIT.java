@@ -1,6 +1,7 @@
 package dev.fleetsim.iotcore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
+import software.amazon.awssdk.services.iot.model.InvalidRequestException;
 
 /**
  * The IoT Core code path end to end against {@code fleetsim local --strict}: setup under quotas with throttles retried,
@@ -176,7 +178,7 @@ class IotCoreStrictIT {
         // No policy: on IoT Core a certificate without a policy may do nothing, not even connect.
         Mqtt5BlockingClient refused =
                 client("dev-2", noPolicy).useMqttVersion5().buildBlocking();
-        org.assertj.core.api.Assertions.assertThatThrownBy(refused::connect).isInstanceOf(Mqtt5ConnAckException.class);
+        assertThatThrownBy(refused::connect).isInstanceOf(Mqtt5ConnAckException.class);
 
         Mqtt5BlockingClient v5 = client("dev-1", device).useMqttVersion5().buildBlocking();
         v5.connect();
@@ -241,6 +243,20 @@ class IotCoreStrictIT {
                 .certificateArn();
         iot.attachThingPrincipal(r -> r.thingName(thing).principal(arn));
         return new String[] {pem, Pem.encode(keys.getPrivate()), arn};
+    }
+
+    @Test
+    void aPresignedPlaceholderNeedsTheRoleIotCoreAssumes() {
+        String thing = iot.createThing(r -> r.thingName("signed-1")).thingArn();
+        String document = "{\"url\":\"${aws:iot:s3-presigned-url:https://s3.us-east-1.amazonaws.com/b/fw.bin}\"}";
+
+        assertThatThrownBy(() ->
+                        iot.createJob(r -> r.jobId("no-role").targets(thing).document(document)))
+                .isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("presignedUrlConfig.roleArn is required");
+        iot.createJob(r -> r.jobId("no-placeholder").targets(thing).document("{\"operation\":\"reboot\"}"));
+        assertThat(iot.describeJob(r -> r.jobId("no-placeholder")).job().jobId())
+                .isEqualTo("no-placeholder");
     }
 
     @Test

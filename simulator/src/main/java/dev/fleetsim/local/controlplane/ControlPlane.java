@@ -102,7 +102,7 @@ public final class ControlPlane {
         Routes control = new Routes(controlRoutes);
         new ThingsApi(engine).register(control);
         new GroupsApi(engine).register(control);
-        new JobsApi(engine, service.statusDetailChars()).register(control);
+        new JobsApi(engine, service.statusDetailChars(), quotas != null).register(control);
         new TemplatesApi(engine).register(control);
         new IdentitiesApi(engine, issuer, endpoints).register(control);
         new PoliciesApi(engine).register(control);

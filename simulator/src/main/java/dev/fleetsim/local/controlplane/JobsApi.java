@@ -25,6 +25,7 @@ import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.config.JobConfig;
 import dev.fleetsim.local.jobs.Arns;
+import dev.fleetsim.local.jobs.DocumentPresigner;
 import dev.fleetsim.local.jobs.Execution;
 import dev.fleetsim.local.jobs.Job;
 import dev.fleetsim.local.jobs.JobStatus;
@@ -48,10 +49,13 @@ import java.util.Map;
 final class JobsApi {
     private final JobsEngine engine;
     private final StatusDetailChars statusDetailChars;
+    /** Strict mode: a document with presigned-URL placeholders needs {@code presignedUrlConfig.roleArn}. */
+    private final boolean strict;
 
-    JobsApi(JobsEngine engine, StatusDetailChars statusDetailChars) {
+    JobsApi(JobsEngine engine, StatusDetailChars statusDetailChars, boolean strict) {
         this.engine = engine;
         this.statusDetailChars = statusDetailChars;
+        this.strict = strict;
     }
 
     void register(ControlPlane.Routes routes) {
@@ -138,6 +142,14 @@ final class JobsApi {
         }
         if (document == null && documentSource != null) {
             document = engine.fetchDocument(documentSource);
+        }
+        if (strict
+                && document != null
+                && DocumentPresigner.hasPlaceholder(document)
+                && (presigned == null || presigned.roleArn() == null)) {
+            // IoT Core presigns with the role it assumes; without one it has nothing to sign with.
+            throw invalidRequest("presignedUrlConfig.roleArn is required: the job document uses"
+                    + " ${aws:iot:s3-presigned-url:...} placeholders");
         }
         Job job = engine.createJob(new JobsEngine.NewJob(
                 jobId,
