@@ -26,6 +26,17 @@ import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
  * crash of the run or of cleanup itself. Calls go through the target's {@link Pacer} like every other call.
  */
 public final class Cleanup {
+    /** The kinds in the order they are deleted (and reported). */
+    private static final List<Kind> ORDER = List.of(
+            Kind.job,
+            Kind.policyAttachment,
+            Kind.thingPrincipal,
+            Kind.certificate,
+            Kind.thing,
+            Kind.thingGroup,
+            Kind.policy,
+            Kind.caCertificate);
+
     /** Resources deleted at once. */
     static final int PARALLEL = 16;
 
@@ -62,34 +73,26 @@ public final class Cleanup {
         for (Kind k : Kind.values()) {
             byKind.put(k, new ArrayList<>());
         }
-        contents.entries().forEach(e -> byKind.get(e.kind()).add(e));
+        distinct(contents.entries()).forEach(e -> byKind.get(e.kind()).add(e));
         Map<Kind, Integer> deleted = new LinkedHashMap<>();
+        for (Kind k : ORDER) {
+            deleted.put(k, 0);
+        }
         int gone = 0;
         List<String> failures = new ArrayList<>();
-        Kind[] order = {
-            Kind.job,
-            Kind.policyAttachment,
-            Kind.thingPrincipal,
-            Kind.certificate,
-            Kind.thing,
-            Kind.thingGroup,
-            Kind.policy,
-            Kind.caCertificate
-        };
         try {
-            for (Kind kind : order) {
-                int n = 0;
-                for (Outcome o :
-                        ParallelCalls.map("fleetsim-cleanup", PARALLEL, distinct(byKind.get(kind)), this::attempt)) {
-                    if (o.failure() != null) {
-                        failures.add(kind + ": " + o.failure());
-                    } else if (o.deleted()) {
-                        n++;
-                    } else {
-                        gone++;
+            for (List<List<Entry>> phase : phases(byKind)) {
+                for (List<Outcome> unit : ParallelCalls.map("fleetsim-cleanup", PARALLEL, phase, this::attempt)) {
+                    for (Outcome o : unit) {
+                        if (o.failure() != null) {
+                            failures.add(o.kind() + ": " + o.failure());
+                        } else if (o.deleted()) {
+                            deleted.merge(o.kind(), 1, Integer::sum);
+                        } else {
+                            gone++;
+                        }
                     }
                 }
-                deleted.put(kind, n);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -100,21 +103,63 @@ public final class Cleanup {
         return new Result(deleted, gone, failures);
     }
 
+    /**
+     * The order IoT Core allows, as phases of units: a phase starts when the one before has ended; the units of a phase
+     * run in parallel, the entries of a unit in turn. A certificate's detachments and its deletion form one unit, so
+     * certificates are deleted while other certificates are still being detached: cleanup takes the slowest API's time
+     * rather than the sum of them.
+     */
+    private static List<List<List<Entry>>> phases(Map<Kind, List<Entry>> byKind) {
+        Map<String, List<Entry>> byCertificate = new LinkedHashMap<>();
+        byKind.get(Kind.certificate).forEach(c -> byCertificate.put(c.arn(), new ArrayList<>()));
+        List<List<Entry>> detachments = new ArrayList<>();
+        for (Kind k : List.of(Kind.policyAttachment, Kind.thingPrincipal)) {
+            for (Entry e : byKind.get(k)) {
+                List<Entry> chain = byCertificate.get(e.arn());
+                if (chain != null) {
+                    chain.add(e);
+                } else {
+                    detachments.add(List.of(e)); // attached to something the run did not make
+                }
+            }
+        }
+        for (Entry c : byKind.get(Kind.certificate)) {
+            byCertificate.get(c.arn()).add(c);
+        }
+        detachments.addAll(byCertificate.values());
+        return List.of(
+                units(byKind.get(Kind.job)),
+                detachments,
+                units(byKind.get(Kind.thing)),
+                units(byKind.get(Kind.thingGroup)),
+                units(byKind.get(Kind.policy)),
+                units(byKind.get(Kind.caCertificate)));
+    }
+
+    private static List<List<Entry>> units(List<Entry> entries) {
+        return entries.stream().map(List::of).toList();
+    }
+
     private static List<Entry> distinct(List<Entry> entries) {
         Map<String, Entry> unique = new LinkedHashMap<>();
-        entries.forEach(e -> unique.putIfAbsent(e.id() + "|" + e.arn(), e));
+        entries.forEach(e -> unique.putIfAbsent(e.kind() + "|" + e.id() + "|" + e.arn(), e));
         return new ArrayList<>(unique.values());
     }
 
     /** What deleting one resource came to: deleted, already gone (neither), or a failure it could not get past. */
-    private record Outcome(boolean deleted, String failure) {}
+    private record Outcome(Kind kind, boolean deleted, String failure) {}
 
-    private Outcome attempt(Entry e) throws InterruptedException {
-        try {
-            return new Outcome(delete(e), null);
-        } catch (RuntimeException failure) {
-            return new Outcome(false, failure.getMessage());
+    /** Deletes a unit's entries in turn; a failure does not stop the ones after it. */
+    private List<Outcome> attempt(List<Entry> unit) throws InterruptedException {
+        List<Outcome> outcomes = new ArrayList<>(unit.size());
+        for (Entry e : unit) {
+            try {
+                outcomes.add(new Outcome(e.kind(), delete(e), null));
+            } catch (RuntimeException failure) {
+                outcomes.add(new Outcome(e.kind(), false, failure.getMessage()));
+            }
         }
+        return outcomes;
     }
 
     /** Deletes one resource; true when it was there, false when it was already gone. */
