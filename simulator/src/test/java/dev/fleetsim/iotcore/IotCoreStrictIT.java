@@ -2,6 +2,7 @@ package dev.fleetsim.iotcore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
 import software.amazon.awssdk.services.iot.model.InvalidRequestException;
+import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.iot.model.Tag;
 
 /**
  * The IoT Core code path end to end against {@code fleetsim local --strict}: setup under quotas with throttles retried,
@@ -243,6 +246,31 @@ class IotCoreStrictIT {
                 .certificateArn();
         iot.attachThingPrincipal(r -> r.thingName(thing).principal(arn));
         return new String[] {pem, Pem.encode(keys.getPrivate()), arn};
+    }
+
+    @Test
+    void tagsAreKeptWithTheirResourceAndGoWithIt() {
+        String group = iot.createThingGroup(r -> r.thingGroupName("tagged")
+                        .tags(Tag.builder().key("fleetsim:run").value("r1").build()))
+                .thingGroupArn();
+        iot.tagResource(r ->
+                r.resourceArn(group).tags(Tag.builder().key("team").value("ota").build()));
+        assertThat(iot.listTagsForResource(r -> r.resourceArn(group)).tags())
+                .extracting(Tag::key, Tag::value)
+                .containsExactly(tuple("fleetsim:run", "r1"), tuple("team", "ota"));
+
+        iot.untagResource(r -> r.resourceArn(group).tagKeys("team"));
+        assertThat(iot.listTagsForResource(r -> r.resourceArn(group)).tags())
+                .extracting(Tag::key)
+                .containsExactly("fleetsim:run");
+
+        iot.deleteThingGroup(r -> r.thingGroupName("tagged"));
+        assertThatThrownBy(() -> iot.listTagsForResource(r -> r.resourceArn(group)))
+                .isInstanceOf(ResourceNotFoundException.class);
+        iot.createThingGroup(r -> r.thingGroupName("tagged"));
+        assertThat(iot.listTagsForResource(r -> r.resourceArn(group)).tags())
+                .as("a group made again under the same name has none of the old one's tags")
+                .isEmpty();
     }
 
     @Test

@@ -106,6 +106,7 @@ public final class ControlPlane {
         new TemplatesApi(engine).register(control);
         new IdentitiesApi(engine, issuer, endpoints).register(control);
         new PoliciesApi(engine).register(control);
+        new TagsApi(engine).register(control);
         new EventsApi(engine).register(control);
         new DataPlaneApi(service.deviceApi()).register(new Routes(dataRoutes));
         operations().forEach(service.meters()::apiOperationKnown);

@@ -56,6 +56,7 @@ final class GroupsApi {
                         Params.description(props, "thingGroupDescription"),
                         attributes(props.path("attributePayload")),
                         engine.now());
+        engine.tags().tag(group.arn(), Params.tags(body));
         ObjectNode out = JSON.createObjectNode();
         out.put("thingGroupName", group.name());
         out.put("thingGroupArn", group.arn());
@@ -92,6 +93,7 @@ final class GroupsApi {
 
     private JsonNode delete(ApiRequest r, Map<String, String> p) {
         engine.deleteGroup(p.get("thingGroupName"));
+        engine.tags().removed(engine.arns().group(p.get("thingGroupName")));
         return null;
     }
 

@@ -171,6 +171,7 @@ final class IdentitiesApi {
                 null,
                 mode);
         engine.registry().putCaCertificate(registered);
+        engine.tags().tag(registered.arn(), Params.tags(r.body()));
         return JSON.createObjectNode().put("certificateArn", registered.arn()).put("certificateId", id);
     }
 
@@ -207,6 +208,7 @@ final class IdentitiesApi {
                     409, "CertificateStateException", "A CA certificate must be deactivated before deletion.");
         }
         engine.registry().removeCaCertificate(c);
+        engine.tags().removed(c.arn());
         return null;
     }
 

@@ -166,6 +166,7 @@ final class JobsApi {
                 timeout,
                 retry,
                 scheduling));
+        engine.tags().tag(engine.arns().job(jobId), Params.tags(body));
         return jobRef(job);
     }
 
@@ -310,6 +311,7 @@ final class JobsApi {
 
     private JsonNode delete(ApiRequest r, Map<String, String> p) {
         engine.deleteJob(engine.job(p.get("jobId")), bool(r, "force"));
+        engine.tags().removed(engine.arns().job(p.get("jobId")));
         return null;
     }
 

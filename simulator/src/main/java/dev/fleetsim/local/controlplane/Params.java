@@ -12,6 +12,7 @@ import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.config.InvalidJobConfigException;
 import dev.fleetsim.jobs.config.JobConfig;
 import dev.fleetsim.local.jobs.Arns;
+import dev.fleetsim.local.jobs.Tags;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -191,6 +192,30 @@ final class Params {
             }
         });
         return map;
+    }
+
+    /**
+     * A create request's {@code tags} ({@code [{"Key": ..., "Value": ...}]}) or TagResource's: keys of 1-128 characters,
+     * values of at most 256, at most {@link Tags#MAX_PER_RESOURCE}; empty when absent.
+     */
+    static Map<String, String> tags(JsonNode body) {
+        JsonNode list = body.get("tags");
+        Map<String, String> tags = new LinkedHashMap<>();
+        if (list == null || list.isNull()) {
+            return tags;
+        }
+        if (!list.isArray() || list.size() > Tags.MAX_PER_RESOURCE) {
+            throw invalidRequest("tags must be a list of at most " + Tags.MAX_PER_RESOURCE + " {Key, Value}");
+        }
+        for (JsonNode t : list) {
+            String key = t.path("Key").asText("");
+            String value = t.path("Value").asText("");
+            if (key.isEmpty() || key.length() > 128 || value.length() > 256) {
+                throw invalidRequest("a tag needs a Key of 1-128 characters and a Value of at most 256");
+            }
+            tags.put(key, value);
+        }
+        return tags;
     }
 
     /** A description or comment: at most {@link #MAX_DESCRIPTION} characters, or null. */

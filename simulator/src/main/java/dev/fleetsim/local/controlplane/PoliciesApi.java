@@ -72,6 +72,7 @@ final class PoliciesApi {
             throw invalidRequest("policyDocument is required");
         }
         Policies.Policy policy = policies().create(p.get("policyName"), document, engine.now());
+        engine.tags().tag(policy.arn(), Params.tags(r.body()));
         ObjectNode out = JSON.createObjectNode();
         out.put("policyName", policy.name());
         out.put("policyArn", policy.arn());
@@ -118,6 +119,7 @@ final class PoliciesApi {
 
     private JsonNode delete(ApiRequest r, Map<String, String> p) {
         policies().delete(p.get("policyName"));
+        engine.tags().removed(engine.arns().policy(p.get("policyName")));
         return JSON.createObjectNode();
     }
 

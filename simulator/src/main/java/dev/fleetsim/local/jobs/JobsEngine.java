@@ -67,6 +67,9 @@ public final class JobsEngine {
     /** What changed since the last commit (journaled when the stack is durable). */
     final StateChanges changes = new StateChanges();
 
+    /** Resource tags by ARN. */
+    final Tags tags = new Tags(changes);
+
     private record TimerEntry(Instant deadline, Execution execution, long generation)
             implements Comparable<TimerEntry> {
         @Override
@@ -113,6 +116,10 @@ public final class JobsEngine {
 
     public Registry registry() {
         return registry;
+    }
+
+    public Tags tags() {
+        return tags;
     }
 
     public Arns arns() {

@@ -17,6 +17,8 @@ final class StateChanges {
         CERTIFICATE,
         CA_CERTIFICATE,
         POLICY,
+        /** A resource's tags, by its ARN. */
+        TAGS,
         TEMPLATE,
         EVENTS,
         JOB,

@@ -87,6 +87,7 @@ final class StateCodec {
             case THING -> thing((Registry.Thing) value);
             case GROUP -> group((Registry.Group) value);
             case CERTIFICATE, CA_CERTIFICATE -> certificate((Registry.Certificate) value);
+            case TAGS -> JSON.valueToTree(value);
             case POLICY -> policy((Policies.Policy) value);
             case TEMPLATE -> template((JobTemplates.Template) value);
             case EVENTS -> events((Events) value);
@@ -234,6 +235,7 @@ final class StateCodec {
         for (Policies.Policy p : engine.registry.policies.all()) {
             out.add(line(key(StateChanges.Kind.POLICY, p.name), p));
         }
+        engine.tags.all().forEach((arn, tags) -> out.add(line(key(StateChanges.Kind.TAGS, arn), tags)));
         for (Job job : engine.jobs.values()) {
             out.add(line(key(StateChanges.Kind.JOB, job.jobId), job));
             out.add(line(key(StateChanges.Kind.TARGETS, job.jobId), engine.rolloutTargets(job)));
@@ -270,6 +272,8 @@ final class StateCodec {
             JsonNode value = JobsJson.readTree(text);
             if (key.kind() == StateChanges.Kind.TARGETS) {
                 targets.put(key.id(), value);
+            } else if (key.kind() == StateChanges.Kind.TAGS) {
+                engine.tags.restore(key.id(), stringMap(value));
             } else {
                 byKind.get(key.kind()).add(value);
             }

@@ -44,6 +44,8 @@ class DurableStateTest {
                     "{\"thingGroupName\":\"fleet\",\"thingName\":\"t" + i + "\"}");
         }
         h.ok("PUT", "/thing-groups/addThingToThingGroup", "{\"thingGroupName\":\"canary\",\"thingName\":\"t5\"}");
+        String fleetArn = h.service.engine().arns().group("fleet");
+        h.ok("POST", "/tags", "{\"resourceArn\":\"" + fleetArn + "\",\"tags\":[{\"Key\":\"team\",\"Value\":\"ota\"}]}");
         h.ok("PATCH", "/event-configurations", "{\"eventConfigurations\":{\"JOB\":{\"Enabled\":false}}}");
         h.ok(
                 "PUT",
@@ -116,6 +118,7 @@ class DurableStateTest {
             copy(journal, crashed);
             try (EngineHarness recovered = new EngineHarness(clock, RateIncrease.NEXT_MINUTE, crashed)) {
                 assertThat(recovered.dump()).containsExactlyElementsOf(before);
+                assertThat(before).anyMatch(line -> line.contains("\"team\"")); // tags are part of what is kept
                 assertThat(recovered.service.recovery().executions()).isPositive();
                 assertThat(recovered.service.recovery().journalBatches()).isPositive();
 
