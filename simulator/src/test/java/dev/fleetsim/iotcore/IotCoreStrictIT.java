@@ -13,6 +13,7 @@ import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5PubAckException;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PublishResult;
 import com.hivemq.client.mqtt.mqtt5.message.publish.puback.Mqtt5PubAckReasonCode;
+import com.sun.net.httpserver.HttpServer;
 import dev.fleetsim.aws.ApiQuotas;
 import dev.fleetsim.cli.Cli;
 import dev.fleetsim.local.LocalStack;
@@ -21,6 +22,7 @@ import dev.fleetsim.pki.Pem;
 import dev.fleetsim.pki.RunCa;
 import dev.fleetsim.target.IotCoreSettings;
 import dev.fleetsim.testing.LocalAws;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +30,7 @@ import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -320,5 +323,118 @@ class IotCoreStrictIT {
         assertThat(tooLong.err()).contains("over IoT Core's 128 bytes");
 
         assertStackEmpty();
+    }
+
+    /**
+     * Faults this machine cannot cause for real (an expired session token, a bucket in another region): a canned HTTP
+     * server answers as AWS does, and the run must stop in one line having called nothing but the checks.
+     */
+    @Test
+    void anExpiredTokenAndABucketElsewhereStopTheRunBeforeAnythingIsMade() throws Exception {
+        List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        boolean[] expired = {true};
+        HttpServer aws = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        aws.createContext("/", exchange -> {
+            calls.add(
+                    exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath());
+            byte[] body;
+            if (exchange.getRequestURI().getPath().equals("/endpoint")) {
+                if (expired[0]) {
+                    exchange.getResponseHeaders().add("x-amzn-ErrorType", "ExpiredTokenException");
+                    body = "{\"message\":\"The security token included in the request is expired\"}"
+                            .getBytes(StandardCharsets.UTF_8);
+                    exchange.sendResponseHeaders(403, body.length);
+                } else {
+                    body = "{\"endpointAddress\":\"abc-ats.iot.eu-west-1.amazonaws.com\"}"
+                            .getBytes(StandardCharsets.UTF_8);
+                    exchange.sendResponseHeaders(200, body.length);
+                }
+            } else {
+                exchange.getResponseHeaders().add("x-amz-bucket-region", "ap-south-1");
+                body = new byte[0];
+                exchange.sendResponseHeaders(301, -1);
+            }
+            if (body.length > 0) {
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close();
+        });
+        aws.start();
+        String url = "http://127.0.0.1:" + aws.getAddress().getPort();
+        Path scenario = dir.resolve("canned.yaml");
+        Files.writeString(
+                scenario,
+                Files.readString(SCENARIO)
+                        .replace(
+                                "    cleanup: true",
+                                "    cleanup: true\n    controlPlaneEndpoint: " + url + "\n    s3Endpoint: " + url));
+        System.setProperty("aws.accessKeyId", "AKIAEXAMPLEEXAMPLE00");
+        System.setProperty("aws.secretAccessKey", "example-secret-example-secret-example-00");
+        System.setProperty("aws.sessionToken", "example-session-token");
+        try {
+            Cli.Outcome token = Cli.run(
+                    "run",
+                    scenario.toString(),
+                    "--region",
+                    "eu-west-1",
+                    "--yes",
+                    "--report-dir",
+                    dir.resolve("r-token").toString());
+            assertThat(token.exitCode()).as(token.out() + token.err()).isEqualTo(2);
+            assertThat(token.err().strip())
+                    .contains("session token has expired")
+                    .doesNotContain("\n");
+
+            expired[0] = false;
+            calls.clear();
+            Cli.Outcome bucket = Cli.run(
+                    "run",
+                    scenario.toString(),
+                    "--region",
+                    "eu-west-1",
+                    "--yes",
+                    "--report-dir",
+                    dir.resolve("r-bucket").toString());
+            assertThat(bucket.exitCode()).as(bucket.out() + bucket.err()).isEqualTo(2);
+            assertThat(bucket.err().strip())
+                    .contains("bucket fleetsim-firmware is in ap-south-1, not eu-west-1")
+                    .doesNotContain("\n");
+            assertThat(calls)
+                    .as("nothing but the checks was called")
+                    .containsExactly("GET /endpoint", "HEAD /fleetsim-firmware");
+        } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+            System.clearProperty("aws.sessionToken");
+            aws.stop(0);
+        }
+    }
+
+    @Test
+    void missingCredentialsAreOneLine() throws Exception {
+        Path home = Files.createDirectories(dir.resolve("empty-home"));
+        ProcessBuilder pb = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Duser.home=" + home,
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.fleetsim.cli.FleetsimCommand",
+                "run",
+                SCENARIO.toString(),
+                "--region",
+                "eu-west-1",
+                "--yes",
+                "--report-dir",
+                dir.resolve("r-nocreds").toString());
+        pb.environment().keySet().removeIf(k -> k.startsWith("AWS_"));
+        pb.environment().put("HOME", home.toString());
+        pb.environment().put("AWS_EC2_METADATA_DISABLED", "true");
+        pb.environment().put("AWS_CONFIG_FILE", home.resolve("none").toString());
+        pb.environment().put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("none").toString());
+        Process run = pb.redirectErrorStream(false).start();
+        String err = new String(run.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(run.exitValue()).as(err).isEqualTo(2);
+        assertThat(err.strip()).startsWith("fleetsim: no AWS credentials").doesNotContain("\n");
     }
 }
