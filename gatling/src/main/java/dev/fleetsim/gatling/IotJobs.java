@@ -1,6 +1,8 @@
 package dev.fleetsim.gatling;
 
+import com.hivemq.client.mqtt.MqttVersion;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Distribution;
 import dev.fleetsim.net.EventLoops;
@@ -35,7 +37,8 @@ public final class IotJobs {
             long bytesPerSecond,
             Duration answerTimeout,
             int loops,
-            MqttQos qos) {}
+            MqttQos qos,
+            MqttVersion mqttVersion) {}
 
     /** Builds an {@link IotJobsProtocol}. Durations of the cohort are simulated time (divided by the time scale). */
     public static final class Builder {
@@ -55,6 +58,7 @@ public final class IotJobs {
         private Duration answerTimeout = Duration.ofSeconds(10);
         private int loops = EventLoops.defaultThreads();
         private MqttQos qos = MqttQos.AT_LEAST_ONCE;
+        private MqttVersion mqttVersion = MqttVersion.MQTT_5_0;
 
         private Builder() {}
 
@@ -171,6 +175,12 @@ public final class IotJobs {
             return this;
         }
 
+        /** The MQTT version the devices speak: {@code "5"} (the default) or {@code "3.1.1"}. */
+        public Builder mqttVersion(String version) {
+            this.mqttVersion = DeviceConfig.mqttVersion(version);
+            return this;
+        }
+
         public IotJobsProtocol build() {
             return new IotJobsProtocol(new Settings(
                     endpointsFile,
@@ -183,7 +193,8 @@ public final class IotJobs {
                     bytesPerSecond,
                     answerTimeout,
                     loops,
-                    qos));
+                    qos,
+                    mqttVersion));
         }
     }
 }

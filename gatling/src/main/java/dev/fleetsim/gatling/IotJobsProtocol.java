@@ -132,6 +132,7 @@ public final class IotJobsProtocol {
                     .seed(settings.seed())
                     .answerTimeout(settings.answerTimeout())
                     .qos(settings.qos())
+                    .mqttVersion(settings.mqttVersion())
                     .downloads(new DeviceDownloads(
                             downloader,
                             null,

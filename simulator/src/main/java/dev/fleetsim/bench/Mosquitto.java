@@ -34,14 +34,26 @@ public final class Mosquitto implements AutoCloseable {
     }
 
     public static Mosquitto start() throws IOException, InterruptedException {
-        return start(null);
+        return start(null, false);
+    }
+
+    public static Mosquitto start(LocalCa ca) throws IOException, InterruptedException {
+        return start(ca, false);
+    }
+
+    /**
+     * A broker that logs each connection ({@code New client connected ... as ID (p2, c1, k60)}: protocol level, clean
+     * session, keep-alive) to {@link #log()}, for tests that check what clients sent; benches leave it off.
+     */
+    public static Mosquitto startLogged() throws IOException, InterruptedException {
+        return start(null, true);
     }
 
     /**
      * With {@code ca}, the listener is mutual TLS (OpenSSL in mosquitto): the server certificate is the local CA's
      * server certificate, and clients must present a certificate that CA issued.
      */
-    public static Mosquitto start(LocalCa ca) throws IOException, InterruptedException {
+    private static Mosquitto start(LocalCa ca, boolean logged) throws IOException, InterruptedException {
         if (!available()) {
             throw new IllegalStateException("mosquitto is not installed: apt-get install mosquitto");
         }
@@ -54,11 +66,18 @@ public final class Mosquitto implements AutoCloseable {
                 allow_anonymous true
                 max_connections -1
                 persistence false
-                log_dest none
+                %s
                 max_queued_messages 100
                 user %s
                 %s
-                """.formatted(port, System.getProperty("user.name"), tls));
+                """.formatted(
+                        port,
+                        logged
+                                ? "log_dest file " + dir.resolve("connections.log")
+                                        + "\nlog_type notice\nconnection_messages true"
+                                : "log_dest none",
+                        System.getProperty("user.name"),
+                        tls));
         Process process = new ProcessBuilder(BINARY.toString(), "-c", conf.toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mosquitto.log").toFile())
@@ -94,6 +113,12 @@ public final class Mosquitto implements AutoCloseable {
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot read the local CA's server key store", e);
         }
+    }
+
+    /** What mosquitto printed so far (connections, with {@link #startLogged()}). */
+    public String log() throws IOException {
+        Path log = dir.resolve("connections.log");
+        return Files.exists(log) ? Files.readString(log) : "";
     }
 
     public int port() {

@@ -1,6 +1,7 @@
 package dev.fleetsim.cli;
 
 import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttVersion;
 import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.device.behaviour.Behaviour;
@@ -115,6 +116,19 @@ final class DevicesCommand implements Callable<Integer> {
     boolean startNext;
 
     @Option(
+            names = "--mqtt-version",
+            paramLabel = "5|3.1.1",
+            defaultValue = "5",
+            description = "MQTT version the devices speak (default ${DEFAULT-VALUE}).")
+    String mqttVersion;
+
+    @Option(
+            names = "--keep-alive",
+            defaultValue = "60s",
+            description = "MQTT keep-alive, 30s-1200s as IoT Core allows (default ${DEFAULT-VALUE}).")
+    String keepAlive;
+
+    @Option(
             names = "--install-time",
             defaultValue = "500ms",
             description = "Simulated install time (default ${DEFAULT-VALUE}).")
@@ -192,7 +206,9 @@ final class DevicesCommand implements Callable<Integer> {
             long bandwidth,
             long fleetBandwidth,
             List<InetAddress> sources,
-            int loops) {}
+            int loops,
+            MqttVersion mqttVersion,
+            Duration keepAlive) {}
 
     @Override
     public Integer call() throws Exception {
@@ -200,7 +216,11 @@ final class DevicesCommand implements Callable<Integer> {
         DeviceConfig device = DeviceConfig.simple(
                         s.endpoint().getHost(), s.endpoint().getPort(), s.install())
                 .withBehaviour(Behaviour.alwaysSucceeds(s.install()), seed)
-                .withStartNext(startNext);
+                .withStartNext(startNext)
+                .toBuilder()
+                .mqttVersion(s.mqttVersion())
+                .keepAlive(s.keepAlive())
+                .build();
         if (s.tls()) {
             device = device.withTls(tls());
         }
@@ -329,6 +349,9 @@ final class DevicesCommand implements Callable<Integer> {
         Shard slice = parse(problems, "--shard", () -> Shard.parse(shard));
         Duration rampUp = parse(problems, "--ramp", () -> Units.parseDuration(ramp));
         Duration install = parse(problems, "--install-time", () -> Units.parseDuration(installTime));
+        MqttVersion version = parse(problems, "--mqtt-version", () -> DeviceConfig.mqttVersion(mqttVersion));
+        Duration keepAliveTime =
+                parse(problems, "--keep-alive", () -> DeviceConfig.keepAlive(Units.parseDuration(keepAlive)));
         Duration runFor = duration == null ? null : parse(problems, "--duration", () -> Units.parseDuration(duration));
         Long perDevice = parse(problems, "--bandwidth", () -> bandwidth == null ? 0L : Units.bytesPerSecond(bandwidth));
         Long fleetCap = parse(
@@ -375,7 +398,9 @@ final class DevicesCommand implements Callable<Integer> {
                 perDevice,
                 fleetCap,
                 sources,
-                loops == null ? EventLoops.defaultThreads() : loops);
+                loops == null ? EventLoops.defaultThreads() : loops,
+                version,
+                keepAliveTime);
     }
 
     private static <T> T parse(List<String> problems, String option, Supplier<T> parser) {

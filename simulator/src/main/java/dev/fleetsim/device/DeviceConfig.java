@@ -1,5 +1,6 @@
 package dev.fleetsim.device;
 
+import com.hivemq.client.mqtt.MqttVersion;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.download.DeviceDownloads;
@@ -29,6 +30,7 @@ import java.util.Objects;
  *     fresh client token (the AWS IoT Device Client waits 10 s); also how long a subscription may take
  * @param qos the QoS of the device's publishes and subscriptions: AT_LEAST_ONCE as AWS's device SDKs use for Jobs;
  *     AT_MOST_ONCE for load tests that compare with a QoS 0 baseline
+ * @param mqttVersion MQTT 5 (the default) or 3.1.1, as the device's SDK speaks; IoT Core takes both
  */
 public record DeviceConfig(
         String host,
@@ -45,7 +47,8 @@ public record DeviceConfig(
         Duration retryMax,
         DeviceDownloads downloads,
         Duration answerTimeout,
-        MqttQos qos) {
+        MqttQos qos,
+        MqttVersion mqttVersion) {
 
     public DeviceConfig {
         Objects.requireNonNull(host, "host");
@@ -55,6 +58,7 @@ public record DeviceConfig(
         Objects.requireNonNull(retryMax, "retryMax");
         Objects.requireNonNull(answerTimeout, "answerTimeout");
         Objects.requireNonNull(qos, "qos");
+        Objects.requireNonNull(mqttVersion, "mqttVersion");
         if (stepTimeoutMinutes != null && (stepTimeoutMinutes < 1 || stepTimeoutMinutes > 10_080)) {
             throw new IllegalArgumentException("stepTimeoutMinutes must be 1-10080");
         }
@@ -77,7 +81,45 @@ public record DeviceConfig(
                 Duration.ofSeconds(64),
                 null,
                 DEFAULT_ANSWER_TIMEOUT,
-                MqttQos.AT_LEAST_ONCE);
+                MqttQos.AT_LEAST_ONCE,
+                MqttVersion.MQTT_5_0);
+    }
+
+    /** IoT Core's keep-alive range (spec §11.1: a smaller value is raised to the minimum; we refuse it instead). */
+    public static final Duration MIN_KEEP_ALIVE = Duration.ofSeconds(30);
+
+    public static final Duration MAX_KEEP_ALIVE = Duration.ofSeconds(1200);
+
+    /**
+     * An MQTT version as users write it: {@code 5} (or {@code 5.0}) or {@code 3.1.1} (or {@code 3}).
+     *
+     * @throws IllegalArgumentException naming what is accepted
+     */
+    public static MqttVersion mqttVersion(String text) {
+        return switch (text.trim()) {
+            case "5", "5.0" -> MqttVersion.MQTT_5_0;
+            case "3", "3.1.1" -> MqttVersion.MQTT_3_1_1;
+            default -> throw new IllegalArgumentException("'" + text + "' is not an MQTT version; write 5 or 3.1.1");
+        };
+    }
+
+    /**
+     * {@code value} if IoT Core accepts it as a keep-alive.
+     *
+     * @throws IllegalArgumentException naming the range
+     */
+    public static Duration keepAlive(Duration value) {
+        if (value.compareTo(MIN_KEEP_ALIVE) < 0
+                || value.compareTo(MAX_KEEP_ALIVE) > 0
+                || value.toNanos() % 1_000_000_000 != 0) {
+            throw new IllegalArgumentException("must be whole seconds from 30s to 1200s (IoT Core's keep-alive range)");
+        }
+        return value;
+    }
+
+    /** {@code 5} or {@code 3.1.1}, as {@link #mqttVersion(String)} reads it. */
+    public static String mqttVersionName(MqttVersion version) {
+        return version == MqttVersion.MQTT_3_1_1 ? "3.1.1" : "5";
     }
 
     /** The AWS IoT Device Client's wait for an answer. */
@@ -129,6 +171,7 @@ public record DeviceConfig(
         private DeviceDownloads downloads;
         private Duration answerTimeout;
         private MqttQos qos;
+        private MqttVersion mqttVersion;
 
         private Builder(DeviceConfig c) {
             this.host = c.host();
@@ -146,6 +189,7 @@ public record DeviceConfig(
             this.downloads = c.downloads();
             this.answerTimeout = c.answerTimeout();
             this.qos = c.qos();
+            this.mqttVersion = c.mqttVersion();
         }
 
         public Builder host(String value) {
@@ -223,6 +267,11 @@ public record DeviceConfig(
             return this;
         }
 
+        public Builder mqttVersion(MqttVersion value) {
+            this.mqttVersion = value;
+            return this;
+        }
+
         public DeviceConfig build() {
             return new DeviceConfig(
                     host,
@@ -239,7 +288,8 @@ public record DeviceConfig(
                     retryMax,
                     downloads,
                     answerTimeout,
-                    qos);
+                    qos,
+                    mqttVersion);
         }
     }
 }

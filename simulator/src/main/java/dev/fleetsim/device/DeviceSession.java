@@ -1,16 +1,20 @@
 package dev.fleetsim.device;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.MqttVersion;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3Subscribe;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.Mqtt3SubscribeBuilder;
+import com.hivemq.client.mqtt.mqtt3.message.subscribe.suback.Mqtt3SubAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
-import com.hivemq.client.mqtt.mqtt5.Mqtt5ClientBuilder;
-import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAck;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
-import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
+import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import dev.fleetsim.jobs.JobsTopic;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -18,13 +22,13 @@ import io.reactivex.schedulers.Schedulers;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
- * A device's MQTT 5 session with the HiveMQ client, on the fleet's shared Netty group: a fresh client for every
- * connection (when a clean session ends, the client completes its publish flow, so a reused client would receive
- * nothing after reconnecting; a reboot is a new process anyway), the Jobs subscriptions, QoS 1 publishes (the configured QoS). Messages and
- * drops of the current client reach the device on its loop; those of an older client are ignored.
+ * A device's MQTT session with the HiveMQ client, MQTT 5 or 3.1.1 as configured, on the fleet's shared Netty group: a
+ * fresh client for every connection (when a clean session ends, the client completes its publish flow, so a reused
+ * client would receive nothing after reconnecting; a reboot is a new process anyway), the Jobs subscriptions, publishes
+ * at the configured QoS. Messages and drops of the current client reach the device on its loop; those of an older
+ * client are ignored. A SUBACK that refuses any filter fails the subscription, in both versions.
  *
  * <p>Loop-confined: call it on the device's loop.
  */
@@ -33,9 +37,9 @@ final class DeviceSession {
     private final EventLoop loop;
     private final EventLoopGroup nettyGroup;
     private final DeviceConfig config;
-    private final Consumer<Mqtt5Publish> onMessage;
+    private final MessageHandler onMessage;
     private final Runnable onLost;
-    private Mqtt5AsyncClient client;
+    private Link client;
     /** Bumped for every new client; events of older clients are ignored. */
     private int generation;
     /** The device's own certificate after a rotation; replaces the fleet's per-thing TLS settings. */
@@ -46,7 +50,7 @@ final class DeviceSession {
             EventLoop loop,
             EventLoopGroup nettyGroup,
             DeviceConfig config,
-            Consumer<Mqtt5Publish> onMessage,
+            MessageHandler onMessage,
             Runnable onLost) {
         this.thingName = thingName;
         this.loop = loop;
@@ -57,10 +61,15 @@ final class DeviceSession {
         this.client = newClient();
     }
 
-    private Mqtt5AsyncClient newClient() {
+    /** What the device does with a message on one of its subscriptions. */
+    @FunctionalInterface
+    interface MessageHandler {
+        void onMessage(String topic, byte[] payload);
+    }
+
+    private Link newClient() {
         int mine = ++generation;
-        Mqtt5ClientBuilder builder = MqttClient.builder()
-                .useMqttVersion5()
+        MqttClientBuilder builder = MqttClient.builder()
                 .identifier(thingName)
                 .serverHost(config.host())
                 .serverPort(config.port())
@@ -87,76 +96,66 @@ final class DeviceSession {
                 onLost.run();
             }
         }));
-        Mqtt5AsyncClient c = builder.buildAsync();
-        c.publishes(
-                MqttGlobalPublishFilter.SUBSCRIBED,
-                publish -> {
-                    if (mine == generation) {
-                        onMessage.accept(publish);
-                    }
-                },
-                loop);
-        return c;
+        MessageHandler current = (topic, payload) -> {
+            if (mine == generation) {
+                onMessage.onMessage(topic, payload);
+            }
+        };
+        return config.mqttVersion() == MqttVersion.MQTT_3_1_1
+                ? new V3(builder.useMqttVersion3().buildAsync(), current, loop)
+                : new V5(builder.useMqttVersion5().buildAsync(), current, loop);
     }
 
-    /** Connects a fresh client (the first connect uses the one built with the session); completes on the loop. */
-    CompletableFuture<Mqtt5ConnAck> connect(boolean fresh, boolean cleanStart) {
+    /**
+     * Connects a fresh client (the first connect uses the one built with the session); completes on the loop with
+     * whether the broker kept a session.
+     */
+    CompletableFuture<Boolean> connect(boolean fresh, boolean cleanStart) {
         assert loop.inEventLoop();
         if (fresh) {
             client = newClient();
         }
         int mine = generation;
-        CompletableFuture<Mqtt5ConnAck> done = new CompletableFuture<>();
-        client.connectWith()
-                .cleanStart(cleanStart)
-                .sessionExpiryInterval(config.cleanSession() ? 0 : 3600)
-                .keepAlive((int) config.keepAlive().toSeconds())
-                .send()
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        client.connect(cleanStart, config.cleanSession() ? 0 : SESSION_EXPIRY_SECONDS, (int)
+                        config.keepAlive().toSeconds())
                 .whenCompleteAsync(
-                        (ack, error) -> {
+                        (sessionPresent, error) -> {
                             if (mine != generation) {
                                 done.cancel(false); // superseded by a newer client
                             } else if (error != null) {
                                 done.completeExceptionally(error);
                             } else {
-                                done.complete(ack);
+                                done.complete(sessionPresent);
                             }
                         },
                         loop);
         return done;
     }
 
+    /** How long an MQTT 5 broker keeps a persistent session after a drop (3.1.1 has no expiry: the broker decides). */
+    private static final int SESSION_EXPIRY_SECONDS = 3600;
+
     /** The Jobs topics of the thing: notify-next and the answers of describe, update and start-next. */
-    CompletableFuture<Mqtt5SubAck> subscribeJobs() {
+    CompletableFuture<Void> subscribeJobs() {
         assert loop.inEventLoop();
         String p = JobsTopic.prefix(thingName);
         return subscribe(List.of(p + "/notify-next", p + "/+/get/+", p + "/+/update/+", p + "/start-next/+"));
     }
 
-    /** Subscriptions at the configured QoS (1 by default); completes on the loop. */
-    CompletableFuture<Mqtt5SubAck> subscribe(List<String> filters) {
+    /** Subscriptions at the configured QoS (1 by default); completes on the loop, exceptionally if any is refused. */
+    CompletableFuture<Void> subscribe(List<String> filters) {
         assert loop.inEventLoop();
-        Mqtt5SubscribeBuilder.Complete complete = Mqtt5Subscribe.builder()
-                .addSubscription()
-                .topicFilter(filters.get(0))
-                .qos(config.qos())
-                .applySubscription();
-        for (String filter : filters.subList(1, filters.size())) {
-            complete = complete.addSubscription()
-                    .topicFilter(filter)
-                    .qos(config.qos())
-                    .applySubscription();
-        }
-        return client.subscribe(complete.build()).whenCompleteAsync((ack, error) -> {}, loop);
+        return client.subscribe(filters, config.qos()).whenCompleteAsync((ack, error) -> {}, loop);
     }
 
     void publish(String topic, byte[] payload) {
         assert loop.inEventLoop();
-        client.publishWith().topic(topic).qos(config.qos()).payload(payload).send();
+        client.publish(topic, payload, config.qos());
     }
 
     boolean isConnected() {
-        return client.getState().isConnectedOrReconnect();
+        return client.isConnected();
     }
 
     /** Disconnects the current client; completes on the loop. */
@@ -176,5 +175,127 @@ final class DeviceSession {
         return rotatedTls != null
                 ? rotatedTls
                 : config.tls() == null ? null : config.tls().forThing(thingName);
+    }
+
+    /** One client of either MQTT version, seen through what the device needs of it. */
+    private sealed interface Link permits V5, V3 {
+        /** Completes with the CONNACK's session-present flag. */
+        CompletableFuture<Boolean> connect(boolean cleanStart, int sessionExpirySeconds, int keepAliveSeconds);
+
+        CompletableFuture<Void> subscribe(List<String> filters, MqttQos qos);
+
+        void publish(String topic, byte[] payload, MqttQos qos);
+
+        CompletableFuture<Void> disconnect();
+
+        boolean isConnected();
+    }
+
+    private record V5(Mqtt5AsyncClient client) implements Link {
+        V5(Mqtt5AsyncClient client, MessageHandler handler, EventLoop loop) {
+            this(client);
+            client.publishes(
+                    MqttGlobalPublishFilter.SUBSCRIBED,
+                    p -> handler.onMessage(p.getTopic().toString(), p.getPayloadAsBytes()),
+                    loop);
+        }
+
+        @Override
+        public CompletableFuture<Boolean> connect(boolean cleanStart, int sessionExpirySeconds, int keepAliveSeconds) {
+            return client.connectWith()
+                    .cleanStart(cleanStart)
+                    .sessionExpiryInterval(sessionExpirySeconds)
+                    .keepAlive(keepAliveSeconds)
+                    .send()
+                    .thenApply(ack -> ack.isSessionPresent());
+        }
+
+        @Override
+        public CompletableFuture<Void> subscribe(List<String> filters, MqttQos qos) {
+            Mqtt5SubscribeBuilder.Complete complete = Mqtt5Subscribe.builder()
+                    .addSubscription()
+                    .topicFilter(filters.get(0))
+                    .qos(qos)
+                    .applySubscription();
+            for (String filter : filters.subList(1, filters.size())) {
+                complete =
+                        complete.addSubscription().topicFilter(filter).qos(qos).applySubscription();
+            }
+            return client.subscribe(complete.build()).thenAccept(ack -> {
+                for (Mqtt5SubAckReasonCode code : ack.getReasonCodes()) {
+                    if (code.isError()) {
+                        throw new IllegalStateException("subscription refused: " + code);
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void publish(String topic, byte[] payload, MqttQos qos) {
+            client.publishWith().topic(topic).qos(qos).payload(payload).send();
+        }
+
+        @Override
+        public CompletableFuture<Void> disconnect() {
+            return client.disconnect();
+        }
+
+        @Override
+        public boolean isConnected() {
+            return client.getState().isConnectedOrReconnect();
+        }
+    }
+
+    private record V3(Mqtt3AsyncClient client) implements Link {
+        V3(Mqtt3AsyncClient client, MessageHandler handler, EventLoop loop) {
+            this(client);
+            client.publishes(
+                    MqttGlobalPublishFilter.SUBSCRIBED,
+                    p -> handler.onMessage(p.getTopic().toString(), p.getPayloadAsBytes()),
+                    loop);
+        }
+
+        /** MQTT 3.1.1 has no session expiry: a persistent session is {@code cleanSession=false}, kept by the broker. */
+        @Override
+        public CompletableFuture<Boolean> connect(boolean cleanStart, int sessionExpirySeconds, int keepAliveSeconds) {
+            return client.connectWith()
+                    .cleanSession(cleanStart)
+                    .keepAlive(keepAliveSeconds)
+                    .send()
+                    .thenApply(ack -> ack.isSessionPresent());
+        }
+
+        @Override
+        public CompletableFuture<Void> subscribe(List<String> filters, MqttQos qos) {
+            Mqtt3SubscribeBuilder.Complete complete = Mqtt3Subscribe.builder()
+                    .addSubscription()
+                    .topicFilter(filters.get(0))
+                    .qos(qos)
+                    .applySubscription();
+            for (String filter : filters.subList(1, filters.size())) {
+                complete =
+                        complete.addSubscription().topicFilter(filter).qos(qos).applySubscription();
+            }
+            return client.subscribe(complete.build()).thenAccept(ack -> {
+                if (ack.getReturnCodes().contains(Mqtt3SubAckReturnCode.FAILURE)) {
+                    throw new IllegalStateException("subscription refused: " + ack.getReturnCodes());
+                }
+            });
+        }
+
+        @Override
+        public void publish(String topic, byte[] payload, MqttQos qos) {
+            client.publishWith().topic(topic).qos(qos).payload(payload).send();
+        }
+
+        @Override
+        public CompletableFuture<Void> disconnect() {
+            return client.disconnect();
+        }
+
+        @Override
+        public boolean isConnected() {
+            return client.getState().isConnectedOrReconnect();
+        }
     }
 }

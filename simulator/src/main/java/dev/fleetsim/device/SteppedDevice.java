@@ -1,7 +1,6 @@
 package dev.fleetsim.device;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.download.DeviceDownloads;
 import dev.fleetsim.device.download.DownloadRequest;
@@ -239,13 +238,12 @@ public final class SteppedDevice {
         return done;
     }
 
-    private void onPublish(Mqtt5Publish publish) {
+    private void onPublish(String topicText, byte[] payload) {
         assert loop.inEventLoop();
-        JobsTopic topic = JobsTopic.parse(publish.getTopic().toString()).orElse(null);
+        JobsTopic topic = JobsTopic.parse(topicText).orElse(null);
         if (topic == null || !topic.thingName().equals(thingName)) {
             return;
         }
-        byte[] payload = publish.getPayloadAsBytes();
         try {
             if (topic.operation() == JobsTopic.Operation.NOTIFY_NEXT) {
                 JobExecution e = JobsJson.read(payload, NextJobExecutionChangedEvent.class)

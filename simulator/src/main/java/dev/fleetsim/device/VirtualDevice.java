@@ -2,7 +2,6 @@ package dev.fleetsim.device;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
-import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Outcome;
 import dev.fleetsim.device.download.DeviceDownloads;
@@ -223,7 +222,7 @@ public final class VirtualDevice {
         transition(State.CONNECTING);
         connectAttempts++;
         listener.connectStart(thingName, System.nanoTime());
-        session.connect(fresh, config.cleanSession() || forceCleanStart).whenComplete((connAck, error) -> {
+        session.connect(fresh, config.cleanSession() || forceCleanStart).whenComplete((sessionPresent, error) -> {
             if (state == State.STOPPED || error instanceof CancellationException) {
                 return;
             }
@@ -235,7 +234,7 @@ public final class VirtualDevice {
             connectAttempts = 0;
             forceCleanStart = false;
             listener.connectEnd(thingName, System.nanoTime());
-            subscribe(connAck.isSessionPresent());
+            subscribe(sessionPresent);
         });
     }
 
@@ -310,13 +309,11 @@ public final class VirtualDevice {
 
     // ================================================================== messages
 
-    private void onPublish(Mqtt5Publish publish) {
+    private void onPublish(String topicText, byte[] payload) {
         assert loop.inEventLoop();
         if (state == State.STOPPED || state == State.OFFLINE) {
             return;
         }
-        String topicText = publish.getTopic().toString();
-        byte[] payload = publish.getPayloadAsBytes();
         if (CertificateRotation.handles(topicText)) {
             if (work != null && config.tls() != null) {
                 rotation.onMessage(

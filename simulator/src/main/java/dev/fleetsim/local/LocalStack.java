@@ -197,13 +197,14 @@ public final class LocalStack implements AutoCloseable {
                             });
             BrokerConfig brokerConfig = new BrokerConfig(
                     host, mqttPort, stateDir, BrokerConfig.DEFAULT_MAX_PACKET_SIZE, tls, config.strictQuotas());
-            return EmbeddedBroker.start(brokerConfig, jobs::onDeviceRequest).thenApply(broker -> {
-                outbound.target = broker;
-                LocalStack stack = new LocalStack(
-                        config, broker, jobs, controlPlane, dataPlane, s3, ca, stateDir, temporary, lock, keys);
-                stack.writeEndpoints();
-                return stack;
-            });
+            return EmbeddedBroker.start(brokerConfig, jobs::onDeviceRequest, jobs.meterRegistry())
+                    .thenApply(broker -> {
+                        outbound.target = broker;
+                        LocalStack stack = new LocalStack(
+                                config, broker, jobs, controlPlane, dataPlane, s3, ca, stateDir, temporary, lock, keys);
+                        stack.writeEndpoints();
+                        return stack;
+                    });
         } catch (RuntimeException | InterruptedException e) {
             for (AutoCloseable c : started) {
                 try {

@@ -112,6 +112,13 @@ public enum Meter {
             "control-plane and HTTPS data-plane requests the local stack answered, by AWS operation and HTTP status",
             "operation",
             "http_status"),
+    LOCAL_MQTT_CONNECTS(
+            Side.LOCAL,
+            Type.COUNTER,
+            "fleetsim.local.mqtt.connects",
+            null,
+            "MQTT connections the local broker accepted, by the MQTT version the client spoke (3.1.1 or 5)",
+            "mqtt_version"),
     LOCAL_JOBS(
             Side.LOCAL,
             Type.GAUGE,

@@ -1,5 +1,6 @@
 package dev.fleetsim.scenario;
 
+import com.hivemq.client.mqtt.MqttVersion;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Distribution;
 import java.time.Duration;
@@ -30,7 +31,8 @@ final class CohortsSection {
                     "rebootDuringInstall",
                     "crashMidDownload",
                     "bandwidth",
-                    "progressStep")) {
+                    "progressStep",
+                    "mqttVersion")) {
                 continue;
             }
             String name = c.get("name").required();
@@ -49,12 +51,13 @@ final class CohortsSection {
             Behaviour behaviour = behaviour(c, name, ctx);
             long bandwidth = c.get("bandwidth").bitRate(0);
             int progress = (int) Math.round(c.get("progressStep").fraction(0) * 100);
+            MqttVersion version = c.get("mqttVersion").mqttVersion(null);
             if (name != null && ctx.cohorts.containsKey(name)) {
                 c.get("name").error("'" + name + "' is defined twice");
             }
             if (name != null && range != null) {
                 Scenario.CohortSpec spec =
-                        new Scenario.CohortSpec(name, range[0], range[1], behaviour, bandwidth, progress);
+                        new Scenario.CohortSpec(name, range[0], range[1], behaviour, bandwidth, progress, version);
                 ctx.cohorts.put(name, spec);
                 out.add(spec);
             }

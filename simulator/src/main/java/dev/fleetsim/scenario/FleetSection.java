@@ -1,5 +1,6 @@
 package dev.fleetsim.scenario;
 
+import com.hivemq.client.mqtt.MqttVersion;
 import dev.fleetsim.jobs.JobsTopic;
 import java.time.Duration;
 import java.util.IllegalFormatException;
@@ -16,7 +17,16 @@ final class FleetSection {
             f.error("required: the fleet's count at least");
             return null;
         }
-        if (!f.mapping("count", "thingNamePattern", "startIndex", "connectRate", "rampUp", "groups", "tls")) {
+        if (!f.mapping(
+                "count",
+                "thingNamePattern",
+                "startIndex",
+                "connectRate",
+                "rampUp",
+                "groups",
+                "tls",
+                "mqttVersion",
+                "keepAlive")) {
             return null;
         }
         int count = (int) f.get("count").integer(0, 1, MAX_DEVICES);
@@ -29,7 +39,9 @@ final class FleetSection {
         int rate = (int) f.get("connectRate").integer(Scenario.FleetSpec.DEFAULT_CONNECT_RATE, 1, 1_000_000);
         Duration ramp = f.get("rampUp").duration(Duration.ZERO);
         boolean tls = f.get("tls").bool(false);
-        Scenario.FleetSpec spec = new Scenario.FleetSpec(count, pattern, start, rate, ramp, tls);
+        MqttVersion version = f.get("mqttVersion").mqttVersion(MqttVersion.MQTT_5_0);
+        Duration keepAlive = f.get("keepAlive").keepAlive(Scenario.FleetSpec.DEFAULT_KEEP_ALIVE);
+        Scenario.FleetSpec spec = new Scenario.FleetSpec(count, pattern, start, rate, ramp, tls, version, keepAlive);
         thingNames(f, spec, ctx);
         groups(f.get("groups"), ctx);
         return spec;

@@ -1,6 +1,8 @@
 package dev.fleetsim.scenario;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.client.mqtt.MqttVersion;
+import dev.fleetsim.device.DeviceConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -163,6 +165,16 @@ final class Node {
 
     long bitRate(long fallback) {
         return parsed(fallback, Units::bytesPerSecond);
+    }
+
+    /** {@code 5} or {@code 3.1.1}. */
+    MqttVersion mqttVersion(MqttVersion fallback) {
+        return parsed(fallback, DeviceConfig::mqttVersion);
+    }
+
+    /** A keep-alive IoT Core accepts (whole seconds, 30s-1200s). */
+    Duration keepAlive(Duration fallback) {
+        return parsed(fallback, t -> DeviceConfig.keepAlive(Units.parseDuration(t)));
     }
 
     /** A fraction in [0, 1], written {@code 5%} or {@code 0.05}. */

@@ -3,6 +3,7 @@ package dev.fleetsim.scenario;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hivemq.client.mqtt.MqttVersion;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.config.RateIncrease;
@@ -70,7 +71,9 @@ public record Scenario(
                 fleet.startIndex(),
                 fleet.connectRate(),
                 fleet.rampUp(),
-                fleet.tls());
+                fleet.tls(),
+                fleet.mqttVersion(),
+                fleet.keepAlive());
         List<JobSpec> prefixedJobs = jobs.stream()
                 .map(j -> {
                     ObjectNode request = j.request().deepCopy();
@@ -148,9 +151,17 @@ public record Scenario(
 
     /** {@code tls}: devices connect over mutual TLS with a certificate each, minted through CreateKeysAndCertificate. */
     public record FleetSpec(
-            int count, String thingNamePattern, int startIndex, int connectRate, Duration rampUp, boolean tls) {
+            int count,
+            String thingNamePattern,
+            int startIndex,
+            int connectRate,
+            Duration rampUp,
+            boolean tls,
+            MqttVersion mqttVersion,
+            Duration keepAlive) {
         public static final String DEFAULT_PATTERN = "sim-%05d";
         public static final int DEFAULT_CONNECT_RATE = 500;
+        public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(60);
 
         public String thingName(int i) {
             return String.format(thingNamePattern, startIndex + i);
@@ -162,9 +173,17 @@ public record Scenario(
 
     /**
      * A cohort: the devices with index in [from, to) share a behaviour (phase durations already in real time), a
-     * bandwidth (bytes/s, 0 = unlimited) and a progress-report step (percent, 0 = none).
+     * bandwidth (bytes/s, 0 = unlimited), a progress-report step (percent, 0 = none) and the MQTT version its devices
+     * speak (null: the fleet's).
      */
-    public record CohortSpec(String name, int from, int to, Behaviour behaviour, long bandwidth, int progressStep) {}
+    public record CohortSpec(
+            String name,
+            int from,
+            int to,
+            Behaviour behaviour,
+            long bandwidth,
+            int progressStep,
+            MqttVersion mqttVersion) {}
 
     /** An artifact uploaded before the jobs: generated ({@code size}) or read from {@code file}. */
     public record ArtifactSpec(String name, String bucket, String key, long size, Path file, boolean signed) {}

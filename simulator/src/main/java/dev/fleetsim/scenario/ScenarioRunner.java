@@ -161,7 +161,11 @@ public final class ScenarioRunner {
             Target.Endpoint endpoint = (tls ? target.mqtts() : target.mqtt())
                     .orElseThrow(() -> new IllegalStateException(
                             "the target has no MQTT" + (tls ? " over TLS" : "") + " listener"));
-            DeviceConfig plain = DeviceConfig.simple(endpoint.host(), endpoint.port(), Duration.ofSeconds(1));
+            DeviceConfig plain =
+                    DeviceConfig.simple(endpoint.host(), endpoint.port(), Duration.ofSeconds(1)).toBuilder()
+                            .mqttVersion(spec.mqttVersion())
+                            .keepAlive(spec.keepAlive())
+                            .build();
             DeviceConfig base = tls ? plain.withTls(identities(spec)) : plain;
             double quota = setup.map(FleetSetup::connectsPerSecond).orElse(0.0);
             int connectRate = quota > 0 ? (int) Math.max(1, Math.min(spec.connectRate(), quota)) : spec.connectRate();
@@ -204,7 +208,10 @@ public final class ScenarioRunner {
         private DeviceConfig deviceConfig(DeviceConfig base, DeviceDownloads downloads, Behaviour fallback, int i) {
             for (Scenario.CohortSpec c : scenario.cohorts()) {
                 if (i >= c.from() && i < c.to()) {
-                    return base.withBehaviour(c.behaviour(), scenario.seed())
+                    DeviceConfig cohort = c.mqttVersion() == null
+                            ? base
+                            : base.toBuilder().mqttVersion(c.mqttVersion()).build();
+                    return cohort.withBehaviour(c.behaviour(), scenario.seed())
                             .withDownloads(new DeviceDownloads(
                                     downloader,
                                     null,

@@ -137,6 +137,12 @@ class BadOptionsIT {
         rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--pattern", "dev-%q"), "--pattern dev-%q"));
         rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--loops", "0"), "--loops must be"));
         rows.add(Arguments.of(List.of("devices", tcp, "--count", "0"), "--count must be"));
+        rows.add(Arguments.of(
+                List.of("devices", tcp, "--count", "1", "--mqtt-version", "4"),
+                "--mqtt-version: '4' is not an MQTT version; write 5 or 3.1.1"));
+        rows.add(Arguments.of(
+                List.of("devices", tcp, "--count", "1", "--keep-alive", "10s"),
+                "--keep-alive: must be whole seconds from 30s to 1200s"));
         rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--ca", "/missing.pem"), "no such file"));
         rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--duration", "5minutes"), "--duration"));
         rows.add(Arguments.of(List.of("devices", tcp, "--count", "1", "--shard", "3/2"), "--shard"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttVersion;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5AsyncClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -49,7 +51,7 @@ class ScriptedServiceIT {
     @BeforeAll
     static void start() throws Exception {
         assumeTrue(Mosquitto.available(), "Debian's mosquitto is not installed (apt-get install mosquitto)");
-        broker = Mosquitto.start();
+        broker = Mosquitto.startLogged();
         group = EventLoops.create(1, "scripted");
     }
 
@@ -129,6 +131,10 @@ class ScriptedServiceIT {
     }
 
     private VirtualDevice device(String thing) throws Exception {
+        return device(thing, MqttVersion.MQTT_5_0, true);
+    }
+
+    private VirtualDevice device(String thing, MqttVersion version, boolean cleanSession) throws Exception {
         Behaviour behaviour = new Behaviour(
                 "test",
                 1,
@@ -142,7 +148,12 @@ class ScriptedServiceIT {
                 Distribution.fixed(Duration.ofMillis(100)));
         DeviceConfig config = DeviceConfig.simple("127.0.0.1", broker.port(), Duration.ZERO)
                 .withBehaviour(behaviour, 1)
-                .withRetry(Duration.ofMillis(50), Duration.ofMillis(400));
+                .withRetry(Duration.ofMillis(50), Duration.ofMillis(400))
+                .toBuilder()
+                .mqttVersion(version)
+                .cleanSession(cleanSession)
+                .keepAlive(Duration.ofSeconds(45))
+                .build();
         VirtualDevice device = new VirtualDevice(thing, group.next(), group, config, events);
         devices.add(device);
         device.start();
@@ -247,6 +258,23 @@ class ScriptedServiceIT {
         events.awaitCount(thing + " duplicate j1#1", 2, 5_000);
         assertThat(count("j1/update IN_PROGRESS")).isEqualTo(1);
         assertThat(count("j1/update SUCCEEDED")).isEqualTo(1);
+    }
+
+    /**
+     * The whole job over either MQTT version, with a clean or a persistent session: the broker's own log shows the
+     * protocol level (mosquitto: p2 = 3.1.1, p5 = 5), the clean-session flag and the keep-alive the device sent.
+     */
+    @ParameterizedTest
+    @CsvSource({"5, true, p5, c1", "3.1.1, true, p2, c1", "5, false, p5, c0", "3.1.1, false, p2, c0"})
+    void aJobRunsOverEitherMqttVersionAsTheBrokerSees(
+            String version, boolean clean, String protocolLevel, String cleanFlag) throws Exception {
+        String thing = "v" + version.replace(".", "") + (clean ? "-clean" : "-kept");
+        serve(oneJob(thing, (topic, json) -> null));
+        device(thing, DeviceConfig.mqttVersion(version), clean);
+
+        awaitRequests("j1/update SUCCEEDED", 1);
+        assertThat(count("j1/update IN_PROGRESS")).isEqualTo(1);
+        assertThat(broker.log()).contains("as " + thing + " (" + protocolLevel + ", " + cleanFlag + ", k45)");
     }
 
     @Test

@@ -34,6 +34,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,6 +83,15 @@ class IotCoreStrictIT {
         return stack.stateDir().resolve(LocalStack.ENDPOINTS_FILE);
     }
 
+    /** Connections the stack's broker accepted over one MQTT version, from its Prometheus exposition. */
+    private static double connects(String metrics, String version) {
+        Matcher m = Pattern.compile(
+                        "fleetsim_local_mqtt_connects_total\\{mqtt_version=\"" + Pattern.quote(version) + "\"} (\\S+)")
+                .matcher(metrics);
+        assertThat(m.find()).as(metrics).isTrue();
+        return Double.parseDouble(m.group(1));
+    }
+
     /** Nothing of any run is left in the stack: things, certificates, CAs, policies, groups, jobs. */
     private void assertStackEmpty() {
         assertThat(iot.listThings(r -> {}).things()).isEmpty();
@@ -105,6 +116,10 @@ class IotCoreStrictIT {
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         assertThat(run.out()).contains("result: PASS").contains("registered 200 things");
+        // The legacy cohort (a quarter) connected over MQTT 3.1.1, the rest over MQTT 5, as the broker saw them.
+        String metrics = stack.jobs().scrape().get(10, TimeUnit.SECONDS);
+        assertThat(connects(metrics, "3.1.1")).isGreaterThanOrEqualTo(50);
+        assertThat(connects(metrics, "5")).isGreaterThanOrEqualTo(150);
         // Throttled calls were retried and counted, not fatal.
         assertThat(run.out()).containsPattern("IoT Core: [0-9,]+ control-plane calls, [1-9][0-9]* throttled");
         ResourceJournal.Contents made = ResourceJournal.read(report.resolve(ResourceJournal.FILE));

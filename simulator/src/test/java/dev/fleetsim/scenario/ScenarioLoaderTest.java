@@ -3,6 +3,7 @@ package dev.fleetsim.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.hivemq.client.mqtt.MqttVersion;
 import dev.fleetsim.device.behaviour.Distribution;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -214,5 +215,42 @@ class ScenarioLoaderTest {
                         .contains("jobs[0].times: required with every (how many jobs in the series, e.g. 24), unless"
                                 + " the scenario has a duration")
                         .contains("jobs[1].every: required with times: the interval between jobs"));
+    }
+
+    @Test
+    void mqttVersionAndKeepAliveAreReadForTheFleetAndPerCohortAndBadOnesNamed() throws Exception {
+        Scenario s = ScenarioLoader.load(file("""
+                name: mixed
+                duration: 1m
+                fleet: {count: 10, mqttVersion: 5, keepAlive: 20m}
+                cohorts:
+                  - {name: legacy, count: 4, mqttVersion: 3.1.1}
+                  - {name: current, count: 6}
+                """));
+        assertThat(s.fleet().mqttVersion()).isEqualTo(MqttVersion.MQTT_5_0);
+        assertThat(s.fleet().keepAlive()).isEqualTo(Duration.ofMinutes(20));
+        assertThat(s.cohorts())
+                .extracting(Scenario.CohortSpec::mqttVersion)
+                .containsExactly(MqttVersion.MQTT_3_1_1, null);
+        assertThat(ScenarioLoader.load(file("name: d\nduration: 1m\nfleet: {count: 1}\n"))
+                        .fleet())
+                .extracting(Scenario.FleetSpec::mqttVersion, Scenario.FleetSpec::keepAlive)
+                .containsExactly(MqttVersion.MQTT_5_0, Duration.ofSeconds(60));
+
+        Path f = file("""
+                name: bad
+                duration: 1m
+                fleet: {count: 10, mqttVersion: 4, keepAlive: 10s}
+                cohorts:
+                  - {name: legacy, count: 4, mqttVersion: "3.1"}
+                """);
+        assertThatThrownBy(() -> ScenarioLoader.load(f))
+                .isInstanceOf(ScenarioException.class)
+                .satisfies(e -> assertThat(e.getMessage().lines())
+                        .contains(
+                                f + ":3:20: fleet.mqttVersion: '4' is not an MQTT version; write 5 or 3.1.1",
+                                f + ":3:36: fleet.keepAlive: must be whole seconds from 30s to 1200s (IoT Core's"
+                                        + " keep-alive range)",
+                                f + ":5:30: cohorts[0].mqttVersion: '3.1' is not an MQTT version; write 5 or 3.1.1"));
     }
 }

@@ -39,10 +39,13 @@ import com.hivemq.extension.sdk.api.services.subscription.SubscriptionStore;
 import dev.fleetsim.jobs.JobsTopic;
 import dev.fleetsim.local.jobs.JobsOutbound;
 import dev.fleetsim.local.jobs.Registry;
+import dev.fleetsim.metrics.Meter;
 import dev.fleetsim.net.Ids;
 import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.net.Ports;
 import dev.fleetsim.pki.Pem;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -51,8 +54,10 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -99,6 +104,8 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     private volatile ClientService clientService;
     /** IoT Core's broker limits in strict mode; null otherwise. */
     private final BrokerLimits limits;
+    /** Accepted connections by the MQTT version the client spoke. */
+    private final Map<MqttVersion, Counter> connects = new EnumMap<>(MqttVersion.class);
 
     /** Until this System.nanoTime(), the broker is "restarting": new connections are refused. */
     private volatile long downUntil = Long.MIN_VALUE;
@@ -110,8 +117,22 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     private final AtomicBoolean reevaluation = new AtomicBoolean();
 
     private EmbeddedBroker(
-            BrokerConfig config, int port, int tlsPort, int alpnPort, int relayPort, JobsRequestSink sink) {
+            BrokerConfig config,
+            int port,
+            int tlsPort,
+            int alpnPort,
+            int relayPort,
+            JobsRequestSink sink,
+            MeterRegistry registry) {
         this.config = config;
+        for (MqttVersion version : MqttVersion.values()) {
+            String name = switch (version) {
+                case V_3_1 -> "3.1";
+                case V_3_1_1 -> "3.1.1";
+                case V_5 -> "5";
+            };
+            connects.put(version, Meter.LOCAL_MQTT_CONNECTS.counter(registry, name));
+        }
         this.port = port;
         this.tlsPort = tlsPort;
         this.alpnPort = alpnPort;
@@ -148,11 +169,12 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     }
 
     /**
-     * Starts a broker; the future completes once it accepts connections.
+     * Starts a broker; the future completes once it accepts connections. Its meters go to {@code registry}.
      *
      * @throws PortUnavailableException (synchronously) when the requested port is taken
      */
-    public static CompletableFuture<EmbeddedBroker> start(BrokerConfig config, JobsRequestSink sink) {
+    public static CompletableFuture<EmbeddedBroker> start(
+            BrokerConfig config, JobsRequestSink sink, MeterRegistry registry) {
         Set<Integer> claimed = new HashSet<>();
         boolean strict = config.strict() != null;
         int port = strict && config.port() < 0 ? -1 : Ports.claim("MQTT", config.bindAddress(), config.port(), claimed);
@@ -177,7 +199,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             frontPorts.add(alpnPort);
         }
         int relayPort = frontPorts.isEmpty() ? -1 : Ports.claim("MQTT relay (internal)", RELAY_ADDRESS, 0, claimed);
-        EmbeddedBroker broker = new EmbeddedBroker(config, port, tlsPort, alpnPort, relayPort, sink);
+        EmbeddedBroker broker = new EmbeddedBroker(config, port, tlsPort, alpnPort, relayPort, sink, registry);
         return broker.hivemq.start().thenApply(v -> {
             if (!frontPorts.isEmpty()) {
                 try {
@@ -340,7 +362,10 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             Services.eventRegistry()
                     .setClientLifecycleEventListener(providerInput -> new ClientLifecycleEventListener() {
                         @Override
-                        public void onMqttConnectionStart(ConnectionStartInput in) {}
+                        public void onMqttConnectionStart(ConnectionStartInput in) {
+                            connects.get(in.getConnectionInformation().getMqttVersion())
+                                    .increment();
+                        }
 
                         @Override
                         public void onAuthenticationSuccessful(AuthenticationSuccessfulInput in) {}
