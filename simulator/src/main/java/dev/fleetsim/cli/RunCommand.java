@@ -3,6 +3,7 @@ package dev.fleetsim.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.aws.ApiQuotas;
 import dev.fleetsim.clock.VirtualClock;
+import dev.fleetsim.console.ConsoleServer;
 import dev.fleetsim.iotcore.IotCoreTarget;
 import dev.fleetsim.iotcore.Plan;
 import dev.fleetsim.local.LocalStackConfig;
@@ -81,6 +82,27 @@ final class RunCommand implements Callable<Integer> {
             defaultValue = LocalStackConfig.LOOPBACK,
             description = "Address the metrics endpoint binds to (default ${DEFAULT-VALUE}; 0.0.0.0 in a container).")
     String metricsBind;
+
+    @Option(
+            names = "--ui",
+            description = "Serve the live console (fleet grid, rollout, jobs, presenter controls) while the run runs;"
+                    + " its URL is printed. On a terminal it stays up after the run until Ctrl-C.")
+    boolean ui;
+
+    @Option(
+            names = "--ui-port",
+            paramLabel = "PORT",
+            defaultValue = "0",
+            description = "Port of the live console (default 0: a free one).")
+    int uiPort;
+
+    @Option(
+            names = "--ui-bind",
+            paramLabel = "ADDRESS",
+            defaultValue = LocalStackConfig.LOOPBACK,
+            description = "Address the live console binds to (default ${DEFAULT-VALUE}); its URL carries a token"
+                    + " whatever the address.")
+    String uiBind;
 
     @Option(
             names = "--mqtt-port",
@@ -288,8 +310,10 @@ final class RunCommand implements Callable<Integer> {
             }
         };
         RunReport report;
+        ConsoleServer console = ui ? startConsole(out) : null;
+        boolean tty = System.console() != null;
         ScenarioRunner runner = new ScenarioRunner(
-                new ScenarioRunner.Options(dir, System.console() != null),
+                new ScenarioRunner.Options(dir, tty, console),
                 line -> {
                     out.println("  " + line);
                     out.flush();
@@ -297,9 +321,11 @@ final class RunCommand implements Callable<Integer> {
                 sink);
         // Ctrl-C (a soak runs until stopped): end the run, write the report, then let the JVM go.
         CountDownLatch done = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
         Thread hook = new Thread(
                 () -> {
                     runner.requestStop();
+                    interrupted.countDown();
                     try {
                         done.await(120, TimeUnit.SECONDS);
                     } catch (InterruptedException e) {
@@ -336,14 +362,36 @@ final class RunCommand implements Callable<Integer> {
             }
             report.write(dir);
             printSummary(out, report, dir);
+            if (console != null && tty) {
+                out.println("live console still at " + console.url() + " showing the end of the run; Ctrl-C to exit");
+                out.flush();
+                interrupted.await();
+            }
             return report.passed() ? ExitCodes.OK : ExitCodes.FAILED;
         } finally {
+            if (console != null) {
+                console.close();
+            }
             done.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: it returns now that the report is written
             }
+        }
+    }
+
+    private ConsoleServer startConsole(PrintWriter out) throws IOException, InterruptedException {
+        if (uiPort < 0 || uiPort > 65_535) {
+            throw new UserInputException("--ui-port must be 0-65535 (0: a free port)");
+        }
+        try {
+            ConsoleServer console = ConsoleServer.start(uiBind, uiPort);
+            out.println("  live console: " + console.url());
+            out.flush();
+            return console;
+        } catch (java.net.UnknownHostException e) {
+            throw new UserInputException("--ui-bind " + uiBind + ": not an address of this machine");
         }
     }
 
@@ -364,7 +412,8 @@ final class RunCommand implements Callable<Integer> {
 
     /** The embedded stack a scenario's {@code target.local} asks for, on this command's address and port. */
     private LocalStackConfig localStack(Scenario scenario) {
-        Clock clock = scenario.timeScale() == 1 ? Clock.systemUTC() : new VirtualClock(scenario.timeScale());
+        // The console's presenter may pause the clock or change its speed: it is a virtual one even at 1x.
+        Clock clock = scenario.timeScale() == 1 && !ui ? Clock.systemUTC() : new VirtualClock(scenario.timeScale());
         return LocalStackConfig.ephemeral().toBuilder()
                 .bindAddress(bindAddress)
                 .mqttPort(mqttPort)

@@ -63,6 +63,15 @@ public interface DeviceListener {
     /** The service accepted a status update. */
     default void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {}
 
+    /**
+     * An MQTT message left the device. Called for every publish: an implementation that keeps anything must bound it
+     * (the live console keeps the last few per device, and only when it runs).
+     */
+    default void messageSent(String thingName, String topic, byte[] payload, long nanoTime) {}
+
+    /** An MQTT message reached the device on one of its subscriptions; the same care as {@link #messageSent}. */
+    default void messageReceived(String thingName, String topic, byte[] payload, long nanoTime) {}
+
     /** Local work on an execution stopped because the service no longer has it pending (canceled, removed, timed out). */
     default void jobCanceled(String thingName, String jobId, long executionNumber, long nanoTime) {}
 }

@@ -39,6 +39,7 @@ final class DeviceSession {
     private final DeviceConfig config;
     private final MessageHandler onMessage;
     private final Runnable onLost;
+    private final DeviceListener listener;
     private Link client;
     /** Bumped for every new client; events of older clients are ignored. */
     private int generation;
@@ -51,13 +52,15 @@ final class DeviceSession {
             EventLoopGroup nettyGroup,
             DeviceConfig config,
             MessageHandler onMessage,
-            Runnable onLost) {
+            Runnable onLost,
+            DeviceListener listener) {
         this.thingName = thingName;
         this.loop = loop;
         this.nettyGroup = nettyGroup;
         this.config = config;
         this.onMessage = onMessage;
         this.onLost = onLost;
+        this.listener = listener;
         this.client = newClient();
     }
 
@@ -98,6 +101,7 @@ final class DeviceSession {
         }));
         MessageHandler current = (topic, payload) -> {
             if (mine == generation) {
+                listener.messageReceived(thingName, topic, payload, System.nanoTime());
                 onMessage.onMessage(topic, payload);
             }
         };
@@ -151,6 +155,7 @@ final class DeviceSession {
 
     void publish(String topic, byte[] payload) {
         assert loop.inEventLoop();
+        listener.messageSent(thingName, topic, payload, System.nanoTime());
         client.publish(topic, payload, config.qos());
     }
 

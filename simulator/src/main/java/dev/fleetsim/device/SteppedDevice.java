@@ -75,7 +75,8 @@ public final class SteppedDevice {
         this.thingName = thingName;
         this.loop = loop;
         this.config = config;
-        this.session = new DeviceSession(thingName, loop, nettyGroup, config, this::onPublish, () -> connected = false);
+        this.session = new DeviceSession(
+                thingName, loop, nettyGroup, config, this::onPublish, () -> connected = false, DeviceListener.NONE);
     }
 
     public String thingName() {

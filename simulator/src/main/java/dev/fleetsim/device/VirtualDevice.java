@@ -131,6 +131,10 @@ public final class VirtualDevice {
     private boolean forceCleanStart;
     /** Until the subscription is acknowledged after a connect; a broker that never answers gets a reconnect. */
     private ScheduledFuture<?> subscribeTimeout;
+    /** The planned reconnect of an outage ({@link #goOffline}); {@link #comeBackOnline} brings it forward. */
+    private ScheduledFuture<?> offlineReturn;
+    /** {@link #comeBackOnline} came while the outage's disconnect was still under way. */
+    private boolean returnNow;
 
     public VirtualDevice(
             String thingName, EventLoop loop, EventLoopGroup nettyGroup, DeviceConfig config, DeviceListener listener) {
@@ -138,7 +142,8 @@ public final class VirtualDevice {
         this.loop = loop;
         this.config = config;
         this.listener = listener;
-        this.session = new DeviceSession(thingName, loop, nettyGroup, config, this::onPublish, this::onConnectionLost);
+        this.session = new DeviceSession(
+                thingName, loop, nettyGroup, config, this::onPublish, this::onConnectionLost, listener);
         this.requests = new RequestTracker(
                 thingName,
                 loop,
@@ -183,6 +188,21 @@ public final class VirtualDevice {
         loop.execute(() -> {
             if (state != State.STOPPED && state != State.OFFLINE) {
                 offline(duration, false);
+            }
+        });
+    }
+
+    /** Ends an outage of {@link #goOffline} now (a presenter bringing a cohort back); safe from any thread. */
+    public void comeBackOnline() {
+        loop.execute(() -> {
+            if (state != State.OFFLINE) {
+                return;
+            }
+            if (offlineReturn == null) {
+                returnNow = true; // the disconnect has not finished: reconnect as soon as it has
+            } else if (offlineReturn.cancel(false)) {
+                offlineReturn = null;
+                connect();
             }
         });
     }
@@ -751,8 +771,22 @@ public final class VirtualDevice {
         }
         transition(State.OFFLINE);
         listener.disconnected(thingName, System.nanoTime());
+        offlineReturn = null;
+        returnNow = false;
         session.disconnect()
-                .whenComplete((v, e) -> loop.schedule(this::connect, duration.toNanos(), TimeUnit.NANOSECONDS));
+                .whenCompleteAsync(
+                        (v, e) -> {
+                            long delay = returnNow ? 0 : duration.toNanos();
+                            returnNow = false;
+                            offlineReturn = loop.schedule(
+                                    () -> {
+                                        offlineReturn = null;
+                                        connect();
+                                    },
+                                    delay,
+                                    TimeUnit.NANOSECONDS);
+                        },
+                        loop);
     }
 
     private void dropWork() {

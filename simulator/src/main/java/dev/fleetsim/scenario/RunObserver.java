@@ -1,5 +1,6 @@
 package dev.fleetsim.scenario;
 
+import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.device.DeviceListener;
 import dev.fleetsim.fleet.FleetMeters;
 import dev.fleetsim.jobs.JobExecutionStatus;
@@ -178,7 +179,7 @@ public final class RunObserver implements DeviceListener {
         counts.connectEnd(thingName, nanoTime);
         Long start = started.remove(thingName + "\u0000connect");
         if (start != null) {
-            record(Phase.CONNECT, nanoTime - start);
+            record(Phase.CONNECT, start, nanoTime);
         }
     }
 
@@ -231,7 +232,7 @@ public final class RunObserver implements DeviceListener {
     public void phaseEnd(String thingName, String jobId, String phase, long nanoTime) {
         Long start = started.remove(key(thingName, jobId, "phase:" + phase));
         if (start != null && phase.equals(Phase.INSTALL.label())) {
-            record(Phase.INSTALL, nanoTime - start);
+            record(Phase.INSTALL, start, nanoTime);
         }
         started.put(key(thingName, jobId, "lastPhaseEnd"), nanoTime);
     }
@@ -246,7 +247,7 @@ public final class RunObserver implements DeviceListener {
         counts.downloadEnd(thingName, jobId, bytes, nanoTime);
         Long start = started.remove(key(thingName, jobId, "download"));
         if (start != null) {
-            record(Phase.DOWNLOAD, nanoTime - start);
+            record(Phase.DOWNLOAD, start, nanoTime);
         }
     }
 
@@ -265,7 +266,7 @@ public final class RunObserver implements DeviceListener {
         if (status == JobExecutionStatus.IN_PROGRESS) {
             Long receivedAt = started.remove(key(thingName, jobId, "received"));
             if (receivedAt != null) {
-                record(Phase.NOTIFY_TO_START, nanoTime - receivedAt);
+                record(Phase.NOTIFY_TO_START, receivedAt, nanoTime);
             }
             return;
         }
@@ -275,11 +276,11 @@ public final class RunObserver implements DeviceListener {
                     .add(new Terminal(clock.millis(), status));
             Long lastPhase = started.remove(key(thingName, jobId, "lastPhaseEnd"));
             if (lastPhase != null) {
-                record(Phase.REPORT, nanoTime - lastPhase);
+                record(Phase.REPORT, lastPhase, nanoTime);
             }
             Long intended = jobStart.get(jobId);
             if (intended != null) {
-                record(Phase.END_TO_END, nanoTime - intended);
+                record(Phase.END_TO_END, intended, nanoTime);
             }
             started.remove(key(thingName, jobId, "received"));
         }
@@ -289,8 +290,17 @@ public final class RunObserver implements DeviceListener {
         return thing + '\u0000' + job + '\u0000' + what;
     }
 
-    private void record(Phase phase, long realNanos) {
-        long nanos = phase == Phase.CONNECT ? realNanos : (long) (realNanos * timeScale);
+    /**
+     * Records a phase from {@code startNanos} to {@code endNanos} ({@link System#nanoTime()} readings): connect in real
+     * time, the others in simulated time (across pauses and scale changes of a {@link VirtualClock}).
+     */
+    private void record(Phase phase, long startNanos, long endNanos) {
+        long realNanos = endNanos - startNanos;
+        long nanos = phase == Phase.CONNECT
+                ? realNanos
+                : clock instanceof VirtualClock virtual
+                        ? virtual.simulatedNanos(startNanos, endNanos)
+                        : (long) (realNanos * timeScale);
         long micros = Math.max(0, TimeUnit.NANOSECONDS.toMicros(nanos));
         recorders
                 .computeIfAbsent(

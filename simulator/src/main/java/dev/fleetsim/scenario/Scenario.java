@@ -11,6 +11,7 @@ import dev.fleetsim.jobs.config.Retention;
 import dev.fleetsim.target.IotCoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -137,6 +138,32 @@ public record Scenario(
                 prefixedJobs,
                 prefixedActions,
                 prefixedExpectations,
+                iotCore);
+    }
+
+    /** This scenario with jobs created during the run (from the live console) added, for its report. */
+    public Scenario withJobsAdded(List<JobSpec> added) {
+        if (added.isEmpty()) {
+            return this;
+        }
+        List<JobSpec> all = new ArrayList<>(jobs);
+        all.addAll(added);
+        return new Scenario(
+                source,
+                name,
+                seed,
+                timeScale,
+                rolloutRateIncrease,
+                retention,
+                timeout,
+                duration,
+                fleet,
+                groups,
+                cohorts,
+                artifacts,
+                all,
+                actions,
+                expectations,
                 iotCore);
     }
 

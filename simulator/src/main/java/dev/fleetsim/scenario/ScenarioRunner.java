@@ -1,11 +1,15 @@
 package dev.fleetsim.scenario;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import dev.fleetsim.artifact.Artifact;
 import dev.fleetsim.artifact.Artifacts;
+import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.device.DeviceConfig;
+import dev.fleetsim.device.DeviceListener;
 import dev.fleetsim.device.DeviceTls;
+import dev.fleetsim.device.TeeListener;
 import dev.fleetsim.device.VirtualDevice;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.download.DeviceDownloads;
@@ -18,6 +22,7 @@ import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.config.JobConfig;
 import dev.fleetsim.jobs.config.RolloutMath;
+import dev.fleetsim.metrics.Phase;
 import dev.fleetsim.metrics.ProcessMeters;
 import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.net.ParallelCalls;
@@ -33,12 +38,17 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -46,8 +56,11 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.Job;
+import software.amazon.awssdk.services.iot.model.JobExecution;
 import software.amazon.awssdk.services.iot.model.JobProcessDetails;
 import software.amazon.awssdk.services.iot.model.JobStatus;
 import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
@@ -63,8 +76,15 @@ public final class ScenarioRunner {
     /** Samples kept for the report's curves (see {@code sample()}). */
     static final int MAX_SAMPLES = 2_048;
 
-    /** Where the report goes, and whether progress goes to a terminal (a line a second) or a log (every 5 s). */
-    public record Options(Path reportDir, boolean tty) {}
+    /**
+     * Where the report goes, whether progress goes to a terminal (a line a second) or a log (every 5 s), and who
+     * watches the run live (the console), or null.
+     */
+    public record Options(Path reportDir, boolean tty, LiveRun.Watcher watcher) {
+        public Options(Path reportDir, boolean tty) {
+            this(reportDir, tty, null);
+        }
+    }
 
     private final Options options;
     private final Consumer<String> out;
@@ -93,14 +113,19 @@ public final class ScenarioRunner {
             // On a shared target every name the run gives carries the run's prefix (IoT Core: the run id).
             Scenario named =
                     target.setup().map(s -> scenario.withPrefix(s.prefix())).orElse(scenario);
-            return new Run(named, target, downloader).play();
+            Run run = new Run(named, target, downloader);
+            try {
+                return run.play();
+            } finally {
+                run.end();
+            }
         } finally {
             downloadTimers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 
     /** One run's state. */
-    private final class Run {
+    private final class Run implements LiveRun {
         private final Scenario scenario;
         private final Target target;
         /** How a shared target wants resources made (IoT Core), or empty: the run makes them directly. */
@@ -132,7 +157,19 @@ public final class ScenarioRunner {
 
         private final long realStart = System.nanoTime();
         private final Instant simulatedStart;
-        private Fleet fleet;
+        private volatile Fleet fleet;
+
+        /** The live watcher's listener (NONE without one), and what the run last published for it. */
+        private final DeviceListener watching;
+
+        private volatile LiveRun.Snapshot snapshot = LiveRun.Snapshot.EMPTY;
+        private Map<Phase, LiveRun.Latency> latency = Map.of();
+        /** Operator actions from the watcher, run on the run's thread at its next step. */
+        private final Queue<Runnable> controls = new ConcurrentLinkedQueue<>();
+
+        private volatile boolean ended;
+        /** Jobs created during the run by the watcher; they are in the report like the scenario's. */
+        private final List<Scenario.JobSpec> addedJobs = new ArrayList<>();
 
         Run(Scenario scenario, Target target, Downloader downloader) {
             this.scenario = scenario;
@@ -146,6 +183,180 @@ public final class ScenarioRunner {
             observer.runInfo(scenario.name(), scenario.seed(), scenario.timeScale());
             this.simulatedStart = clock.instant();
             sink.accept(observer);
+            this.watching = options.watcher() == null
+                    ? DeviceListener.NONE
+                    : options.watcher().watch(this);
+        }
+
+        // ------------------------------------------------------------ LiveRun
+
+        @Override
+        public Scenario scenario() {
+            return scenario;
+        }
+
+        @Override
+        public RunObserver observer() {
+            return observer;
+        }
+
+        @Override
+        public List<VirtualDevice> devices() {
+            Fleet f = fleet;
+            return f == null ? List.of() : f.devices();
+        }
+
+        @Override
+        public Clock clock() {
+            return clock;
+        }
+
+        @Override
+        public String target() {
+            return target.describe();
+        }
+
+        @Override
+        public LiveRun.Snapshot snapshot() {
+            return snapshot;
+        }
+
+        @Override
+        public CompletableFuture<String> createJob(ObjectNode request) {
+            return onRunThread(() -> {
+                ObjectNode copy = request.deepCopy();
+                JsonNode artifact = copy.remove("artifact");
+                if (artifact != null && !artifacts.containsKey(artifact.asText())) {
+                    throw new IllegalArgumentException("no artifact '" + artifact.asText() + "' in this run; it has "
+                            + String.join(", ", artifacts.keySet()));
+                }
+                String jobId = copy.path("jobId").asText("");
+                if (jobId.isEmpty()) {
+                    throw new IllegalArgumentException("jobId is required");
+                }
+                if (jobCreatedAt.containsKey(jobId)) {
+                    throw new IllegalArgumentException("this run already created a job '" + jobId + "'");
+                }
+                List<String> targets = new ArrayList<>();
+                JsonNode given = copy.remove("targets");
+                if (given != null) {
+                    given.forEach(t -> targets.add(t.asText()));
+                }
+                JsonNode document = copy.get("document");
+                if (document != null && document.isObject()) {
+                    copy.put("document", document.toString());
+                }
+                AwsShapes.createJob(copy); // the SDK model's check, before anything is sent
+                Scenario.JobSpec spec = new Scenario.JobSpec(
+                        jobId, Duration.ZERO, copy, artifact == null ? null : artifact.asText(), targets);
+                createJob(spec, System.nanoTime());
+                addedJobs.add(spec);
+                return jobId;
+            });
+        }
+
+        @Override
+        public CompletableFuture<Void> cancelJob(String jobId, boolean force) {
+            return onRunThread(() -> {
+                iot.cancelJob(r -> r.jobId(jobId).force(force).comment("canceled from the live console"));
+                out.accept("console: cancelJob " + jobId + (force ? " (force)" : ""));
+                return null;
+            });
+        }
+
+        @Override
+        public JobExecution describeExecution(String jobId, String thingName) {
+            try {
+                return iot.describeJobExecution(r -> r.jobId(jobId).thingName(thingName))
+                        .execution();
+            } catch (ResourceNotFoundException gone) {
+                return null;
+            }
+        }
+
+        /** Runs {@code work} on the run's thread at its next step (within 50 ms), or fails once the run has ended. */
+        private <T> CompletableFuture<T> onRunThread(Callable<T> work) {
+            CompletableFuture<T> done = new CompletableFuture<>();
+            if (ended) {
+                done.completeExceptionally(new IllegalStateException("the run has ended"));
+                return done;
+            }
+            controls.add(() -> {
+                if (ended) {
+                    done.completeExceptionally(new IllegalStateException("the run has ended"));
+                    return;
+                }
+                try {
+                    done.complete(work.call());
+                } catch (Throwable t) {
+                    done.completeExceptionally(t);
+                }
+            });
+            return done;
+        }
+
+        private void runControls() {
+            for (Runnable control; (control = controls.poll()) != null; ) {
+                control.run();
+            }
+        }
+
+        /** Refuses what the watcher still asks, and tells it the run is over. */
+        void end() {
+            ended = true;
+            for (Runnable control; (control = controls.poll()) != null; ) {
+                control.run(); // each is refused: the run has ended
+            }
+            snapshot = new LiveRun.Snapshot(
+                    clock.instant(),
+                    (System.nanoTime() - realStart) / 1e9,
+                    snapshot.jobs(),
+                    snapshot.rollout(),
+                    snapshot.latency(),
+                    true);
+            if (options.watcher() != null) {
+                options.watcher().finished();
+            }
+        }
+
+        /** What the watcher reads: the latest DescribeJob of each job, the rollout now, the latency percentiles. */
+        private void publish() {
+            if (options.watcher() == null) {
+                return;
+            }
+            Map<String, LiveRun.Rollout> rollout = new LinkedHashMap<>();
+            for (Map.Entry<String, Job> e : latest.entrySet()) {
+                LiveRun.Rollout before = snapshot.rollout().get(e.getKey());
+                if (before != null && terminalJobs.contains(e.getKey())) {
+                    rollout.put(e.getKey(), before); // finished: its rollout no longer changes
+                    continue;
+                }
+                RolloutNow r = rolloutNow(e.getKey(), e.getValue().jobProcessDetails());
+                rollout.put(e.getKey(), new LiveRun.Rollout(r.notified(), r.allowed()));
+            }
+            snapshot = new LiveRun.Snapshot(
+                    clock.instant(),
+                    (System.nanoTime() - realStart) / 1e9,
+                    Map.copyOf(latest),
+                    rollout,
+                    latency,
+                    false);
+        }
+
+        private Map<Phase, LiveRun.Latency> latencies() {
+            Map<Phase, LiveRun.Latency> out = new EnumMap<>(Phase.class);
+            for (Phase phase : Phase.values()) {
+                Histogram h = observer.total(phase);
+                out.put(
+                        phase,
+                        new LiveRun.Latency(
+                                h.getTotalCount(),
+                                h.getValueAtPercentile(50) / 1000.0,
+                                h.getValueAtPercentile(90) / 1000.0,
+                                h.getValueAtPercentile(99) / 1000.0,
+                                h.getMaxValue() / 1000.0));
+            }
+            return out;
         }
 
         RunReport play() throws Exception {
@@ -186,7 +397,10 @@ public final class ScenarioRunner {
                     List.of(),
                     List.of(),
                     base);
-            fleet = new Fleet(fleetConfig, i -> deviceConfig(base, downloads, fallback, i), observer);
+            fleet = new Fleet(
+                    fleetConfig,
+                    i -> deviceConfig(base, downloads, fallback, i),
+                    watching == DeviceListener.NONE ? observer : new TeeListener(observer, watching));
             try {
                 long connectStart = System.nanoTime();
                 try {
@@ -343,25 +557,26 @@ public final class ScenarioRunner {
             events.addAll(scenario.actions());
             events.sort(Comparator.comparing(
                     e -> e instanceof Scenario.JobSpec j ? j.at() : ((Scenario.ActionSpec) e).at()));
-            long t0 = System.nanoTime();
-            long deadline = realStart + scenario.timeout().toNanos();
-            long end = scenario.duration() == null
-                    ? Long.MAX_VALUE
-                    : t0 + scenario.real(scenario.duration()).toNanos();
+            // Events and the end are due in simulated time (a paused clock holds them); the timeout is real time, less
+            // what the clock spent paused.
+            Instant t0 = clock.instant();
+            Duration end = scenario.duration() == null ? null : scenario.duration();
             int next = 0;
             long lastProgress = 0;
             long lastRefresh = 0;
             while (true) {
                 long now = System.nanoTime();
+                Duration elapsed = Duration.between(t0, clock.instant());
+                runControls();
                 while (next < events.size()) {
                     Object e = events.get(next);
                     Duration at = e instanceof Scenario.JobSpec j ? j.at() : ((Scenario.ActionSpec) e).at();
-                    long due = t0 + scenario.real(at).toNanos();
-                    if (due > now) {
+                    if (at.compareTo(elapsed) > 0) {
                         break;
                     }
                     if (e instanceof Scenario.JobSpec job) {
-                        createJob(job, due);
+                        // Intended at: now, less the real time since the simulated moment it was due.
+                        createJob(job, now - scenario.real(elapsed.minus(at)).toNanos());
                     } else {
                         act((Scenario.ActionSpec) e);
                     }
@@ -371,11 +586,15 @@ public final class ScenarioRunner {
                 if (now - lastRefresh >= TimeUnit.MILLISECONDS.toNanos(250)) {
                     lastRefresh = now;
                     refresh();
+                    publish();
                     refreshed = true;
                 }
                 if (now - lastProgress >= TimeUnit.SECONDS.toNanos(1)) {
                     lastProgress = now;
                     observer.drain();
+                    if (options.watcher() != null) {
+                        latency = latencies();
+                    }
                     sample();
                     // A line a second on a terminal; every 5 s into a file or a CI log.
                     if (options.tty() || sampleTick % 5 == 0) {
@@ -383,16 +602,17 @@ public final class ScenarioRunner {
                     }
                 }
                 boolean allCreated = next >= events.size();
-                if (now >= end) {
+                if (end != null && elapsed.compareTo(end) >= 0) {
                     return false;
                 }
                 if (refreshed
                         && scenario.duration() == null
                         && allCreated
-                        && terminalJobs.size() == scenario.jobs().size()) {
+                        && terminalJobs.containsAll(jobCreatedAt.keySet())) {
                     return false;
                 }
-                if (now >= deadline) {
+                long paused = clock instanceof VirtualClock virtual ? virtual.pausedNanos() : 0;
+                if (now - realStart - paused >= scenario.timeout().toNanos()) {
                     return true;
                 }
                 if (stopRequested) {
@@ -590,7 +810,7 @@ public final class ScenarioRunner {
             long now = clock.millis();
             List<Long> received = observer.receivedTimes(jobId);
             long lastMinute = received.stream().filter(t -> t > now - 60_000).count();
-            Scenario.JobSpec spec = scenario.jobs().stream()
+            Scenario.JobSpec spec = Stream.concat(scenario.jobs().stream(), addedJobs.stream())
                     .filter(j -> j.jobId().equals(jobId))
                     .findFirst()
                     .orElseThrow();
@@ -640,7 +860,7 @@ public final class ScenarioRunner {
                 completions.put(jobId, done);
             }
             RunReport report = RunReport.build(
-                    scenario,
+                    scenario.withJobsAdded(addedJobs),
                     observer,
                     jobs,
                     jobCreatedAt,
