@@ -36,9 +36,11 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
+import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -71,8 +73,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
     /** Frames per second to each client. */
     static final int FRAMES_PER_SECOND = 4;
-    /** Outbound bytes a client may have waiting before its frames are skipped. */
+    /** Outbound bytes a client may have waiting in the process before its frames are skipped. */
     static final int HIGH_WATER_MARK = 64 * 1024;
+    /** And in the kernel: a small send buffer, so a stalled browser is noticed within seconds, not megabytes. */
+    static final int SEND_BUFFER = 32 * 1024;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COOKIE = "fleetsim_console";
@@ -120,6 +124,7 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
         this.server = new ServerBootstrap()
                 .group(loop)
                 .channel(Epoll.isAvailable() ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+                .childOption(ChannelOption.SO_SNDBUF, SEND_BUFFER)
                 .childOption(
                         ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(HIGH_WATER_MARK / 2, HIGH_WATER_MARK))
@@ -267,6 +272,7 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
     }
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest request) {
+        ctx.channel().attr(CLOSE_AFTER).set(!HttpUtil.isKeepAlive(request));
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
         String path = uri.path();
         String refused = refusal(request, uri);
@@ -275,6 +281,11 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
             return;
         }
         boolean get = request.method().equals(HttpMethod.GET);
+        if (!get && !request.headers().get(HttpHeaderNames.CONTENT_TYPE, "").startsWith("application/json")) {
+            // Only JSON is taken: a cross-site form can send text/plain or a form encoding, never JSON.
+            respond(ctx, json(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, error("send application/json")));
+            return;
+        }
         if (get && ASSETS.containsKey(path)) {
             FullHttpResponse response = asset(path);
             if (path.equals("/") && uri.parameters().containsKey("token")) {
@@ -302,11 +313,6 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
             actions.device(path.substring("/api/devices/".length()))
                     .whenComplete((body, failure) -> answer(ctx, body, failure));
         } else if (request.method().equals(HttpMethod.POST) && path.startsWith("/api/")) {
-            String type = request.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
-            if (!type.startsWith("application/json")) {
-                respond(ctx, json(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, error("send application/json")));
-                return;
-            }
             JsonNode body;
             try {
                 String text = request.content().toString(StandardCharsets.UTF_8);
@@ -431,8 +437,16 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
     }
 
     private static void respond(ChannelHandlerContext ctx, FullHttpResponse response) {
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        boolean close = Boolean.TRUE.equals(ctx.channel().attr(CLOSE_AFTER).get());
+        if (close) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        ctx.writeAndFlush(response)
+                .addListener(close ? ChannelFutureListener.CLOSE : ChannelFutureListener.CLOSE_ON_FAILURE);
     }
+
+    /** The request asked to close the connection after its answer (HTTP/1.0, or {@code Connection: close}). */
+    private static final AttributeKey<Boolean> CLOSE_AFTER = AttributeKey.valueOf("fleetsim.console.close");
 
     private static byte[] resource(String name) throws IOException {
         String path = name.startsWith("META-INF/") ? name : "dev/fleetsim/console/" + name;

@@ -37,6 +37,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -337,7 +338,7 @@ public final class ScenarioRunner {
             snapshot = new LiveRun.Snapshot(
                     clock.instant(),
                     (System.nanoTime() - realStart) / 1e9,
-                    Map.copyOf(latest),
+                    Collections.unmodifiableMap(new LinkedHashMap<>(latest)), // in creation order
                     rollout,
                     latency,
                     false);
