@@ -86,6 +86,11 @@ public final class ChildStack implements AutoCloseable {
     }
 
     /** The child's {@code endpoints.json}. */
+    /** The stack's {@code endpoints.json}, for an {@link dev.fleetsim.target.EndpointsFileTarget}. */
+    public Path endpointsFile() {
+        return stateDir.resolve("endpoints.json");
+    }
+
     public JsonNode endpoints() {
         return endpoints;
     }

@@ -1,5 +1,6 @@
 package dev.fleetsim.cli;
 
+import dev.fleetsim.bench.ConsoleBench;
 import dev.fleetsim.bench.DownloadBench;
 import dev.fleetsim.bench.DurabilityBench;
 import dev.fleetsim.bench.FleetBench;
@@ -25,7 +26,8 @@ import picocli.CommandLine.Option;
             BenchCommand.FleetBenchCommand.class,
             BenchCommand.DownloadBenchCommand.class,
             BenchCommand.Durability.class,
-            BenchCommand.Setup.class
+            BenchCommand.Setup.class,
+            BenchCommand.Console.class
         })
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
@@ -124,6 +126,51 @@ final class BenchCommand implements Runnable {
                         r.setupSeconds(),
                         r.cleanupSeconds());
             }
+            out.flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code fleetsim bench console}. */
+    @Command(
+            name = "console",
+            mixinStandardHelpOptions = true,
+            description = "What the live console costs a run: process CPU of the same run without and with the console"
+                    + " and a client reading its stream (ABBA rounds), and the console loop's own CPU.")
+    static final class Console implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--devices",
+                defaultValue = "10000",
+                description = "Devices taking the job (default ${DEFAULT-VALUE}).")
+        int devices;
+
+        @Override
+        public Integer call() throws Exception {
+            if (devices < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--devices must be positive");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            MachineFacts.lines().forEach(out::println);
+            ConsoleBench.Result r = new ConsoleBench(devices, line -> {
+                        out.println("  " + line);
+                        out.flush();
+                    })
+                    .run();
+            out.printf("console: %,d devices take one job, 4 rounds (without, with, with, without)%n", devices);
+            out.printf(
+                    "  run without the console %.2f CPU-s, with it %.2f CPU-s: overhead %.1f%% (ratio %.3f)%n",
+                    r.cpuWithout(), r.cpuWith(), 100 * r.overhead(), r.cpuWith() / r.cpuWithout());
+            out.printf(
+                    "  console loop %.3f CPU-s = %.2f%% of the run's CPU; %,d frames sent, %,d skipped, %,d bytes"
+                            + " streamed%n",
+                    r.consoleLoopCpu(),
+                    100 * r.loopShare(),
+                    r.framesSent() / 2,
+                    r.framesSkipped() / 2,
+                    r.bytesStreamed() / 2);
             out.flush();
             return ExitCodes.OK;
         }

@@ -14,8 +14,9 @@ import java.util.Map;
  * The console's picture of the fleet, fed by the devices' events on their loops: one byte per device for the grid
  * (what it is doing with its current execution, and whether it is offline), the execution and step in hand, and its
  * last MQTT messages. Writers are the devices' loops (one per device); the console's loop reads without a lock (opaque
- * byte reads: a cell is at worst one frame late). Memory is bounded: {@link #KEPT_MESSAGES} messages a device, each
- * payload cut to {@link #KEPT_PAYLOAD} bytes.
+ * byte reads: a cell is at worst one frame late). Memory is bounded: {@link #KEPT_MESSAGES} messages a device; a
+ * message keeps the payload array the client already made (no copy on the device's loop), decoded only when shown
+ * and then cut to {@link #KEPT_PAYLOAD} bytes.
  */
 public final class FleetView implements DeviceListener {
     /** A cell's low bits: the device's work, as the grid colours it. */
@@ -54,12 +55,15 @@ public final class FleetView implements DeviceListener {
     /** One MQTT message as the drill-down shows it. */
     public record Message(long nanoTime, boolean sent, String topic, String payload) {}
 
+    /** A message as kept: the payload as the client had it. */
+    private record Kept(long nanoTime, boolean sent, String topic, byte[] payload) {}
+
     private final List<String> thingNames;
     private final Map<String, Integer> index;
     private final byte[] cells;
     private final String[] jobIds;
     private final String[] steps;
-    private final Message[][] messages;
+    private final Kept[][] messages;
     private final int[] nextMessage;
 
     public FleetView(List<String> thingNames) {
@@ -75,7 +79,7 @@ public final class FleetView implements DeviceListener {
         }
         this.jobIds = new String[n];
         this.steps = new String[n];
-        this.messages = new Message[n][];
+        this.messages = new Kept[n][];
         this.nextMessage = new int[n];
     }
 
@@ -115,18 +119,18 @@ public final class FleetView implements DeviceListener {
         return steps[i];
     }
 
-    /** The device's last messages, oldest first. */
+    /** The device's last messages, oldest first; read it on the device's loop. */
     public List<Message> messages(int i) {
-        Message[] ring = messages[i];
+        Kept[] ring = messages[i];
         List<Message> out = new ArrayList<>();
         if (ring == null) {
             return out;
         }
         int next = nextMessage[i];
         for (int k = 0; k < ring.length; k++) {
-            Message m = ring[(next + k) % ring.length];
+            Kept m = ring[(next + k) % ring.length];
             if (m != null) {
-                out.add(m);
+                out.add(new Message(m.nanoTime(), m.sent(), m.topic(), text(m.payload())));
             }
         }
         return out;
@@ -221,22 +225,22 @@ public final class FleetView implements DeviceListener {
 
     @Override
     public void messageSent(String thingName, String topic, byte[] payload, long nanoTime) {
-        keep(thingName, new Message(nanoTime, true, topic, text(payload)));
+        keep(thingName, new Kept(nanoTime, true, topic, payload));
     }
 
     @Override
     public void messageReceived(String thingName, String topic, byte[] payload, long nanoTime) {
-        keep(thingName, new Message(nanoTime, false, topic, text(payload)));
+        keep(thingName, new Kept(nanoTime, false, topic, payload));
     }
 
-    private void keep(String thing, Message m) {
+    private void keep(String thing, Kept m) {
         int i = indexOf(thing);
         if (i < 0) {
             return;
         }
-        Message[] ring = messages[i];
+        Kept[] ring = messages[i];
         if (ring == null) {
-            ring = new Message[KEPT_MESSAGES];
+            ring = new Kept[KEPT_MESSAGES];
             messages[i] = ring;
         }
         ring[nextMessage[i]] = m;

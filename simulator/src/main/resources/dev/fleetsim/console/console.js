@@ -306,9 +306,12 @@ function chart(id, series, data) {
   const box = $(id);
   const width = Math.max(300, box.clientWidth || 400);
   if (!charts[id]) {
-    const opts = {width: width, height: 200, legend: {live: false},
-      scales: {x: {time: false}}, axes: [{stroke: "#8a93a6", grid: {stroke: "#262c38"}, label: "simulated s"},
-        {stroke: "#8a93a6", grid: {stroke: "#262c38"}}],
+    const axes = [{stroke: "#8a93a6", grid: {stroke: "#262c38"}, label: "simulated s"},
+      {stroke: "#8a93a6", grid: {stroke: "#262c38"}}];
+    if (series.some((s) => s.scale === "n")) {
+      axes.push({scale: "n", side: 1, stroke: "#a3be8c", grid: {show: false}});
+    }
+    const opts = {width: width, height: 200, legend: {live: false}, scales: {x: {time: false}}, axes: axes,
       series: [{}].concat(series)};
     charts[id] = new uPlot(opts, data, box);
   } else {

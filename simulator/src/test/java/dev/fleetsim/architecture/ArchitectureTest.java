@@ -123,6 +123,14 @@ class ArchitectureTest {
                 .resideInAnyPackage(packages("scenario", "local", "device", "fleet", "artifact"))
                 .should()
                 .dependOnClassesThat()
+                .resideInAnyPackage(packages("cli", "bench", "console"))
+                .check(classes);
+        // The console watches a run through LiveRun; it never drives the CLI or a bench.
+        noClasses()
+                .that()
+                .resideInAnyPackage(packages("console"))
+                .should()
+                .dependOnClassesThat()
                 .resideInAnyPackage(packages("cli", "bench"))
                 .check(classes);
     }

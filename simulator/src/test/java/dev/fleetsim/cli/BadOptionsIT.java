@@ -87,6 +87,9 @@ class BadOptionsIT {
         rows.add(Arguments.of(List.of("validate", dir.resolve("absent.yaml").toString()), "not found"));
         rows.add(Arguments.of(List.of("run", s, "--report-dir", f), "--report-dir " + f + " is a file"));
         rows.add(Arguments.of(List.of("run", s, "--duration", "0s"), "--duration must be positive"));
+        rows.add(Arguments.of(List.of("run", s, "--ui", "--ui-port", "70000"), "--ui-port must be 0-65535"));
+        rows.add(Arguments.of(
+                List.of("run", s, "--ui", "--ui-bind", "no-such-host.invalid"), "--ui-bind no-such-host.invalid"));
         rows.add(Arguments.of(List.of("run", s, "--duration", "5minutes"), "is not a duration"));
         rows.add(Arguments.of(List.of("run", s, "--metrics-port", "70000"), "--metrics-port must be"));
         rows.add(Arguments.of(List.of("run", s, "--mqtt-port", "-4"), "--mqtt-port"));
