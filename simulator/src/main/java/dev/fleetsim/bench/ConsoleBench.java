@@ -1,5 +1,6 @@
 package dev.fleetsim.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import dev.fleetsim.console.ConsoleServer;
 import dev.fleetsim.scenario.Scenario;
 import dev.fleetsim.scenario.ScenarioLoader;
@@ -100,8 +101,7 @@ public final class ConsoleBench {
     private record Measured(double cpuSeconds, double loopSeconds, long framesSent, long framesSkipped, long bytes) {}
 
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private Measured once(Scenario scenario, Path reports, boolean console) throws Exception {

@@ -18,6 +18,7 @@ import dev.fleetsim.target.IotCoreSettings;
 import dev.fleetsim.target.Target;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -390,7 +391,7 @@ final class RunCommand implements Callable<Integer> {
             out.println("  live console: " + console.url());
             out.flush();
             return console;
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             throw new UserInputException("--ui-bind " + uiBind + ": not an address of this machine");
         }
     }

@@ -10,6 +10,7 @@ import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.scenario.LiveRun;
 import dev.fleetsim.scenario.Scenario;
 import dev.fleetsim.scenario.Units;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -173,7 +174,7 @@ final class Actions {
             if (t.has("document")) {
                 try {
                     t.set("document", JSON.readTree(t.get("document").asText()));
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     // keep it as the text it is
                 }
             }

@@ -43,16 +43,19 @@ import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 import io.netty.util.AttributeKey;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -179,7 +182,7 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
 
     @Override
     public DeviceListener watch(LiveRun run) {
-        List<String> things = new java.util.ArrayList<>(run.scenario().fleet().count());
+        List<String> things = new ArrayList<>(run.scenario().fleet().count());
         for (int i = 0; i < run.scenario().fleet().count(); i++) {
             things.add(run.scenario().fleet().thingName(i));
         }
@@ -249,7 +252,7 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
     }
 
     private static long threadCpu() {
-        return java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+        return ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     }
 
     // ------------------------------------------------------------ requests
@@ -386,9 +389,8 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
     private void answer(ChannelHandlerContext ctx, Object body, Throwable failure) {
         FullHttpResponse response;
         if (failure != null) {
-            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
-                    ? failure.getCause()
-                    : failure;
+            Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             response = json(HttpResponseStatus.BAD_REQUEST, error(Actions.message(cause)));
         } else if (body == null) {
             response = json(HttpResponseStatus.NOT_FOUND, error("not found"));
