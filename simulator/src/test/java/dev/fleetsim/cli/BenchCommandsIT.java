@@ -33,6 +33,19 @@ class BenchCommandsIT {
     }
 
     @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void consolePrintsTheRunWithAndWithoutItAndItsLoopsShare() {
+        Cli.Outcome o = Cli.run("bench", "console", "--devices", "30");
+
+        assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+        machineFacts(o.out());
+        assertThat(o.out())
+                .containsPattern("run without the console [0-9.]+ CPU-s, with it [0-9.]+ CPU-s: overhead -?[0-9.]+%"
+                        + " \\(ratio [0-9.]+\\)")
+                .containsPattern("console loop [0-9.]+ CPU-s = [0-9.]+% of the run's CPU; [0-9,]+ frames sent");
+    }
+
+    @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void setupPrintsEachModeAgainstItsQuotaBound() {
         Cli.Outcome o = Cli.run("bench", "setup", "--devices", "12");
