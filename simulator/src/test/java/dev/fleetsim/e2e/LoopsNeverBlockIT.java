@@ -6,13 +6,20 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.artifact.Artifacts;
 import dev.fleetsim.cli.FleetsimCommand;
+import dev.fleetsim.clock.VirtualClock;
+import dev.fleetsim.console.ConsoleServer;
 import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.VirtualDevice;
 import dev.fleetsim.device.download.DeviceDownloads;
 import dev.fleetsim.device.download.Downloader;
 import dev.fleetsim.local.LocalStack;
 import dev.fleetsim.local.LocalStackConfig;
+import dev.fleetsim.local.LocalTarget;
 import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.scenario.RunReport;
+import dev.fleetsim.scenario.Scenario;
+import dev.fleetsim.scenario.ScenarioLoader;
+import dev.fleetsim.scenario.ScenarioRunner;
 import dev.fleetsim.testing.LocalAws;
 import dev.fleetsim.testing.RecordingDeviceListener;
 import dev.fleetsim.testing.SignedArtifact;
@@ -20,6 +27,10 @@ import io.netty.channel.EventLoopGroup;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -32,6 +43,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.Random;
 import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -140,6 +152,80 @@ class LoopsNeverBlockIT {
         VIOLATIONS.clear();
         assertThat(seen).anyMatch(v -> v.contains("fleetsim-watch-check") && v.contains("FileChannel"));
         assertThat(seen).anyMatch(v -> v.contains("fleetsim-watch-check") && v.contains("sleep"));
+    }
+
+    /**
+     * A scenario run with the live console and a client reading its stream, acting and drilling down: the console's
+     * loop (frames, diffs, writes) and the run's device loops (the console's listener) never block.
+     */
+    @Test
+    void aRunWithTheLiveConsoleWatchedAndActedOn() throws Exception {
+        Path file = work.resolve("console.yaml");
+        Files.writeString(file, """
+                name: loops-console
+                seed: 1
+                timeout: 1m
+                duration: 8m
+                target: {local: {timeScale: 60}}
+                fleet: {count: 60, thingNamePattern: "lc-%03d"}
+                cohorts:
+                  - {name: a, share: 50%, install: 20s}
+                  - {name: b, share: 50%, install: 40s, mqttVersion: 3.1.1}
+                jobs:
+                  - {jobId: up, document: {operation: install, version: 2.0.0}}
+                """);
+        Scenario scenario = ScenarioLoader.load(file);
+        try (LocalTarget target = LocalTarget.start(LocalStackConfig.ephemeral().toBuilder()
+                        .stateDir(work.resolve("console-state"))
+                        .clock(new VirtualClock(60))
+                        .build());
+                ConsoleServer console = ConsoleServer.start("127.0.0.1", 0)) {
+            ScenarioRunner runner = new ScenarioRunner(
+                    new ScenarioRunner.Options(work.resolve("console-report"), false, console), line -> {}, o -> {});
+            CompletableFuture<RunReport> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return runner.run(scenario, target);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://127.0.0.1:" + console.port();
+            String token = console.url().substring(console.url().indexOf("token=") + "token=".length());
+            CompletableFuture<HttpResponse<Void>> stream = http.sendAsync(
+                    HttpRequest.newBuilder(URI.create(base + "/events?token=" + token))
+                            .build(),
+                    HttpResponse.BodyHandlers.discarding());
+            Thread.sleep(2_000);
+            for (String[] action : new String[][] {
+                {"/api/clock", "{\"timeScale\": 120}"},
+                {"/api/cohorts/b/offline", "{\"for\": \"30s\"}"},
+                {"/api/storm", "{\"share\": \"20%\", \"for\": \"20s\"}"},
+                {"/api/cohorts/b/online", "{}"}
+            }) {
+                HttpResponse<String> answer = http.send(
+                        HttpRequest.newBuilder(URI.create(base + action[0]))
+                                .header("X-Fleetsim-Token", token)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(action[1]))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode())
+                        .as(action[0] + " " + answer.body())
+                        .isEqualTo(200);
+            }
+            for (int i = 0; i < 60; i += 7) {
+                HttpResponse<String> device = http.send(
+                        HttpRequest.newBuilder(URI.create(base + "/api/devices/" + i + "?token=" + token))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(device.statusCode()).isEqualTo(200);
+                assertThat(device.body()).contains("\"thingName\":\"lc-");
+            }
+            runner.requestStop();
+            run.get(60, TimeUnit.SECONDS);
+            stream.cancel(true);
+        }
     }
 
     @Test
