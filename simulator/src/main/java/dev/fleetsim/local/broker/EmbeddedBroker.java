@@ -280,7 +280,13 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     public void publish(String topic, byte[] payload) {
         PublishService service = publishService;
         if (service != null) {
-            service.publish(message(topic, payload));
+            // A notification the broker refuses (a services rate limit, a stopping broker) is lost to its devices:
+            // say so, so a stuck execution can be traced to it.
+            service.publish(message(topic, payload)).whenComplete((v, e) -> {
+                if (e != null) {
+                    log.warn("publish to {} failed: {}", topic, e.toString());
+                }
+            });
         }
     }
 
