@@ -30,22 +30,26 @@ public final class ChildStack implements AutoCloseable {
 
     /** A stack on free ports in a temporary folder, state in memory (deleted at close). */
     static ChildStack start() throws IOException, InterruptedException {
+        return start(List.of());
+    }
+
+    /** As {@link #start()}, with more {@code fleetsim local} options (e.g. {@code --time-scale 60}). */
+    static ChildStack start(List<String> more) throws IOException, InterruptedException {
         Path stateDir = Files.createTempDirectory("fleetsim-bench-local-");
-        return start(
-                stateDir,
-                true,
-                List.of(
-                        "--ephemeral",
-                        "--mqtt-port",
-                        "0",
-                        "--mqtts-port",
-                        "-1",
-                        "--control-plane-port",
-                        "0",
-                        "--data-plane-port",
-                        "0",
-                        "--s3-port",
-                        "0"));
+        List<String> options = new ArrayList<>(List.of(
+                "--ephemeral",
+                "--mqtt-port",
+                "0",
+                "--mqtts-port",
+                "-1",
+                "--control-plane-port",
+                "0",
+                "--data-plane-port",
+                "0",
+                "--s3-port",
+                "0"));
+        options.addAll(more);
+        return start(stateDir, true, options);
     }
 
     /**

@@ -110,23 +110,7 @@ public final class ConsoleBench {
     private Measured once(Scenario scenario, Path reports, boolean console) throws Exception {
         System.gc();
         // The stack at the scenario's time scale: AWS's default rollout (1,000 a simulated minute) is 1,000 a second.
-        try (ChildStack stack = ChildStack.start(
-                        Files.createTempDirectory("fleetsim-bench-local-"),
-                        true,
-                        List.of(
-                                "--ephemeral",
-                                "--time-scale",
-                                "60",
-                                "--mqtt-port",
-                                "0",
-                                "--mqtts-port",
-                                "-1",
-                                "--control-plane-port",
-                                "0",
-                                "--data-plane-port",
-                                "0",
-                                "--s3-port",
-                                "0"));
+        try (ChildStack stack = ChildStack.start(List.of("--time-scale", "60"));
                 EndpointsFileTarget target = EndpointsFileTarget.open(stack.endpointsFile())) {
             ConsoleServer server = console ? ConsoleServer.start("127.0.0.1", 0) : null;
             AtomicLong bytes = new AtomicLong();
