@@ -39,17 +39,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -58,7 +54,6 @@ import java.util.function.Function;
 import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.HdrHistogram.Histogram;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.Job;
 import software.amazon.awssdk.services.iot.model.JobExecution;
@@ -163,12 +158,10 @@ public final class ScenarioRunner {
         /** The live watcher's listener (NONE without one), and what the run last published for it. */
         private final DeviceListener watching;
 
-        private volatile LiveRun.Snapshot snapshot = LiveRun.Snapshot.EMPTY;
-        private Map<Phase, LiveRun.Latency> latency = Map.of();
-        /** Operator actions from the watcher, run on the run's thread at its next step. */
-        private final Queue<Runnable> controls = new ConcurrentLinkedQueue<>();
+        /** Operator actions from the watcher, and what the run publishes for it. */
+        private final RunControls controls = new RunControls();
 
-        private volatile boolean ended;
+        private Map<Phase, LiveRun.Latency> latency = Map.of();
         /** Jobs created during the run by the watcher; they are in the report like the scenario's. */
         private final List<Scenario.JobSpec> addedJobs = new ArrayList<>();
 
@@ -219,12 +212,12 @@ public final class ScenarioRunner {
 
         @Override
         public LiveRun.Snapshot snapshot() {
-            return snapshot;
+            return controls.snapshot();
         }
 
         @Override
         public CompletableFuture<String> createJob(ObjectNode request) {
-            return onRunThread(() -> {
+            return controls.submit(() -> {
                 ObjectNode copy = request.deepCopy();
                 JsonNode artifact = copy.remove("artifact");
                 if (artifact != null && !artifacts.containsKey(artifact.asText())) {
@@ -258,7 +251,7 @@ public final class ScenarioRunner {
 
         @Override
         public CompletableFuture<Void> cancelJob(String jobId, boolean force) {
-            return onRunThread(() -> {
+            return controls.submit(() -> {
                 iot.cancelJob(r -> r.jobId(jobId).force(force).comment("canceled from the live console"));
                 out.accept("console: cancelJob " + jobId + (force ? " (force)" : ""));
                 return null;
@@ -275,46 +268,9 @@ public final class ScenarioRunner {
             }
         }
 
-        /** Runs {@code work} on the run's thread at its next step (within 50 ms), or fails once the run has ended. */
-        private <T> CompletableFuture<T> onRunThread(Callable<T> work) {
-            CompletableFuture<T> done = new CompletableFuture<>();
-            if (ended) {
-                done.completeExceptionally(new IllegalStateException("the run has ended"));
-                return done;
-            }
-            controls.add(() -> {
-                if (ended) {
-                    done.completeExceptionally(new IllegalStateException("the run has ended"));
-                    return;
-                }
-                try {
-                    done.complete(work.call());
-                } catch (Throwable t) {
-                    done.completeExceptionally(t);
-                }
-            });
-            return done;
-        }
-
-        private void runControls() {
-            for (Runnable control; (control = controls.poll()) != null; ) {
-                control.run();
-            }
-        }
-
         /** Refuses what the watcher still asks, and tells it the run is over. */
         void end() {
-            ended = true;
-            for (Runnable control; (control = controls.poll()) != null; ) {
-                control.run(); // each is refused: the run has ended
-            }
-            snapshot = new LiveRun.Snapshot(
-                    clock.instant(),
-                    (System.nanoTime() - realStart) / 1e9,
-                    snapshot.jobs(),
-                    snapshot.rollout(),
-                    snapshot.latency(),
-                    true);
+            controls.end(clock.instant(), (System.nanoTime() - realStart) / 1e9);
             if (options.watcher() != null) {
                 options.watcher().finished();
             }
@@ -327,7 +283,7 @@ public final class ScenarioRunner {
             }
             Map<String, LiveRun.Rollout> rollout = new LinkedHashMap<>();
             for (Map.Entry<String, Job> e : latest.entrySet()) {
-                LiveRun.Rollout before = snapshot.rollout().get(e.getKey());
+                LiveRun.Rollout before = controls.snapshot().rollout().get(e.getKey());
                 if (before != null && terminalJobs.contains(e.getKey())) {
                     rollout.put(e.getKey(), before); // finished: its rollout no longer changes
                     continue;
@@ -335,29 +291,13 @@ public final class ScenarioRunner {
                 RolloutNow r = rolloutNow(e.getKey(), e.getValue().jobProcessDetails());
                 rollout.put(e.getKey(), new LiveRun.Rollout(r.notified(), r.allowed()));
             }
-            snapshot = new LiveRun.Snapshot(
+            controls.publish(new LiveRun.Snapshot(
                     clock.instant(),
                     (System.nanoTime() - realStart) / 1e9,
                     Collections.unmodifiableMap(new LinkedHashMap<>(latest)), // in creation order
                     rollout,
                     latency,
-                    false);
-        }
-
-        private Map<Phase, LiveRun.Latency> latencies() {
-            Map<Phase, LiveRun.Latency> out = new EnumMap<>(Phase.class);
-            for (Phase phase : Phase.values()) {
-                Histogram h = observer.total(phase);
-                out.put(
-                        phase,
-                        new LiveRun.Latency(
-                                h.getTotalCount(),
-                                h.getValueAtPercentile(50) / 1000.0,
-                                h.getValueAtPercentile(90) / 1000.0,
-                                h.getValueAtPercentile(99) / 1000.0,
-                                h.getMaxValue() / 1000.0));
-            }
-            return out;
+                    false));
         }
 
         RunReport play() throws Exception {
@@ -568,7 +508,7 @@ public final class ScenarioRunner {
             while (true) {
                 long now = System.nanoTime();
                 Duration elapsed = Duration.between(t0, clock.instant());
-                runControls();
+                controls.runAll();
                 while (next < events.size()) {
                     Object e = events.get(next);
                     Duration at = e instanceof Scenario.JobSpec j ? j.at() : ((Scenario.ActionSpec) e).at();
@@ -594,7 +534,7 @@ public final class ScenarioRunner {
                     lastProgress = now;
                     observer.drain();
                     if (options.watcher() != null) {
-                        latency = latencies();
+                        latency = RunControls.latencies(observer);
                     }
                     sample();
                     // A line a second on a terminal; every 5 s into a file or a CI log.
