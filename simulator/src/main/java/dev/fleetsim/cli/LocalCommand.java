@@ -2,6 +2,8 @@ package dev.fleetsim.cli;
 
 import dev.fleetsim.aws.ApiQuotas;
 import dev.fleetsim.clock.VirtualClock;
+import dev.fleetsim.console.ConsoleServer;
+import dev.fleetsim.console.StackRun;
 import dev.fleetsim.jobs.StatusDetailChars;
 import dev.fleetsim.jobs.config.RateIncrease;
 import dev.fleetsim.jobs.config.Retention;
@@ -14,6 +16,7 @@ import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.net.Ports;
 import dev.fleetsim.scenario.Units;
 import java.io.PrintWriter;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -194,6 +197,27 @@ final class LocalCommand implements Callable<Integer> {
     double deviceApiRate;
 
     @Option(
+            names = "--ui",
+            description = "Serve the live console for this stack: its things as the Jobs service and the broker see"
+                    + " them, its jobs, CreateJob and CancelJob, and the clock's pause and speed; the URL is printed.")
+    boolean ui;
+
+    @Option(
+            names = "--ui-port",
+            paramLabel = "PORT",
+            defaultValue = "0",
+            description = "Port of the live console (default 0: a free one).")
+    int uiPort;
+
+    @Option(
+            names = "--ui-bind",
+            paramLabel = "ADDRESS",
+            defaultValue = LocalStackConfig.LOOPBACK,
+            description = "Address the live console binds to (default ${DEFAULT-VALUE}); its URL carries a token"
+                    + " whatever the address.")
+    String uiBind;
+
+    @Option(
             names = "--ephemeral",
             description = "Keep the control plane's and the device API's state (things, groups, certificates,"
                     + " templates, jobs, executions) in memory only, lost at stop; by default it is kept in the state"
@@ -275,7 +299,11 @@ final class LocalCommand implements Callable<Integer> {
                     spec.commandLine(), "--strict needs MQTT over TLS: --mqtts-port cannot be -1");
         }
         strictQuotas(region); // a bad --quota fails before anything starts
-        Clock clock = timeScale == 1 ? Clock.systemUTC() : new VirtualClock(timeScale);
+        if (ui) {
+            checkPort("--ui-port", uiPort, false);
+        }
+        // With the console, the presenter may pause the clock or change its speed: a virtual one even at 1x.
+        Clock clock = timeScale == 1 && !ui ? Clock.systemUTC() : new VirtualClock(timeScale);
         String alpnNote = null;
         if (alpnPort > 0 && !spec.commandLine().getParseResult().hasMatchedOption("--mqtt-alpn-port")) {
             // The default 443 is taken only where this process may bind it; otherwise say how to get it.
@@ -309,10 +337,31 @@ final class LocalCommand implements Callable<Integer> {
                 strict ? strictQuotas(region) : null);
         LocalStack stack = LocalStack.start(config).get(60, TimeUnit.SECONDS);
         ProcessMeters.bind(stack.jobs().meterRegistry()); // this process is the stack: its JVM's health on /metrics
+        ConsoleServer console;
+        StackRun watched;
+        try {
+            console = ui ? ConsoleServer.start(uiBind, uiPort) : null;
+        } catch (UnknownHostException e) {
+            stack.stop().get(30, TimeUnit.SECONDS);
+            throw new UserInputException("--ui-bind " + uiBind + ": not an address of this machine");
+        } catch (RuntimeException e) {
+            stack.stop().get(30, TimeUnit.SECONDS);
+            throw e;
+        }
+        if (console != null) {
+            watched = StackRun.start(stack);
+            console.watch(watched);
+        } else {
+            watched = null;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
+                            if (console != null) {
+                                console.close();
+                                watched.close();
+                            }
                             try {
                                 stack.stop().get(30, TimeUnit.SECONDS);
                             } catch (Exception e) {
@@ -352,6 +401,9 @@ final class LocalCommand implements Callable<Integer> {
                                 "  (recovered %,d things, %,d jobs, %,d executions in %d ms)",
                                 recovery.things(), recovery.jobs(), recovery.executions(), recovery.millis())));
         out.println("  time scale     " + timeScale);
+        if (console != null) {
+            out.println("  live console   " + console.url());
+        }
         out.println("  endpoints      "
                 + stack.stateDir().toAbsolutePath().normalize().resolve(LocalStack.ENDPOINTS_FILE));
         out.println();

@@ -17,6 +17,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.model.JobExecution;
@@ -34,13 +35,13 @@ final class Actions {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LiveRun run;
-    private final FleetView view;
+    private final Supplier<FleetView> views;
     private final ExecutorService calls;
     private final AtomicLong storms = new AtomicLong();
 
-    Actions(LiveRun run, FleetView view, ExecutorService calls) {
+    Actions(LiveRun run, Supplier<FleetView> views, ExecutorService calls) {
         this.run = run;
-        this.view = view;
+        this.views = views;
         this.calls = calls;
     }
 
@@ -86,7 +87,10 @@ final class Actions {
     private List<VirtualDevice> devices() {
         List<VirtualDevice> devices = run.devices();
         if (devices.isEmpty()) {
-            throw new IllegalArgumentException("the fleet is not connected yet");
+            throw new IllegalArgumentException(
+                    run.scenario().fleet().count() == 0
+                            ? "no virtual devices run in this process (a standalone stack)"
+                            : "the fleet is not connected yet");
         }
         return devices;
     }
@@ -194,6 +198,7 @@ final class Actions {
 
     /** GET {@code /api/devices/N}: the device's state on its loop, then its execution from the service. */
     CompletableFuture<ObjectNode> device(String which) {
+        FleetView view = views.get();
         int i;
         try {
             i = Integer.parseInt(which);

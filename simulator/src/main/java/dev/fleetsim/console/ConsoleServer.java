@@ -49,9 +49,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -182,14 +180,16 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
 
     @Override
     public DeviceListener watch(LiveRun run) {
-        List<String> things = new ArrayList<>(run.scenario().fleet().count());
-        for (int i = 0; i < run.scenario().fleet().count(); i++) {
-            things.add(run.scenario().fleet().thingName(i));
-        }
-        FleetView view = new FleetView(things);
-        this.frames = new Frames(run, view);
-        this.actions = new Actions(run, view, calls);
+        FleetView view = new FleetView(run.thingNames());
+        this.frames = new Frames(run, () -> view);
+        this.actions = new Actions(run, () -> view, calls);
         return view;
+    }
+
+    /** Shows a standalone stack ({@code fleetsim local --ui}): its view follows the stack's registry. */
+    public void watch(StackRun stack) {
+        this.frames = new Frames(stack, stack::view);
+        this.actions = new Actions(stack, stack::view, calls);
     }
 
     @Override

@@ -91,6 +91,10 @@ public final class FleetView implements DeviceListener {
         return thingNames.get(i);
     }
 
+    public List<String> thingNames() {
+        return thingNames;
+    }
+
     /** The device's index, or -1 for a thing not of this fleet. */
     public int indexOf(String thingName) {
         Integer i = index.get(thingName);
@@ -134,6 +138,15 @@ public final class FleetView implements DeviceListener {
             }
         }
         return out;
+    }
+
+    /**
+     * Sets device {@code i}'s cell from outside the devices (a standalone stack: what its Jobs service and broker
+     * say), with the execution it shows.
+     */
+    public void set(int i, Cell work, boolean online, String jobId) {
+        jobIds[i] = jobId;
+        CELLS.setOpaque(cells, i, (byte) (work.ordinal() | (online ? 0 : OFFLINE)));
     }
 
     // ------------------------------------------------------------ events (on the device's loop)

@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Map;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.iot.model.AbortCriteria;
 import software.amazon.awssdk.services.iot.model.Job;
 import software.amazon.awssdk.services.iot.model.JobProcessDetails;
@@ -31,7 +32,7 @@ final class Frames {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final LiveRun run;
-    private final FleetView view;
+    private final Supplier<FleetView> views;
     private final Instant simulatedStart;
     private final ArrayDeque<ObjectNode> samples = new ArrayDeque<>();
     private long samplesTaken;
@@ -41,14 +42,14 @@ final class Frames {
     /** The parts of a frame that every client gets alike, built once per tick. */
     record Shared(ObjectNode base, byte[] cells) {}
 
-    Frames(LiveRun run, FleetView view) {
+    Frames(LiveRun run, Supplier<FleetView> views) {
         this.run = run;
-        this.view = view;
+        this.views = views;
         this.simulatedStart = run.clock().instant();
     }
 
     FleetView view() {
-        return view;
+        return views.get();
     }
 
     /** One sample a second for the curves: executions per status over all jobs, connected devices, MiB/s. */
@@ -58,12 +59,12 @@ final class Frames {
             return;
         }
         LiveRun.Snapshot snap = run.snapshot();
-        long bytes = run.observer().counts().downloadedBytes();
+        long bytes = run.downloadedBytes();
         double seconds = lastSampleNanos == 0 ? 1 : (now - lastSampleNanos) / 1e9;
         ObjectNode s = JSON.createObjectNode();
         s.put("t", round(snap.realSeconds()));
         s.put("sim", Duration.between(simulatedStart, run.clock().instant()).toMillis() / 1000.0);
-        s.put("connected", run.observer().counts().connected());
+        s.put("connected", run.connected());
         s.put("mibps", round((bytes - lastBytes) / (double) (1 << 20) / seconds));
         ObjectNode ex = s.putObject("executions");
         long[] totals = new long[STATUSES.length];
@@ -89,6 +90,7 @@ final class Frames {
     }
 
     Shared shared() {
+        FleetView view = views.get();
         byte[] cells = new byte[view.size()];
         view.copyCells(cells);
         LiveRun.Snapshot snap = run.snapshot();
@@ -116,7 +118,9 @@ final class Frames {
         }
         ObjectNode fleet = base.putObject("fleet");
         fleet.put("size", view.size());
-        fleet.put("connected", run.observer().counts().connected());
+        fleet.put("connected", run.connected());
+        // Virtual devices in this process (a run), or a standalone stack's things: device actions need the former.
+        fleet.put("virtualDevices", scenario.fleet().count() > 0);
         ArrayNode cohorts = fleet.putArray("cohorts");
         for (Scenario.CohortSpec c : scenario.cohorts()) {
             cohorts.addObject().put("name", c.name()).put("from", c.from()).put("to", c.to());

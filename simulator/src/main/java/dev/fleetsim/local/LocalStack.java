@@ -224,6 +224,11 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    /** The MQTT client ids connected to the broker now. */
+    public CompletableFuture<Set<String>> connectedClients() {
+        return broker.connectedClients();
+    }
+
     public JobsService jobs() {
         return jobs;
     }

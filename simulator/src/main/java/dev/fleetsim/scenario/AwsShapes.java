@@ -24,7 +24,7 @@ import software.amazon.awssdk.services.iot.model.CreateJobRequest;
  * configurations), then turned into the SDK request through the model's serializable builders. So a job pasted from
  * what one would send to AWS is read exactly, and a misspelt field gets a suggestion instead of being ignored.
  */
-final class AwsShapes {
+public final class AwsShapes {
     private static final ObjectMapper BUILDERS = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
             .setVisibility(PropertyAccessor.ALL, JsonAutoDetect.Visibility.NONE)
@@ -103,7 +103,7 @@ final class AwsShapes {
     }
 
     /** The SDK request for a checked CreateJob body. */
-    static CreateJobRequest createJob(JsonNode body) {
+    public static CreateJobRequest createJob(JsonNode body) {
         try {
             Object builder = BUILDERS.treeToValue(body, CreateJobRequest.serializableBuilderClass());
             return ((CreateJobRequest.Builder) builder).build();

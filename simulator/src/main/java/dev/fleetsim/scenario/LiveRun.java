@@ -6,6 +6,7 @@ import dev.fleetsim.device.VirtualDevice;
 import dev.fleetsim.metrics.Phase;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -44,6 +45,26 @@ public interface LiveRun {
     record Latency(long count, double p50, double p90, double p99, double max) {}
 
     Scenario scenario();
+
+    /** The things the grid shows, in order (a run: its fleet's; a standalone stack: its registry's, which grows). */
+    default List<String> thingNames() {
+        Scenario.FleetSpec fleet = scenario().fleet();
+        List<String> names = new ArrayList<>(fleet.count());
+        for (int i = 0; i < fleet.count(); i++) {
+            names.add(fleet.thingName(i));
+        }
+        return names;
+    }
+
+    /** Devices connected now, or -1 when not known. */
+    default long connected() {
+        return observer().counts().connected();
+    }
+
+    /** Artifact bytes the devices downloaded and verified so far. */
+    default long downloadedBytes() {
+        return observer().counts().downloadedBytes();
+    }
 
     RunObserver observer();
 

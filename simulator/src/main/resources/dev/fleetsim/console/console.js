@@ -82,6 +82,7 @@ function draw() {
     + " connected";
   drawGrid();
   drawLegend(f.fleet.cells);
+  $("presenter").hidden = !f.fleet.virtualDevices;
   drawCohorts(f.fleet.cohorts);
   drawJobs(f.jobs);
   drawLatency(f.latency);

@@ -61,6 +61,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -274,6 +275,21 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                     }
                 })
                 .thenApply(v -> dropped.get());
+    }
+
+    /** The client ids connected now (the live console's view of a standalone stack). */
+    public CompletableFuture<Set<String>> connectedClients() {
+        var service = clientService;
+        Set<String> connected = ConcurrentHashMap.newKeySet();
+        if (service == null) {
+            return CompletableFuture.completedFuture(connected);
+        }
+        return service.iterateAllClients((context, session) -> {
+                    if (session.isConnected()) {
+                        connected.add(session.getClientIdentifier());
+                    }
+                })
+                .thenApply(v -> connected);
     }
 
     @Override
