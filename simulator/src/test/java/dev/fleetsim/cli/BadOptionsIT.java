@@ -118,6 +118,8 @@ class BadOptionsIT {
                 List.of("local", "--state-dir", state, "--quota", "CreateThing=5"), "--quota needs --strict"));
         rows.add(Arguments.of(List.of("local", "--state-dir", f), "--state-dir " + f + " is a file"));
         rows.add(Arguments.of(
+                List.of("local", "--state-dir", state, "--ui", "--ui-port", "70000"), "--ui-port must be 0-65535"));
+        rows.add(Arguments.of(
                 List.of("local", "--state-dir", state, "--ephemeral", "--device-api-rate", "-3"), "--device-api-rate"));
         rows.add(Arguments.of(
                 List.of("local", "--state-dir", state, "--retain-completed-jobs", "0"), "--retain-completed-jobs"));
