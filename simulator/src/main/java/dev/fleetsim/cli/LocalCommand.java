@@ -16,7 +16,6 @@ import dev.fleetsim.net.PortUnavailableException;
 import dev.fleetsim.net.Ports;
 import dev.fleetsim.scenario.Units;
 import java.io.PrintWriter;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -196,26 +195,8 @@ final class LocalCommand implements Callable<Integer> {
                     + " (default ${DEFAULT-VALUE}: unlimited).")
     double deviceApiRate;
 
-    @Option(
-            names = "--ui",
-            description = "Serve the live console for this stack: its things as the Jobs service and the broker see"
-                    + " them, its jobs, CreateJob and CancelJob, and the clock's pause and speed; the URL is printed.")
-    boolean ui;
-
-    @Option(
-            names = "--ui-port",
-            paramLabel = "PORT",
-            defaultValue = "0",
-            description = "Port of the live console (default 0: a free one).")
-    int uiPort;
-
-    @Option(
-            names = "--ui-bind",
-            paramLabel = "ADDRESS",
-            defaultValue = LocalStackConfig.LOOPBACK,
-            description = "Address the live console binds to (default ${DEFAULT-VALUE}); its URL carries a token"
-                    + " whatever the address.")
-    String uiBind;
+    @CommandLine.Mixin
+    ConsoleOptions consoleOptions = new ConsoleOptions();
 
     @Option(
             names = "--ephemeral",
@@ -299,11 +280,9 @@ final class LocalCommand implements Callable<Integer> {
                     spec.commandLine(), "--strict needs MQTT over TLS: --mqtts-port cannot be -1");
         }
         strictQuotas(region); // a bad --quota fails before anything starts
-        if (ui) {
-            checkPort("--ui-port", uiPort, false);
-        }
+        consoleOptions.check();
         // With the console, the presenter may pause the clock or change its speed: a virtual one even at 1x.
-        Clock clock = timeScale == 1 && !ui ? Clock.systemUTC() : new VirtualClock(timeScale);
+        Clock clock = timeScale == 1 && !consoleOptions.ui ? Clock.systemUTC() : new VirtualClock(timeScale);
         String alpnNote = null;
         if (alpnPort > 0 && !spec.commandLine().getParseResult().hasMatchedOption("--mqtt-alpn-port")) {
             // The default 443 is taken only where this process may bind it; otherwise say how to get it.
@@ -340,10 +319,7 @@ final class LocalCommand implements Callable<Integer> {
         ConsoleServer console;
         StackRun watched;
         try {
-            console = ui ? ConsoleServer.start(uiBind, uiPort) : null;
-        } catch (UnknownHostException e) {
-            stack.stop().get(30, TimeUnit.SECONDS);
-            throw new UserInputException("--ui-bind " + uiBind + ": not an address of this machine");
+            console = consoleOptions.start();
         } catch (RuntimeException e) {
             stack.stop().get(30, TimeUnit.SECONDS);
             throw e;

@@ -18,7 +18,6 @@ import dev.fleetsim.target.IotCoreSettings;
 import dev.fleetsim.target.Target;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -84,26 +83,8 @@ final class RunCommand implements Callable<Integer> {
             description = "Address the metrics endpoint binds to (default ${DEFAULT-VALUE}; 0.0.0.0 in a container).")
     String metricsBind;
 
-    @Option(
-            names = "--ui",
-            description = "Serve the live console (fleet grid, rollout, jobs, presenter controls) while the run runs;"
-                    + " its URL is printed. On a terminal it stays up after the run until Ctrl-C.")
-    boolean ui;
-
-    @Option(
-            names = "--ui-port",
-            paramLabel = "PORT",
-            defaultValue = "0",
-            description = "Port of the live console (default 0: a free one).")
-    int uiPort;
-
-    @Option(
-            names = "--ui-bind",
-            paramLabel = "ADDRESS",
-            defaultValue = LocalStackConfig.LOOPBACK,
-            description = "Address the live console binds to (default ${DEFAULT-VALUE}); its URL carries a token"
-                    + " whatever the address.")
-    String uiBind;
+    @CommandLine.Mixin
+    ConsoleOptions consoleOptions = new ConsoleOptions();
 
     @Option(
             names = "--mqtt-port",
@@ -311,7 +292,7 @@ final class RunCommand implements Callable<Integer> {
             }
         };
         RunReport report;
-        ConsoleServer console = ui ? startConsole(out) : null;
+        ConsoleServer console = startConsole(out);
         boolean tty = System.console() != null;
         ScenarioRunner runner = new ScenarioRunner(
                 new ScenarioRunner.Options(dir, tty, console),
@@ -383,17 +364,12 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private ConsoleServer startConsole(PrintWriter out) throws IOException, InterruptedException {
-        if (uiPort < 0 || uiPort > 65_535) {
-            throw new UserInputException("--ui-port must be 0-65535 (0: a free port)");
-        }
-        try {
-            ConsoleServer console = ConsoleServer.start(uiBind, uiPort);
+        ConsoleServer console = consoleOptions.start();
+        if (console != null) {
             out.println("  live console: " + console.url());
             out.flush();
-            return console;
-        } catch (UnknownHostException e) {
-            throw new UserInputException("--ui-bind " + uiBind + ": not an address of this machine");
         }
+        return console;
     }
 
     /** The report folder exists or can be made, and can be written, before the run spends its time. */
@@ -414,7 +390,9 @@ final class RunCommand implements Callable<Integer> {
     /** The embedded stack a scenario's {@code target.local} asks for, on this command's address and port. */
     private LocalStackConfig localStack(Scenario scenario) {
         // The console's presenter may pause the clock or change its speed: it is a virtual one even at 1x.
-        Clock clock = scenario.timeScale() == 1 && !ui ? Clock.systemUTC() : new VirtualClock(scenario.timeScale());
+        Clock clock = scenario.timeScale() == 1 && !consoleOptions.ui
+                ? Clock.systemUTC()
+                : new VirtualClock(scenario.timeScale());
         return LocalStackConfig.ephemeral().toBuilder()
                 .bindAddress(bindAddress)
                 .mqttPort(mqttPort)

@@ -253,12 +253,7 @@ public final class StackRun implements LiveRun, AutoCloseable {
 
     @Override
     public JobExecution describeExecution(String jobId, String thingName) {
-        try {
-            return iot.describeJobExecution(r -> r.jobId(jobId).thingName(thingName))
-                    .execution();
-        } catch (ResourceNotFoundException gone) {
-            return null;
-        }
+        return LiveRun.describeExecution(iot, jobId, thingName);
     }
 
     @Override

@@ -10,8 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.Job;
 import software.amazon.awssdk.services.iot.model.JobExecution;
+import software.amazon.awssdk.services.iot.model.ResourceNotFoundException;
 
 /**
  * A run as it happens, for a watcher that shows it and acts on it (the live console): what the run knows, published
@@ -88,4 +90,14 @@ public interface LiveRun {
 
     /** DescribeJobExecution through the SDK (blocks: never call it on an event loop); null when there is none. */
     JobExecution describeExecution(String jobId, String thingName);
+
+    /** DescribeJobExecution with {@code iot}, or null when the service has no such execution. */
+    static JobExecution describeExecution(IotClient iot, String jobId, String thingName) {
+        try {
+            return iot.describeJobExecution(r -> r.jobId(jobId).thingName(thingName))
+                    .execution();
+        } catch (ResourceNotFoundException gone) {
+            return null;
+        }
+    }
 }
