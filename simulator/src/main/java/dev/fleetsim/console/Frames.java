@@ -4,18 +4,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.clock.VirtualClock;
+import dev.fleetsim.jobs.JobExecutionStatus;
+import dev.fleetsim.jobs.config.AbortMath;
 import dev.fleetsim.metrics.Phase;
 import dev.fleetsim.scenario.LiveRun;
+import dev.fleetsim.scenario.RunReport;
 import dev.fleetsim.scenario.Scenario;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Base64;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.iot.model.AbortCriteria;
 import software.amazon.awssdk.services.iot.model.Job;
-import software.amazon.awssdk.services.iot.model.JobProcessDetails;
 
 /**
  * What the console shows, as the JSON of one frame: the run and its clock, the fleet's cells (all of them to a new
@@ -66,17 +69,11 @@ final class Frames {
         s.put("sim", Duration.between(simulatedStart, run.clock().instant()).toMillis() / 1000.0);
         s.put("connected", run.connected());
         s.put("mibps", round((bytes - lastBytes) / (double) (1 << 20) / seconds));
-        ObjectNode ex = s.putObject("executions");
-        long[] totals = new long[STATUSES.length];
+        Map<JobExecutionStatus, Integer> totals = new EnumMap<>(JobExecutionStatus.class);
         for (Job job : snap.jobs().values()) {
-            long[] c = counts(job.jobProcessDetails());
-            for (int i = 0; i < totals.length; i++) {
-                totals[i] += c[i];
-            }
+            RunReport.counts(job.jobProcessDetails()).forEach((status, n) -> totals.merge(status, n, Integer::sum));
         }
-        for (int i = 0; i < totals.length; i++) {
-            ex.put(STATUSES[i], totals[i]);
-        }
+        s.set("executions", executions(totals));
         ObjectNode rollout = s.putObject("rollout");
         snap.rollout()
                 .forEach((jobId, r) -> rollout.putArray(jobId).add(r.notified()).add(r.allowed()));
@@ -192,28 +189,13 @@ final class Frames {
         return frame;
     }
 
-    static final String[] STATUSES = {
-        "QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT", "CANCELED", "REMOVED"
-    };
-
-    private static long[] counts(JobProcessDetails d) {
-        if (d == null) {
-            return new long[STATUSES.length];
+    /** Executions per status, every status present (0 when none), named as AWS names them. */
+    private static ObjectNode executions(Map<JobExecutionStatus, Integer> counts) {
+        ObjectNode out = JSON.createObjectNode();
+        for (JobExecutionStatus status : JobExecutionStatus.values()) {
+            out.put(status.name(), counts.getOrDefault(status, 0));
         }
-        return new long[] {
-            n(d.numberOfQueuedThings()),
-            n(d.numberOfInProgressThings()),
-            n(d.numberOfSucceededThings()),
-            n(d.numberOfFailedThings()),
-            n(d.numberOfRejectedThings()),
-            n(d.numberOfTimedOutThings()),
-            n(d.numberOfCanceledThings()),
-            n(d.numberOfRemovedThings())
-        };
-    }
-
-    private static long n(Integer v) {
-        return v == null ? 0 : v;
+        return out;
     }
 
     private static ObjectNode job(Job job, LiveRun.Rollout rollout) {
@@ -229,24 +211,17 @@ final class Frames {
         if (Boolean.TRUE.equals(job.forceCanceled())) {
             j.put("forceCanceled", true);
         }
-        long[] c = counts(job.jobProcessDetails());
-        ObjectNode counts = j.putObject("executions");
-        for (int i = 0; i < STATUSES.length; i++) {
-            counts.put(STATUSES[i], c[i]);
-        }
+        Map<JobExecutionStatus, Integer> counts = RunReport.counts(job.jobProcessDetails());
+        j.set("executions", executions(counts));
         if (rollout != null) {
             j.putObject("rollout").put("notified", rollout.notified()).put("allowed", rollout.allowed());
         }
         if (job.abortConfig() != null && job.abortConfig().criteriaList() != null) {
-            long executed = c[2] + c[3] + c[4] + c[5];
+            // Measured as the service measures it (AbortMath): failures of the type among every terminal execution.
+            long executed = AbortMath.completed(counts);
             ArrayNode abort = j.putArray("abort");
             for (AbortCriteria a : job.abortConfig().criteriaList()) {
-                long failures = switch (a.failureTypeAsString()) {
-                    case "FAILED" -> c[3];
-                    case "REJECTED" -> c[4];
-                    case "TIMED_OUT" -> c[5];
-                    default -> c[3] + c[4] + c[5];
-                };
+                long failures = AbortMath.matching(a.failureTypeAsString(), counts);
                 abort.addObject()
                         .put("failureType", a.failureTypeAsString())
                         .put("action", a.actionAsString())

@@ -256,7 +256,8 @@ public final class RunReport {
     }
 
     /** A job's executions per status, from DescribeJob's process details (every status, 0 when absent). */
-    static Map<JobExecutionStatus, Integer> counts(JobProcessDetails d) {
+    /** Executions per status as DescribeJob's details count them (0 where absent). */
+    public static Map<JobExecutionStatus, Integer> counts(JobProcessDetails d) {
         if (d == null) {
             d = JobProcessDetails.builder().build();
         }
