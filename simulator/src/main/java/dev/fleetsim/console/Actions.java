@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.device.DeviceState;
 import dev.fleetsim.device.VirtualDevice;
+import dev.fleetsim.fleet.Fleet;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.scenario.LiveRun;
 import dev.fleetsim.scenario.Scenario;
@@ -13,7 +14,6 @@ import dev.fleetsim.scenario.Units;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
@@ -99,52 +99,23 @@ final class Actions {
         Duration real = body.hasNonNull("for")
                 ? run.scenario().real(Units.parseDuration(body.get("for").asText()))
                 : UNTIL_BACK;
-        List<VirtualDevice> devices = devices();
-        int n = 0;
-        for (int i = cohort.from(); i < cohort.to() && i < devices.size(); i++) {
-            devices.get(i).goOffline(real);
-            n++;
-        }
-        return n;
+        return Fleet.inRange(devices(), cohort.from(), cohort.to(), d -> d.goOffline(real));
     }
 
     private int online(Scenario.CohortSpec cohort) {
-        List<VirtualDevice> devices = devices();
-        int n = 0;
-        for (int i = cohort.from(); i < cohort.to() && i < devices.size(); i++) {
-            devices.get(i).comeBackOnline();
-            n++;
-        }
-        return n;
+        return Fleet.inRange(devices(), cohort.from(), cohort.to(), VirtualDevice::comeBackOnline);
     }
 
     /** A share of the whole fleet drops its connection for a while (seeded: the same storm for the same seed). */
     private int storm(ObjectNode body) {
-        double share = share(body.path("share").asText("10%"));
-        Duration real = run.scenario().real(Units.parseDuration(body.path("for").asText("30s")));
-        SplittableRandom random = new SplittableRandom(run.scenario().seed() ^ storms.incrementAndGet());
-        int hit = 0;
-        for (VirtualDevice device : devices()) {
-            if (random.nextDouble() < share) {
-                device.goOffline(real);
-                hit++;
-            }
-        }
-        return hit;
-    }
-
-    private static double share(String text) {
-        String t = text.trim();
+        double share;
         try {
-            double v =
-                    t.endsWith("%") ? Double.parseDouble(t.substring(0, t.length() - 1)) / 100 : Double.parseDouble(t);
-            if (v < 0 || v > 1) {
-                throw new NumberFormatException();
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("share '" + text + "' is not 0%-100%");
+            share = Units.fraction(body.path("share").asText("10%"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("share: " + e.getMessage());
         }
+        Duration real = run.scenario().real(Units.parseDuration(body.path("for").asText("30s")));
+        return Fleet.disconnectStorm(devices(), share, real, run.scenario().seed() ^ storms.incrementAndGet());
     }
 
     private ObjectNode clock(ObjectNode body) {

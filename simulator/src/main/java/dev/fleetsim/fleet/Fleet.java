@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /**
@@ -121,6 +122,11 @@ public final class Fleet implements AutoCloseable {
      * with backoff and jitter.
      */
     public int disconnectStorm(double fraction, Duration duration, long seed) {
+        return disconnectStorm(devices, fraction, duration, seed);
+    }
+
+    /** {@link #disconnectStorm(double, Duration, long)} over {@code devices} (a live run's, from outside the fleet). */
+    public static int disconnectStorm(List<VirtualDevice> devices, double fraction, Duration duration, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         int hit = 0;
         for (VirtualDevice device : devices) {
@@ -130,6 +136,16 @@ public final class Fleet implements AutoCloseable {
             }
         }
         return hit;
+    }
+
+    /** Applies {@code action} to the devices with index in [from, to) that exist; returns how many. */
+    public static int inRange(List<VirtualDevice> devices, int from, int to, Consumer<VirtualDevice> action) {
+        int n = 0;
+        for (int i = from; i < to && i < devices.size(); i++) {
+            action.accept(devices.get(i));
+            n++;
+        }
+        return n;
     }
 
     /** Disconnects every device, then stops the event loops. */

@@ -179,23 +179,7 @@ final class Node {
 
     /** A fraction in [0, 1], written {@code 5%} or {@code 0.05}. */
     double fraction(double fallback) {
-        if (isMissing()) {
-            return fallback;
-        }
-        String t = node.asText().trim();
-        try {
-            double v = t.endsWith("%")
-                    ? Double.parseDouble(t.substring(0, t.length() - 1).trim()) / 100
-                    : Double.parseDouble(t);
-            if (v < 0 || v > 1) {
-                error("must be 0%-100% (or 0-1), not " + t);
-                return fallback;
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            error("'" + t + "' is not a share; write a percentage like 5% or a fraction like 0.05");
-            return fallback;
-        }
+        return parsed(fallback, Units::fraction);
     }
 
     /** A non-negative number (a weight). */

@@ -647,10 +647,7 @@ public final class ScenarioRunner {
                 addToGroup(a.group(), a.from(), a.to());
                 out.accept("action: added devices " + a.from() + "-" + (a.to() - 1) + " to group " + a.group());
             } else if (action instanceof Scenario.ActionSpec.Offline o) {
-                List<VirtualDevice> devices = fleet.devices();
-                for (int i = o.from(); i < o.to() && i < devices.size(); i++) {
-                    devices.get(i).goOffline(scenario.real(o.duration()));
-                }
+                Fleet.inRange(fleet.devices(), o.from(), o.to(), d -> d.goOffline(scenario.real(o.duration())));
                 out.accept("action: devices " + o.from() + "-" + (o.to() - 1) + " offline for " + o.duration());
             } else if (action instanceof Scenario.ActionSpec.RestartBroker r) {
                 var restart = target.restartBroker(scenario.real(r.duration()));

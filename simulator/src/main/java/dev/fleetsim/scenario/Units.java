@@ -75,6 +75,28 @@ public final class Units {
      *
      * @throws IllegalArgumentException with a message that says what is accepted
      */
+    /**
+     * A fraction in [0, 1], written {@code 5%} or {@code 0.05}.
+     *
+     * @throws IllegalArgumentException naming what is accepted
+     */
+    public static double fraction(String text) {
+        String t = text.trim();
+        double v;
+        try {
+            v = t.endsWith("%")
+                    ? Double.parseDouble(t.substring(0, t.length() - 1).trim()) / 100
+                    : Double.parseDouble(t);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(
+                    "'" + t + "' is not a share; write a percentage like 5% or a fraction like 0.05");
+        }
+        if (v < 0 || v > 1) {
+            throw new IllegalArgumentException("must be 0%-100% (or 0-1), not " + t);
+        }
+        return v;
+    }
+
     public static Duration parseDuration(String text) {
         String normalized = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         if (!DURATION.matcher(normalized).matches()) {
