@@ -52,7 +52,6 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -190,11 +189,6 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
     public void watch(StackRun stack) {
         this.frames = new Frames(stack, stack::view);
         this.actions = new Actions(stack, stack::view, calls);
-    }
-
-    @Override
-    public void finished() {
-        // The last frames show the run as ended; actions answer that it has.
     }
 
     @Override
@@ -458,10 +452,5 @@ public final class ConsoleServer implements LiveRun.Watcher, AutoCloseable {
             }
             return in.readAllBytes();
         }
-    }
-
-    /** Completed future helper for actions answered at once. */
-    static <T> CompletableFuture<T> done(T value) {
-        return CompletableFuture.completedFuture(value);
     }
 }
