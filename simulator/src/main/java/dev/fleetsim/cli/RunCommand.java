@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fleetsim.aws.ApiQuotas;
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.console.ConsoleServer;
+import dev.fleetsim.fleet.Shard;
 import dev.fleetsim.iotcore.IotCoreTarget;
 import dev.fleetsim.iotcore.Plan;
 import dev.fleetsim.local.LocalStackConfig;
@@ -14,10 +15,14 @@ import dev.fleetsim.scenario.RunReport;
 import dev.fleetsim.scenario.Scenario;
 import dev.fleetsim.scenario.ScenarioLoader;
 import dev.fleetsim.scenario.ScenarioRunner;
+import dev.fleetsim.shard.Coordinator;
+import dev.fleetsim.shard.DeviceShard;
+import dev.fleetsim.shard.LocalShards;
 import dev.fleetsim.target.IotCoreSettings;
 import dev.fleetsim.target.Target;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -32,6 +37,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -99,6 +105,81 @@ final class RunCommand implements Callable<Integer> {
             defaultValue = LocalStackConfig.LOOPBACK,
             description = "Address the local stack binds to (default ${DEFAULT-VALUE}).")
     String bindAddress;
+
+    @Option(
+            names = "--role",
+            paramLabel = "coordinator|devices",
+            description = "A sharded run's part: the coordinator (makes things, groups, artifacts and jobs, waits for"
+                    + " --shards N device shards, writes the one report) or one device shard (--shard i/N"
+                    + " --coordinator URL). Without --role, --shards N starts the N shards as processes here.")
+    String role;
+
+    @Option(
+            names = "--shards",
+            paramLabel = "N",
+            defaultValue = "0",
+            description = "Split the fleet over N device shards: with --role coordinator they join from elsewhere"
+                    + " (pods); without --role this process starts them as child processes")
+    int shards;
+
+    @Option(
+            names = "--shard",
+            paramLabel = "i/N",
+            description = "With --role devices: this process runs the devices whose index modulo N is i")
+    String shard;
+
+    @Option(
+            names = "--coordinator",
+            paramLabel = "URL",
+            description = "With --role devices: the coordinator, e.g. http://fleetsim-coordinator:7070")
+    String coordinatorUrl;
+
+    @Option(
+            names = "--coordinator-port",
+            paramLabel = "PORT",
+            defaultValue = "0",
+            description = "Port the coordinator serves its shards on (default 0: a free one)")
+    int coordinatorPort;
+
+    @Option(
+            names = "--coordinator-bind",
+            paramLabel = "ADDRESS",
+            defaultValue = LocalStackConfig.LOOPBACK,
+            description = "Address the coordinator serves its shards on (default ${DEFAULT-VALUE}; 0.0.0.0 in a pod)")
+    String coordinatorBind;
+
+    @Option(
+            names = "--advertised-host",
+            paramLabel = "HOST",
+            description = "The host the local stack's clients are told to use (MQTT endpoint, presigned URLs): the"
+                    + " coordinator's Service name when shards run in other pods")
+    String advertisedHost;
+
+    @Option(
+            names = "--barrier-timeout",
+            paramLabel = "DURATION",
+            converter = LocalCommand.DurationConverter.class,
+            defaultValue = "5m",
+            description = "How long the coordinator waits for every shard's devices before the first job (default"
+                    + " ${DEFAULT-VALUE}); after it, the run goes on and names the missing shards")
+    Duration barrierTimeout;
+
+    @Option(
+            names = "--grace",
+            paramLabel = "DURATION",
+            converter = LocalCommand.DurationConverter.class,
+            defaultValue = "60s",
+            description = "With --role devices: how long a shard goes on without reaching its coordinator, or with"
+                    + " none of its devices connected, before it stops with exit 1 (default ${DEFAULT-VALUE})")
+    Duration grace;
+
+    @Option(
+            names = "--shard-restarts",
+            paramLabel = "N",
+            defaultValue = "2",
+            description = "With --shards N and no --role: how many times a shard process that dies is started again"
+                    + " (default ${DEFAULT-VALUE}, as backoffLimitPerIndex)")
+    int shardRestarts;
 
     /** Where a run plays. */
     enum TargetKind {
@@ -265,14 +346,30 @@ final class RunCommand implements Callable<Integer> {
         MetricsEndpoint.check(metricsPort);
         Scenario scenario = ScenarioLoader.load(file, duration);
         IotCoreSettings iotCore = iotCoreSettings(scenario); // before anything that would need undoing
+        Shard slice = checkSharding(scenario, iotCore);
         PrintWriter out = spec.commandLine().getOut();
         Path dir = reportDir != null
                 ? reportDir
                 : Path.of(
                         "fleetsim-reports",
-                        scenario.name().replaceAll("[^a-zA-Z0-9_.-]", "-") + "-"
+                        scenario.name().replaceAll("[^a-zA-Z0-9_.-]", "-")
+                                + (slice != null ? "-shard-" + slice.index() : "") + "-"
                                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         checkReportDir(dir);
+        Consumer<String> lines = line -> {
+            out.println("  " + line);
+            out.flush();
+        };
+        if (slice != null) {
+            DeviceShard.Outcome outcome = DeviceShard.run(
+                    scenario,
+                    new DeviceShard.Settings(slice, URI.create(coordinatorUrl), grace, dir, metricsBind, metricsPort),
+                    lines);
+            (outcome.exitCode() == 0 ? out : spec.commandLine().getErr()).println(outcome.reason());
+            out.flush();
+            spec.commandLine().getErr().flush();
+            return outcome.exitCode();
+        }
         out.printf(
                 "fleetsim run %s: scenario '%s', %,d devices, %d job%s, seed %d%n",
                 file,
@@ -293,14 +390,10 @@ final class RunCommand implements Callable<Integer> {
         };
         RunReport report;
         ConsoleServer console = startConsole(out);
+        Coordinator coordinator = startCoordinator(scenario, dir, out);
         boolean tty = System.console() != null;
-        ScenarioRunner runner = new ScenarioRunner(
-                new ScenarioRunner.Options(dir, tty, console),
-                line -> {
-                    out.println("  " + line);
-                    out.flush();
-                },
-                sink);
+        ScenarioRunner runner =
+                new ScenarioRunner(new ScenarioRunner.Options(dir, tty, console, coordinator), lines, sink);
         // Ctrl-C (a soak runs until stopped): end the run, write the report, then let the JVM go.
         CountDownLatch done = new CountDownLatch(1);
         CountDownLatch interrupted = new CountDownLatch(1);
@@ -316,7 +409,12 @@ final class RunCommand implements Callable<Integer> {
                 },
                 "fleetsim-run-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        LocalShards children = null;
         try {
+            if (coordinator != null && role == null) {
+                children =
+                        LocalShards.start(file, shards, coordinator.localUrl(), dir, List.of(), shardRestarts, lines);
+            }
             try (Target target = iotCore != null
                     ? openIotCore(scenario, iotCore, dir, out)
                     : LocalTarget.start(localStack(scenario))) {
@@ -351,6 +449,12 @@ final class RunCommand implements Callable<Integer> {
             }
             return report.passed() ? ExitCodes.OK : ExitCodes.FAILED;
         } finally {
+            if (children != null) {
+                children.close();
+            }
+            if (coordinator != null) {
+                coordinator.close();
+            }
             if (console != null) {
                 console.close();
             }
@@ -360,6 +464,88 @@ final class RunCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: it returns now that the report is written
             }
+        }
+    }
+
+    /**
+     * The sharding options, checked together (every problem at once): the slice this process runs as a device shard,
+     * or null when it is not one.
+     */
+    private Shard checkSharding(Scenario scenario, IotCoreSettings iotCore) {
+        List<String> problems = new ArrayList<>();
+        Shard slice = null;
+        boolean devices = "devices".equals(role);
+        if (role != null && !devices && !role.equals("coordinator")) {
+            problems.add("--role must be coordinator or devices, not '" + role + "'");
+        }
+        if (devices) {
+            if (shard == null) {
+                problems.add("--role devices needs --shard i/N (this process's slice)");
+            } else {
+                try {
+                    slice = Shard.parse(shard);
+                } catch (IllegalArgumentException e) {
+                    problems.add("--shard: " + e.getMessage());
+                }
+            }
+            if (coordinatorUrl == null) {
+                problems.add("--role devices needs --coordinator URL, e.g. http://fleetsim-coordinator:7070");
+            } else if (!coordinatorUrl.matches("https?://[^/\\s]+(/.*)?")) {
+                problems.add("--coordinator must be an http:// URL, e.g. http://fleetsim-coordinator:7070, not '"
+                        + coordinatorUrl + "'");
+            }
+            if (shards != 0) {
+                problems.add("--shards N is the coordinator's; a device shard takes --shard i/N");
+            }
+        } else {
+            if (shard != null || coordinatorUrl != null) {
+                problems.add("--shard and --coordinator need --role devices");
+            }
+            if ("coordinator".equals(role) && shards < 1) {
+                problems.add("--role coordinator needs --shards N (N >= 1), the number of device shards");
+            }
+        }
+        if (shards < 0) {
+            problems.add("--shards must be 1 or more");
+        }
+        if (shards > 0 || devices) {
+            if (consoleOptions.ui) {
+                problems.add("--ui shows the devices of one process; a sharded run has none in the coordinator");
+            }
+            if (iotCore != null || scenario.fleet().tls()) {
+                problems.add("a sharded run connects devices over plain MQTT to the local stack: --target iot-core"
+                        + " and fleet.tls are not sharded yet (run fleetsim devices --shard i/N against IoT Core)");
+            }
+        }
+        if (shardRestarts < 0) {
+            problems.add("--shard-restarts must be 0 or more");
+        }
+        if (coordinatorPort < 0 || coordinatorPort > 65_535) {
+            problems.add("--coordinator-port must be 0-65535");
+        }
+        if (barrierTimeout.isNegative() || barrierTimeout.isZero() || grace.isNegative() || grace.isZero()) {
+            problems.add("--barrier-timeout and --grace must be positive, e.g. 5m");
+        }
+        if (!problems.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), String.join("\n", problems));
+        }
+        return slice;
+    }
+
+    /** The coordinator of a sharded run, serving its shards; null for a single-process run. */
+    private Coordinator startCoordinator(Scenario scenario, Path dir, PrintWriter out) {
+        if (shards == 0) {
+            return null;
+        }
+        try {
+            Coordinator c = Coordinator.start(
+                    scenario, new Coordinator.Settings(shards, coordinatorBind, coordinatorPort, barrierTimeout, dir));
+            out.printf("  coordinator: %d shards join at http://%s:%d%n", shards, coordinatorBind, c.port());
+            out.flush();
+            return c;
+        } catch (IOException e) {
+            throw new UserInputException(
+                    "--coordinator-port " + coordinatorPort + " on " + coordinatorBind + ": " + e.getMessage());
         }
     }
 
@@ -395,6 +581,7 @@ final class RunCommand implements Callable<Integer> {
                 : new VirtualClock(scenario.timeScale());
         return LocalStackConfig.ephemeral().toBuilder()
                 .bindAddress(bindAddress)
+                .advertisedHost(advertisedHost)
                 .mqttPort(mqttPort)
                 .mqttsPort(scenario.fleet().tls() ? 0 : LocalStackConfig.DISABLED)
                 .clock(clock)

@@ -148,6 +148,23 @@ public final class Fleet implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Applies {@code action} to this process's devices whose index in the whole fleet is in [from, to) (a shard holds
+     * every n-th); returns how many.
+     */
+    public int inFleetRange(int from, int to, Consumer<VirtualDevice> action) {
+        Shard shard = config.shard();
+        int n = 0;
+        for (int k = 0; k < devices.size(); k++) {
+            int index = shard.index() + k * shard.count();
+            if (index >= from && index < to) {
+                action.accept(devices.get(k));
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Disconnects every device, then stops the event loops. */
     public CompletableFuture<Void> stop() {
         CompletableFuture<?>[] stops = devices.stream().map(VirtualDevice::stop).toArray(CompletableFuture[]::new);

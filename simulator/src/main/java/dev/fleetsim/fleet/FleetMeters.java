@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * The one listener that counts what a fleet's devices do, into the catalogue's run meters ({@link Meter}) and into
@@ -162,12 +163,65 @@ public final class FleetMeters implements DeviceListener {
 
     // ------------------------------------------------------------------ reading
 
+    /**
+     * The fleet's counts as one value: what a device shard sends its coordinator, and what a coordinator adds from its
+     * shards ({@link #include}).
+     */
+    public record Totals(
+            long connects,
+            long connectFailures,
+            long disconnects,
+            long requests,
+            long downloadedBytes,
+            int connected,
+            int ready) {
+        public static final Totals ZERO = new Totals(0, 0, 0, 0, 0, 0, 0);
+
+        /** The counts without the gauges: what a process that is gone still contributes. */
+        public Totals withoutGauges() {
+            return new Totals(connects, connectFailures, disconnects, requests, downloadedBytes, 0, 0);
+        }
+
+        public Totals plus(Totals o) {
+            return new Totals(
+                    connects + o.connects,
+                    connectFailures + o.connectFailures,
+                    disconnects + o.disconnects,
+                    requests + o.requests,
+                    downloadedBytes + o.downloadedBytes,
+                    connected + o.connected,
+                    ready + o.ready);
+        }
+    }
+
+    private volatile Supplier<Totals> remote = () -> Totals.ZERO;
+
+    /** This process's devices only. */
+    public Totals local() {
+        return new Totals(
+                (long) connects.count(),
+                (long) connectFailures.count(),
+                (long) disconnects.count(),
+                requests.values().stream().mapToLong(c -> (long) c.count()).sum(),
+                downloadedBytes.sum(),
+                connected.get(),
+                ready.get());
+    }
+
+    /**
+     * Counts of devices in other processes (a sharded run's coordinator): every reading below adds them. The meters in
+     * the registry stay this process's own, so a dashboard summing every process counts each device once.
+     */
+    public void include(Supplier<Totals> others) {
+        this.remote = others;
+    }
+
     public int connected() {
-        return connected.get();
+        return connected.get() + remote.get().connected();
     }
 
     public int ready() {
-        return ready.get();
+        return ready.get() + remote.get().ready();
     }
 
     /** Executions taken up (first notifications of an execution new to the device, counted per device). */
@@ -181,23 +235,24 @@ public final class FleetMeters implements DeviceListener {
     }
 
     public long downloadedBytes() {
-        return downloadedBytes.sum();
+        return downloadedBytes.sum() + remote.get().downloadedBytes();
     }
 
     public long connects() {
-        return (long) connects.count();
+        return (long) connects.count() + remote.get().connects();
     }
 
     public long connectFailures() {
-        return (long) connectFailures.count();
+        return (long) connectFailures.count() + remote.get().connectFailures();
     }
 
     public long disconnects() {
-        return (long) disconnects.count();
+        return (long) disconnects.count() + remote.get().disconnects();
     }
 
     /** Device-API answers (accepted + rejected). */
     public long requests() {
-        return requests.values().stream().mapToLong(c -> (long) c.count()).sum();
+        return requests.values().stream().mapToLong(c -> (long) c.count()).sum()
+                + remote.get().requests();
     }
 }

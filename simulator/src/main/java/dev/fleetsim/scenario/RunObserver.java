@@ -51,6 +51,21 @@ public final class RunObserver implements DeviceListener {
     /** A terminal status reported by a device, at a simulated time. */
     public record Terminal(long simulatedMillis, JobExecutionStatus status) {}
 
+    /**
+     * What a device shard forwards to its coordinator as it happens: each execution's first notification, each status
+     * the service accepted, and each phase's interval histogram at every {@link #drain()}. Called on device loops
+     * (receipts, statuses) and the draining thread (intervals); implementations only queue.
+     */
+    public interface Tap {
+        void firstReceipt(String jobId, String thingName, long executionNumber, long simulatedMillis);
+
+        void reported(String jobId, JobExecutionStatus status, long simulatedMillis);
+
+        void interval(Phase phase, Histogram histogram);
+    }
+
+    private volatile Tap tap;
+
     /** The top of the phase timers' histogram buckets: staged rollouts and soak runs have phases of hours. */
     static final Duration LONGEST_PHASE = Duration.ofHours(6);
 
@@ -209,7 +224,12 @@ public final class RunObserver implements DeviceListener {
                 && firstReceipts
                         .computeIfAbsent(jobId, j -> ConcurrentHashMap.newKeySet())
                         .add(thingName + '\u0000' + executionNumber)) {
-            times.add(clock.millis());
+            long now = clock.millis();
+            times.add(now);
+            Tap t = tap;
+            if (t != null) {
+                t.firstReceipt(jobId, thingName, executionNumber, now);
+            }
         }
     }
 
@@ -263,6 +283,10 @@ public final class RunObserver implements DeviceListener {
         reported.computeIfAbsent(jobId, j -> new ConcurrentHashMap<>())
                 .computeIfAbsent(status, s -> new AtomicInteger())
                 .incrementAndGet();
+        Tap t = tap;
+        if (t != null) {
+            t.reported(jobId, status, clock.millis());
+        }
         if (status == JobExecutionStatus.IN_PROGRESS) {
             Long receivedAt = started.remove(key(thingName, jobId, "received"));
             if (receivedAt != null) {
@@ -309,6 +333,57 @@ public final class RunObserver implements DeviceListener {
         timers.get(phase).record(Duration.ofNanos(Math.max(0, nanos)));
     }
 
+    // ------------------------------------------------------------------ devices in other processes
+
+    /** Forwards what this process's devices observe to {@code tap} from now on (a device shard). */
+    public void tap(Tap tap) {
+        this.tap = tap;
+    }
+
+    /**
+     * A first notification seen by a device in another process (a coordinator's shard): counted as if seen here, once
+     * per execution, so a shard that restarts and takes the same execution up again does not count it twice.
+     */
+    public void absorbReceipt(String jobId, String thingName, long executionNumber, long simulatedMillis) {
+        List<Long> times = received.get(jobId);
+        if (times != null
+                && firstReceipts
+                        .computeIfAbsent(jobId, j -> ConcurrentHashMap.newKeySet())
+                        .add(thingName + '\u0000' + executionNumber)) {
+            times.add(simulatedMillis);
+        }
+    }
+
+    /** A status the service accepted from a device in another process. */
+    public void absorbReported(String jobId, JobExecutionStatus status, long simulatedMillis) {
+        if (!jobStart.containsKey(jobId)) {
+            return; // not this run's, or forgotten
+        }
+        reported.computeIfAbsent(jobId, j -> new ConcurrentHashMap<>())
+                .computeIfAbsent(status, s -> new AtomicInteger())
+                .incrementAndGet();
+        if (status.isTerminal()) {
+            terminals
+                    .computeIfAbsent(jobId, j -> Collections.synchronizedList(new ArrayList<>()))
+                    .add(new Terminal(simulatedMillis, status));
+        }
+    }
+
+    /** A phase's interval histogram from another process: merged exactly into the total and the phase's log. */
+    public synchronized void absorb(Phase phase, Histogram interval) {
+        if (interval.getTotalCount() == 0) {
+            return;
+        }
+        totals.get(phase).add(interval);
+        HistogramLogWriter w = logs.get(phase);
+        if (w != null) {
+            Histogram h = interval.copy();
+            h.setStartTimeStamp(logStart.get());
+            h.setEndTimeStamp(System.currentTimeMillis());
+            w.outputIntervalHistogram(h);
+        }
+    }
+
     // ------------------------------------------------------------------ reading
 
     /** Drains every recorder into the totals and the interval logs; call about once a second, from one thread. */
@@ -316,7 +391,11 @@ public final class RunObserver implements DeviceListener {
         Map<Phase, Histogram> interval = new EnumMap<>(Phase.class);
         recorders.forEach((key, recorder) ->
                 interval.computeIfAbsent(key.phase(), p -> new Histogram(3)).add(recorder.getIntervalHistogram()));
+        Tap t = tap;
         interval.forEach((phase, h) -> {
+            if (t != null) {
+                t.interval(phase, h);
+            }
             totals.get(phase).add(h);
             HistogramLogWriter w = logs.get(phase);
             if (w != null && h.getTotalCount() > 0) {

@@ -11,12 +11,9 @@ import dev.fleetsim.device.DeviceListener;
 import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.device.TeeListener;
 import dev.fleetsim.device.VirtualDevice;
-import dev.fleetsim.device.behaviour.Behaviour;
-import dev.fleetsim.device.download.DeviceDownloads;
 import dev.fleetsim.device.download.Downloader;
 import dev.fleetsim.fleet.DeviceIdentities;
 import dev.fleetsim.fleet.Fleet;
-import dev.fleetsim.fleet.FleetConfig;
 import dev.fleetsim.fleet.Shard;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
@@ -76,9 +73,13 @@ public final class ScenarioRunner {
      * Where the report goes, whether progress goes to a terminal (a line a second) or a log (every 5 s), and who
      * watches the run live (the console), or null.
      */
-    public record Options(Path reportDir, boolean tty, LiveRun.Watcher watcher) {
+    public record Options(Path reportDir, boolean tty, LiveRun.Watcher watcher, RemoteFleet shards) {
         public Options(Path reportDir, boolean tty) {
-            this(reportDir, tty, null);
+            this(reportDir, tty, null, null);
+        }
+
+        public Options(Path reportDir, boolean tty, LiveRun.Watcher watcher) {
+            this(reportDir, tty, watcher, null);
         }
     }
 
@@ -305,38 +306,50 @@ public final class ScenarioRunner {
 
             // A target without plain MQTT (IoT Core, a strict local stack) takes devices over mutual TLS only.
             boolean tls = spec.tls() || target.mqtt().isEmpty();
+            RemoteFleet shards = options.shards();
+            if (shards != null && tls) {
+                throw new IllegalArgumentException("a sharded run connects its devices over plain MQTT: fleet.tls, a"
+                        + " strict stack and IoT Core are not sharded yet (run one process per shard with fleetsim"
+                        + " devices --shard i/N instead)");
+            }
             Target.Endpoint endpoint = (tls ? target.mqtts() : target.mqtt())
                     .orElseThrow(() -> new IllegalStateException(
                             "the target has no MQTT" + (tls ? " over TLS" : "") + " listener"));
-            DeviceConfig plain =
-                    DeviceConfig.simple(endpoint.host(), endpoint.port(), Duration.ofSeconds(1)).toBuilder()
-                            .mqttVersion(spec.mqttVersion())
-                            .keepAlive(spec.keepAlive())
-                            .build();
+            if (shards != null) {
+                long connectStart = System.nanoTime();
+                try {
+                    shards.connect(
+                            endpoint.host(),
+                            endpoint.port(),
+                            target.codeSigner()
+                                    .map(Target.CodeSigner::certificate)
+                                    .orElse(null),
+                            clock,
+                            observer,
+                            out);
+                    out.accept(String.format(
+                            "devices ready: %,d/%,d in %.1f s",
+                            observer.counts().ready(), spec.count(), (System.nanoTime() - connectStart) / 1e9));
+                    return finish(timeline());
+                } finally {
+                    shards.stop(Duration.ofSeconds(30)); // a no-op once finish() stopped them
+                    observer.close();
+                }
+            }
+            DeviceConfig plain = FleetPlan.base(spec, endpoint);
             DeviceConfig base = tls ? plain.withTls(identities(spec)) : plain;
             double quota = setup.map(FleetSetup::connectsPerSecond).orElse(0.0);
             int connectRate = quota > 0 ? (int) Math.max(1, Math.min(spec.connectRate(), quota)) : spec.connectRate();
-            DeviceDownloads downloads = DeviceDownloads.discard(
-                    downloader,
+            fleet = FleetPlan.build(
+                    scenario,
+                    base,
                     target.codeSigner()
                             .map(signer -> signer.certificate().getPublicKey())
-                            .orElse(null));
-            Behaviour fallback = Behaviour.alwaysSucceeds(scenario.real(Duration.ofSeconds(1)));
-            FleetConfig fleetConfig = new FleetConfig(
-                    spec.count(),
-                    spec.thingNamePattern(),
-                    spec.startIndex(),
-                    EventLoops.defaultThreads(),
-                    connectRate,
-                    spec.rampUp(),
+                            .orElse(null),
+                    downloader,
+                    watching == DeviceListener.NONE ? observer : new TeeListener(observer, watching),
                     Shard.ALL,
-                    List.of(),
-                    List.of(),
-                    base);
-            fleet = new Fleet(
-                    fleetConfig,
-                    i -> deviceConfig(base, downloads, fallback, i),
-                    watching == DeviceListener.NONE ? observer : new TeeListener(observer, watching));
+                    connectRate);
             try {
                 long connectStart = System.nanoTime();
                 try {
@@ -353,25 +366,6 @@ public final class ScenarioRunner {
                 fleet.close();
                 observer.close();
             }
-        }
-
-        private DeviceConfig deviceConfig(DeviceConfig base, DeviceDownloads downloads, Behaviour fallback, int i) {
-            for (Scenario.CohortSpec c : scenario.cohorts()) {
-                if (i >= c.from() && i < c.to()) {
-                    DeviceConfig cohort = c.mqttVersion() == null
-                            ? base
-                            : base.toBuilder().mqttVersion(c.mqttVersion()).build();
-                    return cohort.withBehaviour(c.behaviour(), scenario.seed())
-                            .withDownloads(new DeviceDownloads(
-                                    downloader,
-                                    null,
-                                    c.bandwidth(),
-                                    downloads.codeSigningKey(),
-                                    c.progressStep(),
-                                    DeviceDownloads.DEFAULT_MAX_BYTES));
-                }
-            }
-            return base.withBehaviour(fallback, scenario.seed()).withDownloads(downloads);
         }
 
         /** Things and groups through the AWS SDK, a few requests at a time; a shared target's setup makes them. */
@@ -632,6 +626,9 @@ public final class ScenarioRunner {
             }
             setup.ifPresent(s -> s.markJob(request));
             observer.jobStarting(job.jobId(), intendedNanos);
+            if (options.shards() != null) {
+                options.shards().jobStarting(job.jobId(), intendedNanos);
+            }
             iot.createJob(AwsShapes.createJob(request));
             Instant created = iot.describeJob(r -> r.jobId(job.jobId())).job().createdAt();
             jobCreatedAt.put(job.jobId(), created);
@@ -647,7 +644,11 @@ public final class ScenarioRunner {
                 addToGroup(a.group(), a.from(), a.to());
                 out.accept("action: added devices " + a.from() + "-" + (a.to() - 1) + " to group " + a.group());
             } else if (action instanceof Scenario.ActionSpec.Offline o) {
-                Fleet.inRange(fleet.devices(), o.from(), o.to(), d -> d.goOffline(scenario.real(o.duration())));
+                if (options.shards() != null) {
+                    options.shards().offline(o.from(), o.to(), scenario.real(o.duration()));
+                } else {
+                    fleet.inFleetRange(o.from(), o.to(), d -> d.goOffline(scenario.real(o.duration())));
+                }
                 out.accept("action: devices " + o.from() + "-" + (o.to() - 1) + " offline for " + o.duration());
             } else if (action instanceof Scenario.ActionSpec.RestartBroker r) {
                 var restart = target.restartBroker(scenario.real(r.duration()));
@@ -658,6 +659,12 @@ public final class ScenarioRunner {
                     out.accept("action: broker restart, " + dropped + " connections dropped, down for " + r.duration());
                 }
             } else if (action instanceof Scenario.ActionSpec.DisconnectStorm s) {
+                if (options.shards() != null) {
+                    options.shards().disconnectStorm(s.share(), scenario.real(s.duration()), scenario.seed());
+                    out.accept("action: disconnect storm on every shard, " + Math.round(s.share() * 100)
+                            + "% of the devices for " + s.duration());
+                    return;
+                }
                 int hit = fleet.disconnectStorm(s.share(), scenario.real(s.duration()), scenario.seed());
                 out.accept("action: disconnect storm, " + hit + " devices for " + s.duration());
             }
@@ -761,6 +768,9 @@ public final class ScenarioRunner {
             while (System.nanoTime() < grace && !caughtUp()) {
                 Thread.sleep(20);
             }
+            if (options.shards() != null) {
+                options.shards().stop(Duration.ofSeconds(30)); // their last statuses and histograms
+            }
             observer.drain();
             Map<String, Job> jobs = new LinkedHashMap<>();
             Map<String, List<Instant>> queuedAt = new LinkedHashMap<>();
@@ -804,6 +814,9 @@ public final class ScenarioRunner {
                     (System.nanoTime() - realStart) / 1e9,
                     Duration.between(simulatedStart, clock.instant()).toMillis() / 1000.0);
             report.json().put("stoppedEarly", stopRequested);
+            if (options.shards() != null) {
+                report.json().set("shards", options.shards().report());
+            }
             return report;
         }
 
