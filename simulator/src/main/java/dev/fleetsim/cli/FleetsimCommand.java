@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             BenchCommand.class,
             ArtifactCommand.class,
             CleanupCommand.class,
+            ReportCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class FleetsimCommand implements Runnable {

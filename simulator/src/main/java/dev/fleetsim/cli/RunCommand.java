@@ -670,6 +670,24 @@ final class RunCommand implements Callable<Integer> {
         for (RunReport.Check c : report.checks()) {
             out.printf("  %s %s (actual: %s)%n", c.passed() ? "pass" : "FAIL", c.text(), c.actual());
         }
+        JsonNode shards = r.path("shards");
+        if (!shards.isMissingNode()) {
+            out.printf(
+                    "  shards: %d, %d restart%s%s%n",
+                    shards.path("count").asInt(),
+                    shards.path("restarts").asInt(),
+                    shards.path("restarts").asInt() == 1 ? "" : "s",
+                    shards.path("lost").isEmpty() ? "" : "; lost: shard " + shards.path("lost"));
+            for (JsonNode s : shards.path("each")) {
+                for (JsonNode restart : s.path("restartLog")) {
+                    out.printf(
+                            "    shard %d restarted: down %.1f s, its devices back %.1f s after it rejoined%n",
+                            s.path("shard").asInt(),
+                            restart.path("downSeconds").asDouble(),
+                            restart.path("readyAfterSeconds").asDouble());
+                }
+            }
+        }
         out.printf("  report: %s%n", dir.resolve("report.html"));
         if (r.path("stoppedEarly").asBoolean()) {
             out.println("  stopped early (interrupted); the report covers the run so far");

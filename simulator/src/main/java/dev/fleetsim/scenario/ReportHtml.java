@@ -23,6 +23,67 @@ final class ReportHtml {
         }
     }
 
+    /** A sharded run's shards: each one's devices, restarts and what they cost, and the shards that were lost. */
+    private static void shards(StringBuilder h, JsonNode shards) {
+        if (shards.isMissingNode() || shards.path("each").isEmpty()) {
+            return;
+        }
+        h.append("<h2>Shards</h2><p>")
+                .append(shards.path("count").asInt())
+                .append(" device shards, ")
+                .append(shards.path("restarts").asInt())
+                .append(" restart")
+                .append(shards.path("restarts").asInt() == 1 ? "" : "s");
+        if (!shards.path("lost").isEmpty()) {
+            h.append(", <b class=\"fail\">lost: shard ")
+                    .append(esc(shards.path("lost").toString()))
+                    .append("</b>");
+        }
+        h.append(".</p><table><tr><th>shard</th><th style=\"text-align:left\">host</th><th>state</th>"
+                + "<th>connects</th><th>notified</th><th>statuses</th><th>end-to-end p50 (ms)</th><th>restarts</th>"
+                + "<th style=\"text-align:left\">restart cost</th></tr>");
+        for (JsonNode s : shards.path("each")) {
+            StringBuilder cost = new StringBuilder();
+            for (JsonNode r : s.path("restartLog")) {
+                cost.append(String.format(
+                        Locale.ROOT,
+                        "down %.1f s (was %s, %d devices connected)%s; ",
+                        r.path("downSeconds").asDouble(),
+                        r.path("previousPhase").asText(),
+                        r.path("devicesConnectedBefore").asInt(),
+                        r.has("readyAfterSeconds")
+                                ? String.format(
+                                        Locale.ROOT,
+                                        ", devices back %.1f s after it rejoined",
+                                        r.path("readyAfterSeconds").asDouble())
+                                : ""));
+            }
+            h.append("<tr><td>")
+                    .append(s.path("shard").asInt())
+                    .append("</td><td style=\"text-align:left\">")
+                    .append(esc(s.path("host").asText()))
+                    .append("</td><td class=\"")
+                    .append(s.path("state").asText().equals("finished") ? "pass" : "fail")
+                    .append("\">")
+                    .append(esc(s.path("state").asText()))
+                    .append("</td><td>")
+                    .append(s.path("totals").path("connects").asLong())
+                    .append("</td><td>")
+                    .append(s.path("notifications").asLong())
+                    .append("</td><td>")
+                    .append(s.path("statuses").asLong())
+                    .append("</td><td>")
+                    .append(fmt(
+                            s.path("phases").path("end-to-end").path("p50Ms").asDouble()))
+                    .append("</td><td>")
+                    .append(s.path("restarts").asInt())
+                    .append("</td><td style=\"text-align:left\">")
+                    .append(esc(cost.toString()))
+                    .append("</td></tr>");
+        }
+        h.append("</table>");
+    }
+
     static String render(JsonNode r) {
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>fleetsim report: ")
@@ -139,6 +200,7 @@ final class ReportHtml {
             }
         }
 
+        shards(h, r.path("shards"));
         h.append("<h2>Latency per phase (ms)</h2><table><tr><th style=\"text-align:left\">phase</th><th>count</th>"
                 + "<th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>");
         List<String> names = new ArrayList<>();

@@ -215,13 +215,7 @@ public final class RunReport {
         for (Phase phase : Phase.values()) {
             Histogram h = observer.total(phase);
             histograms.put(phase.label(), h);
-            ObjectNode p = phases.putObject(phase.label());
-            p.put("count", h.getTotalCount());
-            p.put("p50Ms", ms(h, 50));
-            p.put("p90Ms", ms(h, 90));
-            p.put("p99Ms", ms(h, 99));
-            p.put("p999Ms", ms(h, 99.9));
-            p.put("maxMs", h.getTotalCount() == 0 ? 0 : round(h.getMaxValue() / 1000.0));
+            phases.set(phase.label(), phaseSummary(h));
         }
 
         ArrayNode sampleArray = root.putArray("samples");
@@ -460,6 +454,18 @@ public final class RunReport {
         return new Check(a.text(), actual == a.aborted(), actual ? "aborted" : "not aborted");
     }
 
+    /** A phase's line in the report: count and percentiles in milliseconds of a histogram in microseconds. */
+    public static ObjectNode phaseSummary(Histogram h) {
+        return JobsJson.mapper()
+                .createObjectNode()
+                .put("count", h.getTotalCount())
+                .put("p50Ms", ms(h, 50))
+                .put("p90Ms", ms(h, 90))
+                .put("p99Ms", ms(h, 99))
+                .put("p999Ms", ms(h, 99.9))
+                .put("maxMs", h.getTotalCount() == 0 ? 0 : round(h.getMaxValue() / 1000.0));
+    }
+
     private static double ms(Histogram h, double percentile) {
         return h.getTotalCount() == 0 ? 0 : round(h.getValueAtPercentile(percentile) / 1000.0);
     }
@@ -470,6 +476,11 @@ public final class RunReport {
 
     /** Writes {@code report.json} and {@code report.html} into {@code dir}. */
     public void write(Path dir) throws IOException {
+        write(json, dir);
+    }
+
+    /** Writes a report's JSON and its HTML rendering into {@code dir} (a run's, or a merge of shards'). */
+    public static void write(JsonNode json, Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.writeString(
                 dir.resolve("report.json"),

@@ -12,6 +12,7 @@ import dev.fleetsim.metrics.Phase;
 import dev.fleetsim.pki.Pem;
 import dev.fleetsim.scenario.RemoteFleet;
 import dev.fleetsim.scenario.RunObserver;
+import dev.fleetsim.scenario.RunReport;
 import dev.fleetsim.scenario.Scenario;
 import java.io.IOException;
 import java.io.InputStream;
@@ -447,7 +448,14 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
                 return;
             }
             shard.seen(-1, System.nanoTime());
-            shard.phase = body.path("phase").asText(shard.phase);
+            String phase = body.path("phase").asText(shard.phase);
+            if (!shard.restarts.isEmpty() && !shard.ready() && (phase.equals("ready") || phase.equals("running"))) {
+                // What the restart cost: how long the new process took to have its devices back.
+                shard.restarts
+                        .get(shard.restarts.size() - 1)
+                        .put("readyAfterSeconds", Math.round((System.nanoTime() - shard.joinedNanos) / 1e6) / 1000.0);
+            }
+            shard.phase = phase;
             shard.current = ShardWire.totals(body.path("totals"));
             RunObserver o = observer;
             for (JsonNode r : body.path("receipts")) {
@@ -470,12 +478,14 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
                 }
             }
             body.path("histograms").fields().forEachRemaining(f -> {
-                Phase phase = Phase.byLabel(f.getKey())
+                Phase histogramPhase = Phase.byLabel(f.getKey())
                         .orElseThrow(() -> new IllegalArgumentException("no phase " + f.getKey()));
                 Histogram h = ShardWire.decode(f.getValue().asText());
-                shard.histograms.computeIfAbsent(phase, p -> new Histogram(3)).add(h);
+                shard.histograms
+                        .computeIfAbsent(histogramPhase, p -> new Histogram(3))
+                        .add(h);
                 if (o != null) {
-                    o.absorb(phase, h);
+                    o.absorb(histogramPhase, h);
                 }
             });
             if (body.path("final").asBoolean()) {
@@ -524,6 +534,7 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
         long joinedAt;
 
         long lastSeen;
+        long joinedNanos;
         long acked;
         String phase = "not joined";
         boolean finished;
@@ -560,6 +571,7 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
             incarnations++;
             joinedAt = next;
             lastSeen = now;
+            joinedNanos = now;
             acked = 0;
             phase = "joined";
         }
@@ -589,10 +601,7 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
             n.put("notifications", receipts);
             n.put("statuses", statuses);
             ObjectNode phases = n.putObject("phases");
-            histograms.forEach((phase, h) -> phases.putObject(phase.label())
-                    .put("count", h.getTotalCount())
-                    .put("p50Ms", h.getValueAtPercentile(50) / 1000.0)
-                    .put("p99Ms", h.getValueAtPercentile(99) / 1000.0));
+            histograms.forEach((phase, h) -> phases.set(phase.label(), RunReport.phaseSummary(h)));
             ArrayNode r = n.putArray("restartLog");
             restarts.forEach(r::add);
             return n;

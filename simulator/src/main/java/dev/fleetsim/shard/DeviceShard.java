@@ -17,6 +17,7 @@ import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.pki.Pem;
 import dev.fleetsim.scenario.FleetPlan;
 import dev.fleetsim.scenario.RunObserver;
+import dev.fleetsim.scenario.RunReport;
 import dev.fleetsim.scenario.Scenario;
 import dev.fleetsim.target.Target;
 import io.netty.channel.EventLoopGroup;
@@ -434,11 +435,13 @@ public final class DeviceShard {
                         observer == null
                                 ? FleetMeters.Totals.ZERO
                                 : observer.counts().local()));
+        ObjectNode phases = n.putObject("phases");
         ObjectNode encoded = n.putObject("histograms");
         if (observer != null) {
             for (Phase p : Phase.values()) {
                 Histogram h = observer.total(p);
                 if (h.getTotalCount() > 0) {
+                    phases.set(p.label(), RunReport.phaseSummary(h));
                     encoded.put(p.label(), ShardWire.encode(h));
                 }
             }
