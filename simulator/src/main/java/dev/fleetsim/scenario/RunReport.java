@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -202,7 +203,8 @@ public final class RunReport {
                             scenario.rolloutRateIncrease(),
                             observer,
                             created,
-                            queuedAt.getOrDefault(spec.jobId(), List.of())));
+                            queuedAt.getOrDefault(spec.jobId(), List.of()),
+                            completions.getOrDefault(spec.jobId(), List.of())));
             // As the service recorded them (ListJobExecutionsForJob: status and lastUpdatedAt of each thing's latest
             // execution), so the abort point is the service's, not delayed by the answer's trip to the device.
             List<RunObserver.Terminal> done = completions.getOrDefault(spec.jobId(), List.of());
@@ -272,44 +274,56 @@ public final class RunReport {
     }
 
     /**
-     * Per simulated minute since creation: executions devices took up (first notification of each), and what AWS's
-     * formula allowed given the things notified and succeeded before that minute (spec §5.2, with the scenario's
-     * {@link RateIncrease}) and the executions waiting (from ListJobExecutionsForJob's
-     * {@code queuedAt}); with the largest difference. Retried executions are not in {@code queuedAt}, so a job with
-     * retries shows them as deviation.
+     * Per simulated minute since creation, from the service: executions notified (queued: the rollout creates an
+     * execution when it notifies its thing, spec §5.2, so ListJobExecutionsForJob's {@code queuedAt} is the notification
+     * time), and what AWS's formula allowed given the things notified and succeeded (the service's terminal times)
+     * before that minute and the targets still waiting (spec §5.2, with the scenario's {@link RateIncrease}); with the
+     * largest difference. Beside them, the executions devices took up in that minute (first notification of each): what
+     * the fleet saw, late by the notification's trip. Taken from the service, the series is the same however the fleet
+     * is spread over processes. Retried executions show with their latest {@code queuedAt}, so a job with retries shows
+     * them as deviation.
      */
     private static ObjectNode rollout(
             Scenario.JobSpec spec,
             RateIncrease increase,
             RunObserver observer,
             Instant created,
-            List<Instant> queuedAt) {
+            List<Instant> queuedAt,
+            List<RunObserver.Terminal> completions) {
         ObjectNode out = JobsJson.mapper().createObjectNode();
         JobConfig.Rollout config = spec.config("jobExecutionsRolloutConfig", JobConfig.Rollout.class);
+        long[] notifiedAt =
+                queuedAt.stream().mapToLong(Instant::toEpochMilli).sorted().toArray();
         List<Long> received = observer.receivedTimes(spec.jobId());
-        List<RunObserver.Terminal> terminals = observer.terminals(spec.jobId());
+        long origin = created.toEpochMilli();
         int minutes = 0;
+        for (long t : notifiedAt) {
+            minutes = Math.max(minutes, (int) ((t - origin) / 60_000) + 1);
+        }
         for (long t : received) {
-            minutes = Math.max(minutes, (int) ((t - created.toEpochMilli()) / 60_000) + 1);
+            minutes = Math.max(minutes, (int) ((t - origin) / 60_000) + 1);
         }
         ArrayNode series = out.putArray("perMinute");
         long notifiedBefore = 0;
         int maxDeviation = 0;
         for (int m = 0; m < minutes; m++) {
-            long start = created.toEpochMilli() + m * 60_000L;
+            long start = origin + m * 60_000L;
             long end = start + 60_000L;
-            long notified = received.stream().filter(t -> t >= start && t < end).count();
-            long succeededBefore = terminals.stream()
+            long notified =
+                    Arrays.stream(notifiedAt).filter(t -> t >= start && t < end).count();
+            long succeededBefore = completions.stream()
                     .filter(t -> t.status() == JobExecutionStatus.SUCCEEDED && t.simulatedMillis() < start)
                     .count();
-            // Waiting at this minute: executions queued by its end (targets at creation, later group joiners) that
-            // were not notified before it.
-            long queued = queuedAt.stream().filter(q -> q.toEpochMilli() < end).count();
-            long pending = Math.max(0, queued - notifiedBefore);
+            long pending = Math.max(0, notifiedAt.length - notifiedBefore);
             long allowed = RolloutMath.allowedInMinute(config, notifiedBefore, succeededBefore, pending, increase);
             int deviation = (int) Math.abs(notified - allowed);
             maxDeviation = Math.max(maxDeviation, deviation);
-            series.addObject().put("minute", m).put("notified", notified).put("allowed", allowed);
+            long takenUp = received.stream().filter(t -> t >= start && t < end).count();
+            series.addObject()
+                    .put("minute", m)
+                    .put("notified", notified)
+                    .put("allowed", allowed)
+                    .put("takenUp", takenUp);
             notifiedBefore += notified;
         }
         out.put("maxDeviation", maxDeviation);

@@ -155,8 +155,9 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
                     return;
                 }
                 if (System.nanoTime() >= deadline) {
-                    out.accept("barrier: " + settings.barrierTimeout() + " passed; going on without shard"
-                            + (waiting.size() == 1 ? " " : "s ") + waiting + " (" + describeWaiting(waiting) + ")");
+                    out.accept("barrier: " + DeviceShard.seconds(settings.barrierTimeout())
+                            + " passed; going on without shard" + (waiting.size() == 1 ? " " : "s ") + waiting + " ("
+                            + describeWaiting(waiting) + ")");
                     waiting.forEach(i -> shards[i].missedBarrier = true);
                     return;
                 }

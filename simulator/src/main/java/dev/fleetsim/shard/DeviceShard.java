@@ -141,8 +141,8 @@ public final class DeviceShard {
                 if (now - lastContact > settings.grace().toNanos()) {
                     return new Outcome(
                             1,
-                            name + ": lost the coordinator at " + settings.coordinator() + " for " + settings.grace()
-                                    + "; stopping its devices");
+                            name + ": lost the coordinator at " + settings.coordinator() + " for "
+                                    + seconds(settings.grace()) + "; stopping its devices");
                 }
                 Outcome lost = devicesLost(now, name);
                 if (lost != null) {
@@ -183,7 +183,8 @@ public final class DeviceShard {
             try {
                 ShardWire.call(http, uri("hello"), hello, Duration.ofSeconds(5));
                 lastContact = System.nanoTime();
-                out.accept(name + ": joined the coordinator at " + settings.coordinator());
+                out.accept(name + ": joined the coordinator at " + settings.coordinator() + " (pid "
+                        + ProcessHandle.current().pid() + ")");
                 return null;
             } catch (ShardWire.Refused e) {
                 return new Outcome(2, name + ": the coordinator refused this shard: " + e.getMessage());
@@ -194,8 +195,8 @@ public final class DeviceShard {
         }
         return new Outcome(
                 1,
-                name + ": no coordinator at " + settings.coordinator() + " within " + settings.grace() + " (" + last
-                        + ")");
+                name + ": no coordinator at " + settings.coordinator() + " within " + seconds(settings.grace()) + " ("
+                        + last + ")");
     }
 
     /** The events thread: long polls, one after another; a failure waits a second and tries again. */
@@ -356,7 +357,7 @@ public final class DeviceShard {
             return new Outcome(
                     1,
                     name + ": lost its devices: none of " + fleet.devices().size()
-                            + " connected for " + settings.grace() + " (last failure: "
+                            + " connected for " + seconds(settings.grace()) + " (last failure: "
                             + observer.counts().lastConnectFailure() + ")");
         }
         return null;
@@ -492,6 +493,10 @@ public final class DeviceShard {
                 os.write(bytes);
             }
         }
+    }
+
+    static String seconds(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1000.0 + " s";
     }
 
     private static String hostName() {

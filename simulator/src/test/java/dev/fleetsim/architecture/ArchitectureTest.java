@@ -123,7 +123,16 @@ class ArchitectureTest {
                 .resideInAnyPackage(packages("scenario", "local", "device", "fleet", "artifact"))
                 .should()
                 .dependOnClassesThat()
-                .resideInAnyPackage(packages("cli", "bench", "console"))
+                .resideInAnyPackage(packages("cli", "bench", "console", "shard"))
+                .check(classes);
+        // Sharding stands on the scenario (a run's observer, its fleet plan) and the fleet; it never reaches into the
+        // local stack (shards reach it only over MQTT and HTTP, as pods would) nor drives the CLI.
+        noClasses()
+                .that()
+                .resideInAnyPackage(packages("shard"))
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(packages("cli", "bench", "console", "local"))
                 .check(classes);
         // The console watches a run through LiveRun; it never drives the CLI or a bench.
         noClasses()

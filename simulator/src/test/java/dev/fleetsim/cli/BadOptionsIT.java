@@ -98,6 +98,27 @@ class BadOptionsIT {
                 List.of("run", s, "--target", "iot-core", "--provisioning", "bogus"),
                 "--provisioning must be one of createKeysAndCertificate"));
         rows.add(Arguments.of(List.of("run", s, "--target", "mars"), "'mars' is not one of local, iot-core"));
+        // sharded runs: every problem of the sharding options in one message
+        rows.add(Arguments.of(
+                List.of("run", s, "--role", "devices"),
+                "--role devices needs --shard i/N (this process's slice)\n--role devices needs --coordinator URL"));
+        rows.add(Arguments.of(
+                List.of("run", s, "--role", "devices", "--shard", "3/3", "--coordinator", "fleetsim:7070"),
+                "--shard: a shard is i/n with 0 <= i < n"));
+        rows.add(Arguments.of(
+                List.of("run", s, "--role", "devices", "--shard", "0/3", "--coordinator", "fleetsim:7070"),
+                "--coordinator must be an http:// URL"));
+        rows.add(Arguments.of(List.of("run", s, "--role", "coordinator"), "--role coordinator needs --shards N"));
+        rows.add(Arguments.of(List.of("run", s, "--role", "boss"), "--role must be coordinator or devices"));
+        rows.add(Arguments.of(List.of("run", s, "--shards", "2", "--ui"), "--ui shows the devices of one process"));
+        rows.add(Arguments.of(List.of("run", s, "--shard", "0/2"), "--shard and --coordinator need --role devices"));
+        rows.add(Arguments.of(
+                List.of("run", s, "--shards", "2", "--coordinator-port", "70000"), "--coordinator-port must be"));
+        rows.add(Arguments.of(List.of("run", s, "--shards", "2", "--barrier-timeout", "soon"), "is not a duration"));
+        rows.add(Arguments.of(
+                List.of("report", "merge", dir.resolve("absent").toString(), "--out", f), "no such folder"));
+        rows.add(Arguments.of(
+                List.of("report", "merge", dir.resolve("folder").toString(), "--out", f), "no shard results"));
         rows.add(Arguments.of(
                 List.of(
                         "run",
