@@ -7,6 +7,7 @@ import dev.fleetsim.bench.FleetBench;
 import dev.fleetsim.bench.JobsApiBench;
 import dev.fleetsim.bench.MachineFacts;
 import dev.fleetsim.bench.SetupBench;
+import dev.fleetsim.bench.ShardBench;
 import dev.fleetsim.scenario.Units;
 import dev.fleetsim.target.IotCoreSettings;
 import java.io.PrintWriter;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
             BenchCommand.DownloadBenchCommand.class,
             BenchCommand.Durability.class,
             BenchCommand.Setup.class,
-            BenchCommand.Console.class
+            BenchCommand.Console.class,
+            BenchCommand.Shards.class
         })
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
@@ -171,6 +173,73 @@ final class BenchCommand implements Runnable {
                     r.framesSent() / 2,
                     r.framesSkipped() / 2,
                     r.bytesStreamed() / 2);
+            out.flush();
+            return ExitCodes.OK;
+        }
+    }
+
+    /** {@code fleetsim bench shards}. */
+    @Command(
+            name = "shards",
+            mixinStandardHelpOptions = true,
+            description = "A sharded run against the single-process one: executions per second of one job through a"
+                    + " local stack, for --devices over --shards device processes and for --baseline-devices in one"
+                    + " process, and the coordinator's share of all the processes' CPU.")
+    static final class Shards implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--devices",
+                defaultValue = "15000",
+                description = "Devices of the sharded run (default" + " ${DEFAULT-VALUE}).")
+        int devices;
+
+        @Option(names = "--shards", defaultValue = "3", description = "Device processes (default ${DEFAULT-VALUE}).")
+        int shards;
+
+        @Option(
+                names = "--baseline-devices",
+                defaultValue = "5000",
+                description = "Devices of the single-process run (default ${DEFAULT-VALUE}).")
+        int baselineDevices;
+
+        @Option(
+                names = "--time-scale",
+                defaultValue = "600",
+                description = "The stack's time scale (default ${DEFAULT-VALUE}: AWS's top rollout rate, 1,000 a"
+                        + " simulated minute, is 10,000 a real second).")
+        double timeScale;
+
+        @Override
+        public Integer call() throws Exception {
+            if (devices < 1 || shards < 1 || baselineDevices < 1 || !(timeScale > 0) || timeScale > 3600) {
+                throw new CommandLine.ParameterException(
+                        spec.commandLine(),
+                        "--devices, --shards and --baseline-devices must be positive, --time-scale above 0 and at"
+                                + " most 3600");
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            MachineFacts.lines().forEach(out::println);
+            ShardBench.Result r = new ShardBench(devices, shards, baselineDevices, timeScale, line -> {
+                        out.println("  " + line);
+                        out.flush();
+                    })
+                    .run();
+            out.printf(
+                    "shards: %,d devices over %d processes vs %,d in one, one job, stack in a child process%n",
+                    devices, shards, baselineDevices);
+            out.printf(
+                    "  executions/s: sharded %,.0f, one process %,.0f: ratio %.2f (goal >= 0.9; the stack and every"
+                            + " process share this machine's %d cores)%n",
+                    r.sharded().executionsPerSecond(),
+                    r.baseline().executionsPerSecond(),
+                    r.ratio(),
+                    Runtime.getRuntime().availableProcessors());
+            out.printf(
+                    "  CPU from the barrier to the end: coordinator %.2f s, shards %.2f s, stack %.2f s: coordinator"
+                            + " share %.1f%% (goal < 5%%)%n",
+                    r.coordinatorCpu(), r.shardsCpu(), r.stackCpu(), 100 * r.coordinatorShare());
             out.flush();
             return ExitCodes.OK;
         }

@@ -191,6 +191,9 @@ public final class RunReport {
             }
             Instant created = createdAt.get(spec.jobId());
             j.put("createdAt", created.toString());
+            if (job.completedAt() != null) {
+                j.put("completedAt", job.completedAt().toString());
+            }
             if (!completions.containsKey(spec.jobId())) {
                 // Past the retention (target.local.retention): counts and status only, its series were let go.
                 j.put("retired", true);

@@ -274,6 +274,15 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
         return root;
     }
 
+    /** CPU seconds every shard process has reported so far, summed (the shard bench's denominator). */
+    public synchronized double shardCpuSeconds() {
+        double sum = 0;
+        for (ShardRecord s : shards) {
+            sum += s.pastCpu + s.cpu;
+        }
+        return sum;
+    }
+
     /** Each shard's results as {@code shards/shard-i.json}, for {@code fleetsim report merge}. */
     private void writeResults() {
         if (settings.resultsDir() == null) {
@@ -458,6 +467,7 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
             }
             shard.phase = phase;
             shard.current = ShardWire.totals(body.path("totals"));
+            shard.cpu = body.path("cpuSeconds").asDouble(shard.cpu);
             RunObserver o = observer;
             for (JsonNode r : body.path("receipts")) {
                 shard.receipts++;
@@ -544,6 +554,10 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
         FleetMeters.Totals past = FleetMeters.Totals.ZERO;
         long receipts;
         long statuses;
+        /** Process CPU seconds of the current process, and of the earlier ones under this index. */
+        double cpu;
+
+        double pastCpu;
         final Map<Phase, Histogram> histograms = new EnumMap<>(Phase.class);
         /** One line per earlier incarnation: when it was last heard of, and how long the index had no process. */
         final List<ObjectNode> restarts = new ArrayList<>();
@@ -564,6 +578,8 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
                         .put("downSeconds", Math.round((now - lastSeen) / 1e6) / 1000.0)
                         .put("devicesConnectedBefore", current.connected()));
                 past = past.plus(current.withoutGauges());
+                pastCpu += cpu;
+                cpu = 0;
                 current = FleetMeters.Totals.ZERO;
                 finished = false;
             }
@@ -599,6 +615,7 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
             n.put("restarts", Math.max(0, incarnations - 1));
             n.put("missedBarrier", missedBarrier);
             n.set("totals", ShardWire.totals(past.plus(current)));
+            n.put("cpuSeconds", Math.round((pastCpu + cpu) * 1000) / 1000.0);
             n.put("notifications", receipts);
             n.put("statuses", statuses);
             ObjectNode phases = n.putObject("phases");

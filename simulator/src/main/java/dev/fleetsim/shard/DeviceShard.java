@@ -3,6 +3,7 @@ package dev.fleetsim.shard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.management.OperatingSystemMXBean;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.fleetsim.clock.VirtualClock;
@@ -23,6 +24,7 @@ import dev.fleetsim.target.Target;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -379,7 +381,10 @@ public final class DeviceShard {
             unsentStatuses.add(s);
         }
         ObjectNode body = JobsJson.mapper().createObjectNode();
-        body.put("incarnation", incarnation).put("phase", phase).put("final", last);
+        body.put("incarnation", incarnation)
+                .put("phase", phase)
+                .put("final", last)
+                .put("cpuSeconds", processCpuSeconds());
         body.set(
                 "totals",
                 ShardWire.totals(
@@ -430,6 +435,7 @@ public final class DeviceShard {
         n.put("host", hostName());
         n.put("state", phase);
         n.put("incarnations", 1);
+        n.put("cpuSeconds", Math.round(processCpuSeconds() * 1000) / 1000.0);
         n.set(
                 "totals",
                 ShardWire.totals(
@@ -493,6 +499,11 @@ public final class DeviceShard {
                 os.write(bytes);
             }
         }
+    }
+
+    /** This process's CPU time so far (what the coordinator's report and the shard bench add up). */
+    static double processCpuSeconds() {
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
     static String seconds(Duration d) {

@@ -46,6 +46,22 @@ class BenchCommandsIT {
     }
 
     @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void shardsPrintsExecutionsPerSecondAgainstOneProcessAndTheCoordinatorsShare() {
+        Cli.Outcome o = Cli.run("bench", "shards", "--devices", "60", "--shards", "2", "--baseline-devices", "30");
+
+        assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+        machineFacts(o.out());
+        assertThat(o.out())
+                .contains("warmed up: one single and one sharded run of")
+                .containsPattern("one process, 30 devices: 30 executions in [0-9.]+ s = [0-9,]+ executions/s")
+                .containsPattern("2 shards, 60 devices: 60 executions in [0-9.]+ s = [0-9,]+ executions/s")
+                .containsPattern("executions/s: sharded [0-9,]+, one process [0-9,]+: ratio [0-9.]+ \\(goal >= 0.9")
+                .containsPattern("coordinator [0-9.]+ s, shards [0-9.]+ s, stack [0-9.]+ s: coordinator share"
+                        + " [0-9.]+% \\(goal < 5%\\)");
+    }
+
+    @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void setupPrintsEachModeAgainstItsQuotaBound() {
         Cli.Outcome o = Cli.run("bench", "setup", "--devices", "12");
