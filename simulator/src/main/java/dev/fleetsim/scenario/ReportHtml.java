@@ -157,10 +157,12 @@ final class ReportHtml {
                 double[] x = new double[perMinute.size()];
                 double[] observed = new double[x.length];
                 double[] allowed = new double[x.length];
+                double[] takenUp = new double[x.length];
                 for (int i = 0; i < x.length; i++) {
                     x[i] = perMinute.get(i).path("minute").asDouble();
                     observed[i] = perMinute.get(i).path("notified").asDouble();
                     allowed[i] = perMinute.get(i).path("allowed").asDouble();
+                    takenUp[i] = perMinute.get(i).path("takenUp").asDouble();
                 }
                 h.append(chart(
                         "Rollout: executions notified per simulated minute (max deviation "
@@ -168,8 +170,9 @@ final class ReportHtml {
                         "simulated minute",
                         "executions",
                         List.of(
-                                new Series("observed", x, observed),
-                                new Series("allowed by AWS's formula", x, allowed, true))));
+                                new Series("notified by the service", x, observed),
+                                new Series("allowed by AWS's formula", x, allowed, true),
+                                new Series("taken up by devices", x, takenUp))));
             }
             JsonNode series = job.path("statusSeries");
             if (series.size() > 0) {
