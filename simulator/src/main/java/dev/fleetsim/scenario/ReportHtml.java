@@ -40,7 +40,8 @@ final class ReportHtml {
                     .append("</b>");
         }
         h.append(".</p><table><tr><th>shard</th><th style=\"text-align:left\">host</th><th>state</th>"
-                + "<th>connects</th><th>notified</th><th>statuses</th><th>end-to-end p50 (ms)</th><th>restarts</th>"
+                + "<th>connects</th><th>notified</th><th>statuses</th><th>end-to-end p50 (ms)</th><th>CPU (s)</th>"
+                + "<th>restarts</th>"
                 + "<th style=\"text-align:left\">restart cost</th></tr>");
         for (JsonNode s : shards.path("each")) {
             StringBuilder cost = new StringBuilder();
@@ -75,6 +76,8 @@ final class ReportHtml {
                     .append("</td><td>")
                     .append(fmt(
                             s.path("phases").path("end-to-end").path("p50Ms").asDouble()))
+                    .append("</td><td>")
+                    .append(fmt(s.path("cpuSeconds").asDouble()))
                     .append("</td><td>")
                     .append(s.path("restarts").asInt())
                     .append("</td><td style=\"text-align:left\">")
