@@ -527,7 +527,7 @@ final class RunCommand implements Callable<Integer> {
             problems.add("--barrier-timeout and --grace must be positive, e.g. 5m");
         }
         if (!problems.isEmpty()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), String.join("\n", problems));
+            throw new UserInputException(String.join("\n  ", problems)); // every problem, without the whole help
         }
         return slice;
     }

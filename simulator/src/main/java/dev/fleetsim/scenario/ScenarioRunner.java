@@ -654,24 +654,25 @@ public final class ScenarioRunner {
                 } else {
                     fleet.inFleetRange(o.from(), o.to(), d -> d.goOffline(scenario.real(o.duration())));
                 }
-                out.accept("action: devices " + o.from() + "-" + (o.to() - 1) + " offline for " + o.duration());
+                out.accept("action: devices " + o.from() + "-" + (o.to() - 1) + " offline for " + hms(o.duration()));
             } else if (action instanceof Scenario.ActionSpec.RestartBroker r) {
                 var restart = target.restartBroker(scenario.real(r.duration()));
                 if (restart.isEmpty()) {
                     out.accept("action: restartBroker skipped: this target does not let a run restart its broker");
                 } else {
                     int dropped = restart.get().get(30, TimeUnit.SECONDS);
-                    out.accept("action: broker restart, " + dropped + " connections dropped, down for " + r.duration());
+                    out.accept("action: broker restart, " + dropped + " connections dropped, down for "
+                            + hms(r.duration()));
                 }
             } else if (action instanceof Scenario.ActionSpec.DisconnectStorm s) {
                 if (options.shards() != null) {
                     options.shards().disconnectStorm(s.share(), scenario.real(s.duration()), scenario.seed());
                     out.accept("action: disconnect storm on every shard, " + Math.round(s.share() * 100)
-                            + "% of the devices for " + s.duration());
+                            + "% of the devices for " + hms(s.duration()));
                     return;
                 }
                 int hit = fleet.disconnectStorm(s.share(), scenario.real(s.duration()), scenario.seed());
-                out.accept("action: disconnect storm, " + hit + " devices for " + s.duration());
+                out.accept("action: disconnect storm, " + hit + " devices for " + hms(s.duration()));
             }
         }
 

@@ -101,7 +101,7 @@ class BadOptionsIT {
         // sharded runs: every problem of the sharding options in one message
         rows.add(Arguments.of(
                 List.of("run", s, "--role", "devices"),
-                "--role devices needs --shard i/N (this process's slice)\n--role devices needs --coordinator URL"));
+                "--role devices needs --shard i/N (this process's slice)\n  --role devices needs --coordinator URL"));
         rows.add(Arguments.of(
                 List.of("run", s, "--role", "devices", "--shard", "3/3", "--coordinator", "fleetsim:7070"),
                 "--shard: a shard is i/n with 0 <= i < n"));
