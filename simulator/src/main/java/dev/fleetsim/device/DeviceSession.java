@@ -196,11 +196,17 @@ final class DeviceSession {
         boolean isConnected();
     }
 
+    /*
+     * Both links take every incoming publish (MqttGlobalPublishFilter.ALL), not only those matching this client's own
+     * subscriptions: a device in a new process (a restarted shard) that connects to its persistent session gets the
+     * broker's subscriptions back without subscribing again, and their messages (queued notifications, answers) must
+     * reach it.
+     */
     private record V5(Mqtt5AsyncClient client) implements Link {
         V5(Mqtt5AsyncClient client, MessageHandler handler, EventLoop loop) {
             this(client);
             client.publishes(
-                    MqttGlobalPublishFilter.SUBSCRIBED,
+                    MqttGlobalPublishFilter.ALL,
                     p -> handler.onMessage(p.getTopic().toString(), p.getPayloadAsBytes()),
                     loop);
         }
@@ -255,7 +261,7 @@ final class DeviceSession {
         V3(Mqtt3AsyncClient client, MessageHandler handler, EventLoop loop) {
             this(client);
             client.publishes(
-                    MqttGlobalPublishFilter.SUBSCRIBED,
+                    MqttGlobalPublishFilter.ALL,
                     p -> handler.onMessage(p.getTopic().toString(), p.getPayloadAsBytes()),
                     loop);
         }

@@ -27,6 +27,7 @@ public final class FleetPlan {
         return DeviceConfig.simple(endpoint.host(), endpoint.port(), Duration.ofSeconds(1)).toBuilder()
                 .mqttVersion(spec.mqttVersion())
                 .keepAlive(spec.keepAlive())
+                .cleanSession(spec.sessions() == Scenario.Sessions.clean)
                 .build();
     }
 

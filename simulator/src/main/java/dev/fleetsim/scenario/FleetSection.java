@@ -26,7 +26,8 @@ final class FleetSection {
                 "groups",
                 "tls",
                 "mqttVersion",
-                "keepAlive")) {
+                "keepAlive",
+                "sessions")) {
             return null;
         }
         int count = (int) f.get("count").integer(0, 1, MAX_DEVICES);
@@ -41,7 +42,9 @@ final class FleetSection {
         boolean tls = f.get("tls").bool(false);
         MqttVersion version = f.get("mqttVersion").mqttVersion(MqttVersion.MQTT_5_0);
         Duration keepAlive = f.get("keepAlive").keepAlive(Scenario.FleetSpec.DEFAULT_KEEP_ALIVE);
-        Scenario.FleetSpec spec = new Scenario.FleetSpec(count, pattern, start, rate, ramp, tls, version, keepAlive);
+        Scenario.Sessions sessions = f.get("sessions").oneOf(Scenario.Sessions.clean, Scenario.Sessions.class);
+        Scenario.FleetSpec spec =
+                new Scenario.FleetSpec(count, pattern, start, rate, ramp, tls, version, keepAlive, sessions);
         thingNames(f, spec, ctx);
         groups(f.get("groups"), ctx);
         return spec;

@@ -74,7 +74,8 @@ public record Scenario(
                 fleet.rampUp(),
                 fleet.tls(),
                 fleet.mqttVersion(),
-                fleet.keepAlive());
+                fleet.keepAlive(),
+                fleet.sessions());
         List<JobSpec> prefixedJobs = jobs.stream()
                 .map(j -> {
                     ObjectNode request = j.request().deepCopy();
@@ -185,7 +186,8 @@ public record Scenario(
             Duration rampUp,
             boolean tls,
             MqttVersion mqttVersion,
-            Duration keepAlive) {
+            Duration keepAlive,
+            Sessions sessions) {
         public static final String DEFAULT_PATTERN = "sim-%05d";
         public static final int DEFAULT_CONNECT_RATE = 500;
         public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(60);
@@ -193,6 +195,16 @@ public record Scenario(
         public String thingName(int i) {
             return String.format(thingNamePattern, startIndex + i);
         }
+    }
+
+    /**
+     * How devices connect: a clean session each time (the default, as most device SDKs), or a persistent one (MQTT 5
+     * session expiry, {@code cleanSession=false} on 3.1.1): the broker keeps the subscriptions and the notifications a
+     * device missed while away, so a device back after a drop or a restarted shard hears them.
+     */
+    public enum Sessions {
+        clean,
+        persistent
     }
 
     /** A static thing group: the devices with index in [from, to). */

@@ -253,4 +253,23 @@ class ScenarioLoaderTest {
                                         + " keep-alive range)",
                                 f + ":5:30: cohorts[0].mqttVersion: '3.1' is not an MQTT version; write 5 or 3.1.1"));
     }
+
+    @Test
+    void sessionsAreCleanUnlessThePersistentOnesAreAskedForAndABadValueIsNamed() throws Exception {
+        assertThat(ScenarioLoader.load(file("name: d\nduration: 1m\nfleet: {count: 1}\n"))
+                        .fleet()
+                        .sessions())
+                .isEqualTo(Scenario.Sessions.clean);
+        assertThat(ScenarioLoader.load(file("name: d\nduration: 1m\nfleet: {count: 1, sessions: persistent}\n"))
+                        .fleet()
+                        .sessions())
+                .isEqualTo(Scenario.Sessions.persistent);
+        Path f = file("name: d\nduration: 1m\nfleet: {count: 1, sessions: sticky}\n");
+        assertThatThrownBy(() -> ScenarioLoader.load(f))
+                .isInstanceOf(ScenarioException.class)
+                .hasMessageContaining(f + ":3:")
+                .hasMessageContaining("fleet.sessions")
+                .hasMessageContaining("clean")
+                .hasMessageContaining("persistent");
+    }
 }
