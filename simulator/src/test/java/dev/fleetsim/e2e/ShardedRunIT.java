@@ -104,10 +104,17 @@ class ShardedRunIT {
 
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
-    void aShardKilledMidRolloutIsStartedAgainAndEveryExecutionStillEndsAndTheReportNamesTheRestart() throws Exception {
+    void aShardKilledMidRolloutIsStartedAgainOnItsPersistentSessionsAndEveryExecutionStillEnds() throws Exception {
         Path report = dir.resolve("killed");
+        // Persistent sessions: the new process's devices connect to the sessions the killed one left, and must get
+        // their subscriptions' messages without subscribing again.
+        Path persistent = dir.resolve("staged-persistent.yaml");
+        Files.writeString(
+                persistent,
+                Files.readString(STAGED).replace("  connectRate: 2000", "  connectRate: 2000\n  sessions: persistent"));
+        assertThat(Files.readString(persistent)).contains("sessions: persistent");
         CompletableFuture<Cli.Outcome> run = CompletableFuture.supplyAsync(
-                () -> Cli.run("run", STAGED.toString(), "--shards", "3", "--report-dir", report.toString()));
+                () -> Cli.run("run", persistent.toString(), "--shards", "3", "--report-dir", report.toString()));
         Path log = report.resolve("shards/shard-1.log");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline
