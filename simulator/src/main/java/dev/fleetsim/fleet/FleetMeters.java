@@ -196,6 +196,11 @@ public final class FleetMeters implements DeviceListener {
 
     private volatile Supplier<Totals> remote = () -> Totals.ZERO;
 
+    /** Every device's counts: this process's and those {@link #include}d. */
+    public Totals totals() {
+        return local().plus(remote.get());
+    }
+
     /** This process's devices only. */
     public Totals local() {
         return new Totals(

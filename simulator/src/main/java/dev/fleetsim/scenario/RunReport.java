@@ -3,6 +3,7 @@ package dev.fleetsim.scenario;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fleetsim.fleet.FleetMeters;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.jobs.JobsJson;
 import dev.fleetsim.jobs.config.AbortMath;
@@ -152,16 +153,7 @@ public final class RunReport {
         root.put("realSeconds", round(realSeconds));
         root.put("simulatedSeconds", round(simulatedSeconds));
         root.put("timedOut", timedOut);
-        ObjectNode mqtt = root.putObject("mqtt");
-        mqtt.put("connects", observer.counts().connects());
-        mqtt.put("connectFailures", observer.counts().connectFailures());
-        mqtt.put("disconnects", observer.counts().disconnects());
-        mqtt.put("requests", observer.counts().requests());
-        ObjectNode download = root.putObject("download");
-        download.put("bytes", observer.counts().downloadedBytes());
-        download.put(
-                "mibPerSecond",
-                round(observer.counts().downloadedBytes() / (double) (1 << 20) / Math.max(realSeconds, 1e-3)));
+        putDeviceCounts(root, observer.counts().totals(), realSeconds);
 
         boolean allSucceeded = true;
         Map<String, ObjectNode> jobNodes = new LinkedHashMap<>();
@@ -469,6 +461,20 @@ public final class RunReport {
                     "aborted at " + at + " completed executions; the rule trips at " + expected);
         }
         return new Check(a.text(), actual == a.aborted(), actual ? "aborted" : "not aborted");
+    }
+
+    /** The report's {@code mqtt} and {@code download} sections: a run's devices, or a merge of shards'. */
+    public static void putDeviceCounts(ObjectNode root, FleetMeters.Totals totals, double realSeconds) {
+        ObjectNode mqtt = root.putObject("mqtt");
+        mqtt.put("connects", totals.connects());
+        mqtt.put("connectFailures", totals.connectFailures());
+        mqtt.put("disconnects", totals.disconnects());
+        mqtt.put("requests", totals.requests());
+        ObjectNode download = root.putObject("download");
+        download.put("bytes", totals.downloadedBytes());
+        if (realSeconds > 0) { // a merge without the coordinator's report has no run time
+            download.put("mibPerSecond", round(totals.downloadedBytes() / (double) (1 << 20) / realSeconds));
+        }
     }
 
     /** A phase's line in the report: count and percentiles in milliseconds of a histogram in microseconds. */

@@ -124,13 +124,7 @@ public final class ReportMerge {
         for (Phase phase : Phase.values()) {
             phases.set(phase.label(), RunReport.phaseSummary(merged.getOrDefault(phase, new Histogram(3))));
         }
-        ObjectNode mqtt = out.putObject("mqtt");
-        mqtt.put("connects", totals.connects());
-        mqtt.put("connectFailures", totals.connectFailures());
-        mqtt.put("disconnects", totals.disconnects());
-        mqtt.put("requests", totals.requests());
-        ObjectNode download = out.with("download");
-        download.put("bytes", totals.downloadedBytes());
+        RunReport.putDeviceCounts(out, totals, out.path("realSeconds").asDouble(0));
         ObjectNode shards = out.putObject("shards");
         shards.put("count", shardCount);
         shards.put("restarts", restarts);
