@@ -68,10 +68,14 @@ public final class ReportMerge {
                 }
                 int index = r.path("shard").asInt();
                 JsonNode earlier = byShard.get(index);
-                // The coordinator's view spans every process of the index; a process's own file only itself.
-                if (earlier == null
-                        || r.path("incarnations").asInt()
-                                > earlier.path("incarnations").asInt()) {
+                // The coordinator's view spans every process of the index (it has a restart log); a process's own
+                // file only itself: the coordinator's wins, and among equals the one with more processes.
+                int more = earlier == null
+                        ? 1
+                        : Integer.compare(
+                                r.path("incarnations").asInt(),
+                                earlier.path("incarnations").asInt());
+                if (more > 0 || (more == 0 && r.has("restartLog") && !earlier.has("restartLog"))) {
                     byShard.put(index, r);
                 }
             }
