@@ -14,7 +14,8 @@ import java.util.function.Consumer;
  * the very command a pod of the Indexed Job runs ({@code run FILE --role devices --shard i/N --coordinator URL}), so one
  * machine passes its per-process open-files limit and tests the path pods take. Like Kubernetes with
  * {@code backoffLimitPerIndex}, a shard that exits with an error (or is killed) is started again under the same index,
- * up to {@code maxRestarts} times; each one's output goes to {@code shards/shard-i.log}.
+ * up to {@code maxRestarts} times; each one's output goes to {@code shards/shard-i.log}. One stopped by SIGINT or SIGTERM (Ctrl-C
+ * reaches the whole process group) is not.
  */
 public final class LocalShards implements AutoCloseable {
     private final List<String> base;
@@ -113,6 +114,15 @@ public final class LocalShards implements AutoCloseable {
                         continue;
                     }
                     int code = p.exitValue();
+                    if (code == 130 || code == 143) {
+                        // SIGINT or SIGTERM: Ctrl-C reaches the whole process group, or someone stopped it on purpose.
+                        if (!gaveUp[i]) {
+                            gaveUp[i] = true;
+                            out.accept(
+                                    "shard " + i + " was stopped by a signal (exit " + code + "); not restarting it");
+                        }
+                        continue;
+                    }
                     if (code == 0 || restarts[i] >= maxRestarts) {
                         if (code != 0 && !gaveUp[i]) {
                             gaveUp[i] = true;
