@@ -347,6 +347,7 @@ final class RunCommand implements Callable<Integer> {
         Scenario scenario = ScenarioLoader.load(file, duration);
         IotCoreSettings iotCore = iotCoreSettings(scenario); // before anything that would need undoing
         Shard slice = checkSharding(scenario, iotCore);
+        checkOpenFiles(scenario, iotCore, slice, ProcessMeters.maxOpenFiles());
         PrintWriter out = spec.commandLine().getOut();
         Path dir = reportDir != null
                 ? reportDir
@@ -530,6 +531,48 @@ final class RunCommand implements Callable<Integer> {
             throw new UserInputException(String.join("\n  ", problems)); // every problem, without the whole help
         }
         return slice;
+    }
+
+    /** Files a process opens beside its devices' sockets: jars, logs, the stack's listeners and its store. */
+    static final int OVERHEAD_FILES = 1_500;
+
+    /**
+     * Refuses a run this process cannot hold under its open-files limit, with what to do instead: otherwise the
+     * devices past the limit fail with "Too many open files" and the run waits for them until its timeout. A device
+     * costs a socket here, and with the embedded stack another one on the broker's side.
+     */
+    void checkOpenFiles(Scenario scenario, IotCoreSettings iotCore, Shard slice, long limit) {
+        int count = scenario.fleet().count();
+        long needed;
+        String what;
+        if (slice != null) {
+            needed = (count + slice.count() - 1) / slice.count() + OVERHEAD_FILES / 5;
+            what = String.format("this shard's %,d devices", (count + slice.count() - 1) / slice.count());
+        } else if (iotCore != null) {
+            needed = count + OVERHEAD_FILES / 5;
+            what = String.format("%,d devices (one socket each)", count);
+        } else if (shards > 0) {
+            needed = count + OVERHEAD_FILES; // the broker's side of every device; the devices are in the shards
+            what = String.format("the embedded stack's side of %,d devices", count);
+        } else {
+            needed = 2L * count + OVERHEAD_FILES;
+            what = String.format("%,d devices with the embedded stack (a socket at each end)", count);
+        }
+        if (limit <= 0 || needed <= limit) {
+            return;
+        }
+        String advice;
+        if (slice != null || iotCore != null) {
+            advice = "raise the limit (ulimit -n), or split the fleet over more shards";
+        } else if (shards == 0 && count + OVERHEAD_FILES <= limit) {
+            advice = "run it as --shards " + Math.max(2, (int) Math.ceil(count / ((limit - OVERHEAD_FILES) / 2.0)))
+                    + " (the devices go to child processes), or raise the limit (ulimit -n)";
+        } else {
+            advice = "raise the limit (ulimit -n), or run the shards on other machines against a coordinator"
+                    + " there with a higher limit";
+        }
+        throw new UserInputException(String.format(
+                "%s need about %,d open files; this process may open %,d: %s", what, needed, limit, advice));
     }
 
     /** The coordinator of a sharded run, serving its shards; null for a single-process run. */

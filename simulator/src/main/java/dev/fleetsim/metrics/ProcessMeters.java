@@ -89,6 +89,13 @@ public final class ProcessMeters implements AutoCloseable {
             .collect(Collectors.toUnmodifiableSet());
 
     /** Reads the process now (cheap: a few MXBean calls; no collection is forced). */
+    /** The most files (sockets included) this process may open, or -1 where the JVM cannot tell. */
+    public static long maxOpenFiles() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean unix
+                ? unix.getMaxFileDescriptorCount()
+                : -1;
+    }
+
     public static Sample sample() {
         Runtime rt = Runtime.getRuntime();
         return new Sample(rt.totalMemory() - rt.freeMemory(), heapAfterLastGc(), openFiles(), threads());
