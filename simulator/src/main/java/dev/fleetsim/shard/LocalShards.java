@@ -69,7 +69,9 @@ public final class LocalShards implements AutoCloseable {
                 "--role",
                 "devices",
                 "--coordinator",
-                coordinator.toString()));
+                coordinator.toString(),
+                "--metrics-port", // /ready, /metrics and /results on a free loopback port, printed in the shard's log
+                "0"));
         Path dir = reportDir.resolve("shards");
         Files.createDirectories(dir);
         LocalShards shards = new LocalShards(base, count, dir, maxRestarts, out);

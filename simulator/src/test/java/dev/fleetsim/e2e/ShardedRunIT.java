@@ -10,6 +10,10 @@ import dev.fleetsim.scenario.Scenario;
 import dev.fleetsim.scenario.ScenarioLoader;
 import dev.fleetsim.shard.Coordinator;
 import dev.fleetsim.shard.DeviceShard;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,6 +125,32 @@ class ShardedRunIT {
                 && !(Files.exists(log) && Files.readString(log).contains("devices ready"))) {
             Thread.sleep(100);
         }
+        // A running shard serves its readiness, its Prometheus meters and its results so far.
+        Path log2 = report.resolve("shards/shard-2.log");
+        Matcher endpoint =
+                Pattern.compile("/results on (http://127\\.0\\.0\\.1:\\d+)").matcher(Files.readString(log2));
+        assertThat(endpoint.find()).as(Files.readString(log2)).isTrue();
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> ready = http.send(
+                HttpRequest.newBuilder(URI.create(endpoint.group(1) + "/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        String metrics = http.send(
+                        HttpRequest.newBuilder(URI.create(endpoint.group(1) + "/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics)
+                .as("this shard's own devices, the run's scenario")
+                .contains("fleetsim_devices_connected 1666.0")
+                .contains("scenario=\"staged-rollout\"");
+        JsonNode results = JSON.readTree(http.send(
+                        HttpRequest.newBuilder(URI.create(endpoint.group(1) + "/results"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body());
+        assertThat(results.path("shard").asInt()).isEqualTo(2);
+        assertThat(results.path("totals").path("connected").asInt()).isEqualTo(1666);
         Thread.sleep(4_000); // the job is created after the barrier; 4 s is 4 simulated minutes into the rollout
         Matcher pid = Pattern.compile("joined the coordinator at \\S+ \\(pid (\\d+)\\)")
                 .matcher(Files.readString(log));
