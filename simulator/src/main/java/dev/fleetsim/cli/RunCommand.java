@@ -161,7 +161,8 @@ final class RunCommand implements Callable<Integer> {
             converter = LocalCommand.DurationConverter.class,
             defaultValue = "5m",
             description = "How long the coordinator waits for every shard's devices before the first job (default"
-                    + " ${DEFAULT-VALUE}); after it, the run goes on and names the missing shards")
+                    + " ${DEFAULT-VALUE}); after it, the run goes on and names the missing shards. With --role devices:"
+                    + " how long the shard waits for its coordinator to answer at all (pods may start first)")
     Duration barrierTimeout;
 
     @Option(
@@ -364,7 +365,8 @@ final class RunCommand implements Callable<Integer> {
         if (slice != null) {
             DeviceShard.Outcome outcome = DeviceShard.run(
                     scenario,
-                    new DeviceShard.Settings(slice, URI.create(coordinatorUrl), grace, dir, metricsBind, metricsPort),
+                    new DeviceShard.Settings(
+                            slice, URI.create(coordinatorUrl), grace, barrierTimeout, dir, metricsBind, metricsPort),
                     lines);
             (outcome.exitCode() == 0 ? out : spec.commandLine().getErr()).println(outcome.reason());
             out.flush();

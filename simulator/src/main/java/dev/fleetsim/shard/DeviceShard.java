@@ -63,10 +63,23 @@ public final class DeviceShard {
 
     /**
      * @param grace how long the shard goes on without its coordinator, or without any device connected
+     * @param join how long the shard waits for its coordinator to answer at all: pods of the Indexed Job may start
+     *     long before the coordinator's (its image pulled, its things made)
      * @param metricsPort where {@code /ready}, {@code /metrics} and {@code /results} are served; -1: nowhere
      */
     public record Settings(
-            Shard shard, URI coordinator, Duration grace, Path reportDir, String metricsBind, int metricsPort) {}
+            Shard shard,
+            URI coordinator,
+            Duration grace,
+            Duration join,
+            Path reportDir,
+            String metricsBind,
+            int metricsPort) {
+        public Settings(
+                Shard shard, URI coordinator, Duration grace, Path reportDir, String metricsBind, int metricsPort) {
+            this(shard, coordinator, grace, grace, reportDir, metricsBind, metricsPort);
+        }
+    }
 
     /** How a shard ended: its exit code and why. */
     public record Outcome(int exitCode, String reason) {}
@@ -179,7 +192,7 @@ public final class DeviceShard {
                 .put("scenario", scenario.name())
                 .put("devices", scenario.fleet().count())
                 .put("host", hostName());
-        long deadline = System.nanoTime() + settings.grace().toNanos();
+        long deadline = System.nanoTime() + settings.join().toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
             try {
@@ -197,7 +210,7 @@ public final class DeviceShard {
         }
         return new Outcome(
                 1,
-                name + ": no coordinator at " + settings.coordinator() + " within " + seconds(settings.grace()) + " ("
+                name + ": no coordinator at " + settings.coordinator() + " within " + seconds(settings.join()) + " ("
                         + last + ")");
     }
 

@@ -254,6 +254,8 @@ class ShardedRunIT {
                 "--coordinator",
                 "http://127.0.0.1:1",
                 "--grace",
+                "1s",
+                "--barrier-timeout",
                 "2s",
                 "--report-dir",
                 dir.resolve("alone").toString());
