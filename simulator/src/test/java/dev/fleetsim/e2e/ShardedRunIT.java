@@ -10,6 +10,7 @@ import dev.fleetsim.scenario.Scenario;
 import dev.fleetsim.scenario.ScenarioLoader;
 import dev.fleetsim.shard.Coordinator;
 import dev.fleetsim.shard.DeviceShard;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -121,12 +122,11 @@ class ShardedRunIT {
                 () -> Cli.run("run", persistent.toString(), "--shards", "3", "--report-dir", report.toString()));
         Path log = report.resolve("shards/shard-1.log");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline
-                && !(Files.exists(log) && Files.readString(log).contains("devices ready"))) {
+        Path log2 = report.resolve("shards/shard-2.log");
+        while (System.nanoTime() < deadline && !(devicesReady(log) && devicesReady(log2))) {
             Thread.sleep(100);
         }
         // A running shard serves its readiness, its Prometheus meters and its results so far.
-        Path log2 = report.resolve("shards/shard-2.log");
         Matcher endpoint =
                 Pattern.compile("/results on (http://127\\.0\\.0\\.1:\\d+)").matcher(Files.readString(log2));
         assertThat(endpoint.find()).as(Files.readString(log2)).isTrue();
@@ -183,6 +183,10 @@ class ShardedRunIT {
         // Its devices connected twice (before and after), the others once.
         assertThat(shard1.path("totals").path("connects").asLong()).isEqualTo(2 * 1667);
         assertThat(Files.readString(report.resolve("report.html"))).contains("down ");
+    }
+
+    private static boolean devicesReady(Path shardLog) throws IOException {
+        return Files.exists(shardLog) && Files.readString(shardLog).contains("devices ready");
     }
 
     @Test
