@@ -16,7 +16,6 @@ import dev.fleetsim.scenario.RunReport;
 import dev.fleetsim.scenario.Scenario;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -525,12 +524,7 @@ public final class Coordinator implements RemoteFleet, AutoCloseable {
     }
 
     private static void answer(HttpExchange exchange, int status, JsonNode body) throws IOException {
-        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream os = exchange.getResponseBody()) {
-            os.write(bytes);
-        }
+        ShardWire.respond(exchange, status, "application/json", body.toString());
     }
 
     // ------------------------------------------------------------------ one shard

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.management.OperatingSystemMXBean;
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.fleetsim.clock.VirtualClock;
 import dev.fleetsim.device.download.Downloader;
@@ -23,13 +22,11 @@ import dev.fleetsim.scenario.Scenario;
 import dev.fleetsim.target.Target;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
@@ -478,11 +475,11 @@ public final class DeviceShard {
                 HttpServer.create(new InetSocketAddress(settings.metricsBind(), settings.metricsPort()), 16);
         server.createContext("/ready", x -> {
             boolean ready = phase.equals("ready") || phase.equals("running");
-            send(x, ready ? 200 : 503, "text/plain", phase + "\n");
+            ShardWire.respond(x, ready ? 200 : 503, "text/plain", phase + "\n");
         });
         server.createContext("/metrics", x -> {
             RunObserver o = observer;
-            send(
+            ShardWire.respond(
                     x,
                     200,
                     "text/plain; version=0.0.4; charset=utf-8",
@@ -490,28 +487,14 @@ public final class DeviceShard {
         });
         server.createContext("/results", x -> {
             RunObserver o = observer;
-            send(x, 200, "application/json", o == null ? "{}" : resultsNow().toString());
+            ShardWire.respond(
+                    x, 200, "application/json", o == null ? "{}" : results().toString());
         });
         server.start();
         out.accept("shard " + settings.shard().index() + "/" + settings.shard().count() + ": /ready, /metrics and"
                 + " /results on http://" + settings.metricsBind() + ":"
                 + server.getAddress().getPort());
         return server;
-    }
-
-    private synchronized ObjectNode resultsNow() {
-        return results();
-    }
-
-    private static void send(HttpExchange x, int status, String type, String body) throws IOException {
-        try (x) {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            x.getResponseHeaders().set("Content-Type", type);
-            x.sendResponseHeaders(status, bytes.length);
-            try (OutputStream os = x.getResponseBody()) {
-                os.write(bytes);
-            }
-        }
     }
 
     /** This process's CPU time so far (what the coordinator's report and the shard bench add up). */

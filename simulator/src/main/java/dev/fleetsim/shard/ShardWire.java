@@ -2,14 +2,17 @@ package dev.fleetsim.shard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
 import dev.fleetsim.fleet.FleetMeters;
 import dev.fleetsim.jobs.JobsJson;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
@@ -72,6 +75,16 @@ public final class ShardWire {
                 n.path("downloadedBytes").asLong(),
                 n.path("connected").asInt(),
                 n.path("ready").asInt());
+    }
+
+    /** Answers an exchange of either side's HTTP server (closing the body ends the exchange). */
+    static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream os = exchange.getResponseBody()) {
+            os.write(bytes);
+        }
     }
 
     /** A JSON request to the coordinator; the answer's body as JSON, or an exception naming the status. */
