@@ -192,7 +192,7 @@ final class BenchCommand implements Runnable {
         @Option(
                 names = "--devices",
                 defaultValue = "15000",
-                description = "Devices of the sharded run (default" + " ${DEFAULT-VALUE}).")
+                description = "Devices of the sharded run (default ${DEFAULT-VALUE}).")
         int devices;
 
         @Option(names = "--shards", defaultValue = "3", description = "Device processes (default ${DEFAULT-VALUE}).")

@@ -22,7 +22,6 @@ import dev.fleetsim.target.IotCoreSettings;
 import dev.fleetsim.target.Target;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -107,80 +106,14 @@ final class RunCommand implements Callable<Integer> {
     String bindAddress;
 
     @Option(
-            names = "--role",
-            paramLabel = "coordinator|devices",
-            description = "A sharded run's part: the coordinator (makes things, groups, artifacts and jobs, waits for"
-                    + " --shards N device shards, writes the one report) or one device shard (--shard i/N"
-                    + " --coordinator URL). Without --role, --shards N starts the N shards as processes here.")
-    String role;
-
-    @Option(
-            names = "--shards",
-            paramLabel = "N",
-            defaultValue = "0",
-            description = "Split the fleet over N device shards: with --role coordinator they join from elsewhere"
-                    + " (pods); without --role this process starts them as child processes")
-    int shards;
-
-    @Option(
-            names = "--shard",
-            paramLabel = "i/N",
-            description = "With --role devices: this process runs the devices whose index modulo N is i")
-    String shard;
-
-    @Option(
-            names = "--coordinator",
-            paramLabel = "URL",
-            description = "With --role devices: the coordinator, e.g. http://fleetsim-coordinator:7070")
-    String coordinatorUrl;
-
-    @Option(
-            names = "--coordinator-port",
-            paramLabel = "PORT",
-            defaultValue = "0",
-            description = "Port the coordinator serves its shards on (default 0: a free one)")
-    int coordinatorPort;
-
-    @Option(
-            names = "--coordinator-bind",
-            paramLabel = "ADDRESS",
-            defaultValue = LocalStackConfig.LOOPBACK,
-            description = "Address the coordinator serves its shards on (default ${DEFAULT-VALUE}; 0.0.0.0 in a pod)")
-    String coordinatorBind;
-
-    @Option(
             names = "--advertised-host",
             paramLabel = "HOST",
             description = "The host the local stack's clients are told to use (MQTT endpoint, presigned URLs): the"
                     + " coordinator's Service name when shards run in other pods")
     String advertisedHost;
 
-    @Option(
-            names = "--barrier-timeout",
-            paramLabel = "DURATION",
-            converter = LocalCommand.DurationConverter.class,
-            defaultValue = "5m",
-            description = "How long the coordinator waits for every shard's devices before the first job (default"
-                    + " ${DEFAULT-VALUE}); after it, the run goes on and names the missing shards. With --role devices:"
-                    + " how long the shard waits for its coordinator to answer at all (pods may start first)")
-    Duration barrierTimeout;
-
-    @Option(
-            names = "--grace",
-            paramLabel = "DURATION",
-            converter = LocalCommand.DurationConverter.class,
-            defaultValue = "60s",
-            description = "With --role devices: how long a shard goes on without reaching its coordinator, or with"
-                    + " none of its devices connected, before it stops with exit 1 (default ${DEFAULT-VALUE})")
-    Duration grace;
-
-    @Option(
-            names = "--shard-restarts",
-            paramLabel = "N",
-            defaultValue = "2",
-            description = "With --shards N and no --role: how many times a shard process that dies is started again"
-                    + " (default ${DEFAULT-VALUE}, as backoffLimitPerIndex)")
-    int shardRestarts;
+    @CommandLine.Mixin
+    ShardingOptions sharding = new ShardingOptions();
 
     /** Where a run plays. */
     enum TargetKind {
@@ -347,8 +280,8 @@ final class RunCommand implements Callable<Integer> {
         MetricsEndpoint.check(metricsPort);
         Scenario scenario = ScenarioLoader.load(file, duration);
         IotCoreSettings iotCore = iotCoreSettings(scenario); // before anything that would need undoing
-        Shard slice = checkSharding(scenario, iotCore);
-        checkOpenFiles(scenario, iotCore, slice, ProcessMeters.maxOpenFiles());
+        Shard slice = sharding.check(scenario, iotCore, consoleOptions.ui);
+        sharding.checkOpenFiles(scenario, iotCore, slice, ProcessMeters.maxOpenFiles());
         PrintWriter out = spec.commandLine().getOut();
         Path dir = reportDir != null
                 ? reportDir
@@ -363,11 +296,8 @@ final class RunCommand implements Callable<Integer> {
             out.flush();
         };
         if (slice != null) {
-            DeviceShard.Outcome outcome = DeviceShard.run(
-                    scenario,
-                    new DeviceShard.Settings(
-                            slice, URI.create(coordinatorUrl), grace, barrierTimeout, dir, metricsBind, metricsPort),
-                    lines);
+            DeviceShard.Outcome outcome =
+                    DeviceShard.run(scenario, sharding.shardSettings(slice, dir, metricsBind, metricsPort), lines);
             (outcome.exitCode() == 0 ? out : spec.commandLine().getErr()).println(outcome.reason());
             out.flush();
             spec.commandLine().getErr().flush();
@@ -393,7 +323,7 @@ final class RunCommand implements Callable<Integer> {
         };
         RunReport report;
         ConsoleServer console = startConsole(out);
-        Coordinator coordinator = startCoordinator(scenario, dir, out);
+        Coordinator coordinator = sharding.startCoordinator(scenario, dir, out);
         boolean tty = System.console() != null;
         ScenarioRunner runner =
                 new ScenarioRunner(new ScenarioRunner.Options(dir, tty, console, coordinator), lines, sink);
@@ -414,9 +344,9 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         LocalShards children = null;
         try {
-            if (coordinator != null && role == null) {
-                children =
-                        LocalShards.start(file, shards, coordinator.localUrl(), dir, List.of(), shardRestarts, lines);
+            if (coordinator != null && sharding.startsLocalShards()) {
+                children = LocalShards.start(
+                        file, sharding.shards, coordinator.localUrl(), dir, List.of(), sharding.shardRestarts, lines);
             }
             try (Target target = iotCore != null
                     ? openIotCore(scenario, iotCore, dir, out)
@@ -467,130 +397,6 @@ final class RunCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: it returns now that the report is written
             }
-        }
-    }
-
-    /**
-     * The sharding options, checked together (every problem at once): the slice this process runs as a device shard,
-     * or null when it is not one.
-     */
-    private Shard checkSharding(Scenario scenario, IotCoreSettings iotCore) {
-        List<String> problems = new ArrayList<>();
-        Shard slice = null;
-        boolean devices = "devices".equals(role);
-        if (role != null && !devices && !role.equals("coordinator")) {
-            problems.add("--role must be coordinator or devices, not '" + role + "'");
-        }
-        if (devices) {
-            if (shard == null) {
-                problems.add("--role devices needs --shard i/N (this process's slice)");
-            } else {
-                try {
-                    slice = Shard.parse(shard);
-                } catch (IllegalArgumentException e) {
-                    problems.add("--shard: " + e.getMessage());
-                }
-            }
-            if (coordinatorUrl == null) {
-                problems.add("--role devices needs --coordinator URL, e.g. http://fleetsim-coordinator:7070");
-            } else if (!coordinatorUrl.matches("https?://[^/\\s]+(/.*)?")) {
-                problems.add("--coordinator must be an http:// URL, e.g. http://fleetsim-coordinator:7070, not '"
-                        + coordinatorUrl + "'");
-            }
-            if (shards != 0) {
-                problems.add("--shards N is the coordinator's; a device shard takes --shard i/N");
-            }
-        } else {
-            if (shard != null || coordinatorUrl != null) {
-                problems.add("--shard and --coordinator need --role devices");
-            }
-            if ("coordinator".equals(role) && shards < 1) {
-                problems.add("--role coordinator needs --shards N (N >= 1), the number of device shards");
-            }
-        }
-        if (shards < 0) {
-            problems.add("--shards must be 1 or more");
-        }
-        if (shards > 0 || devices) {
-            if (consoleOptions.ui) {
-                problems.add("--ui shows the devices of one process; a sharded run has none in the coordinator");
-            }
-            if (iotCore != null || scenario.fleet().tls()) {
-                problems.add("a sharded run connects devices over plain MQTT to the local stack: --target iot-core"
-                        + " and fleet.tls are not sharded yet (run fleetsim devices --shard i/N against IoT Core)");
-            }
-        }
-        if (shardRestarts < 0) {
-            problems.add("--shard-restarts must be 0 or more");
-        }
-        if (coordinatorPort < 0 || coordinatorPort > 65_535) {
-            problems.add("--coordinator-port must be 0-65535");
-        }
-        if (barrierTimeout.isNegative() || barrierTimeout.isZero() || grace.isNegative() || grace.isZero()) {
-            problems.add("--barrier-timeout and --grace must be positive, e.g. 5m");
-        }
-        if (!problems.isEmpty()) {
-            throw new UserInputException(String.join("\n  ", problems)); // every problem, without the whole help
-        }
-        return slice;
-    }
-
-    /** Files a process opens beside its devices' sockets: jars, logs, the stack's listeners and its store. */
-    static final int OVERHEAD_FILES = 1_500;
-
-    /**
-     * Refuses a run this process cannot hold under its open-files limit, with what to do instead: otherwise the
-     * devices past the limit fail with "Too many open files" and the run waits for them until its timeout. A device
-     * costs a socket here, and with the embedded stack another one on the broker's side.
-     */
-    void checkOpenFiles(Scenario scenario, IotCoreSettings iotCore, Shard slice, long limit) {
-        int count = scenario.fleet().count();
-        long needed;
-        String what;
-        if (slice != null) {
-            needed = (count + slice.count() - 1) / slice.count() + OVERHEAD_FILES / 5;
-            what = String.format("this shard's %,d devices", (count + slice.count() - 1) / slice.count());
-        } else if (iotCore != null) {
-            needed = count + OVERHEAD_FILES / 5;
-            what = String.format("%,d devices (one socket each)", count);
-        } else if (shards > 0) {
-            needed = count + OVERHEAD_FILES; // the broker's side of every device; the devices are in the shards
-            what = String.format("the embedded stack's side of %,d devices", count);
-        } else {
-            needed = 2L * count + OVERHEAD_FILES;
-            what = String.format("%,d devices with the embedded stack (a socket at each end)", count);
-        }
-        if (limit <= 0 || needed <= limit) {
-            return;
-        }
-        String advice;
-        if (slice != null || iotCore != null) {
-            advice = "raise the limit (ulimit -n), or split the fleet over more shards";
-        } else if (shards == 0 && count + OVERHEAD_FILES <= limit) {
-            advice = "run it as --shards " + Math.max(2, (int) Math.ceil(count / ((limit - OVERHEAD_FILES) / 2.0)))
-                    + " (the devices go to child processes), or raise the limit (ulimit -n)";
-        } else {
-            advice = "raise the limit (ulimit -n), or run the shards on other machines against a coordinator"
-                    + " there with a higher limit";
-        }
-        throw new UserInputException(String.format(
-                "%s need about %,d open files; this process may open %,d: %s", what, needed, limit, advice));
-    }
-
-    /** The coordinator of a sharded run, serving its shards; null for a single-process run. */
-    private Coordinator startCoordinator(Scenario scenario, Path dir, PrintWriter out) {
-        if (shards == 0) {
-            return null;
-        }
-        try {
-            Coordinator c = Coordinator.start(
-                    scenario, new Coordinator.Settings(shards, coordinatorBind, coordinatorPort, barrierTimeout, dir));
-            out.printf("  coordinator: %d shards join at http://%s:%d%n", shards, coordinatorBind, c.port());
-            out.flush();
-            return c;
-        } catch (IOException e) {
-            throw new UserInputException(
-                    "--coordinator-port " + coordinatorPort + " on " + coordinatorBind + ": " + e.getMessage());
         }
     }
 

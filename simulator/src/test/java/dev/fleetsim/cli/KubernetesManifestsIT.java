@@ -145,8 +145,8 @@ class KubernetesManifestsIT {
         JsonNode service = find(docs, "Service", "fleetsim-coordinator");
 
         RunCommand coordinatorRun = (RunCommand) parse(args(coordinator));
-        int n = coordinatorRun.shards;
-        assertThat(coordinatorRun.role).isEqualTo("coordinator");
+        int n = coordinatorRun.sharding.shards;
+        assertThat(coordinatorRun.sharding.role).isEqualTo("coordinator");
         assertThat(n).isPositive();
         assertThat(shards.path("spec").path("completionMode").asText()).isEqualTo("Indexed");
         assertThat(shards.path("spec").path("completions").asInt()).isEqualTo(n);
@@ -176,7 +176,7 @@ class KubernetesManifestsIT {
         assertThat(service.path("spec").path("clusterIP").asText()).isEqualTo("None");
         assertThat(coordinatorRun.advertisedHost).isEqualTo(serviceName);
         assertThat(service.path("spec").path("ports").toString())
-                .contains("\"port\":" + coordinatorRun.coordinatorPort);
+                .contains("\"port\":" + coordinatorRun.sharding.coordinatorPort);
 
         for (int i = 0; i < n; i++) {
             List<String> podArgs = new ArrayList<>();
@@ -184,10 +184,10 @@ class KubernetesManifestsIT {
                 podArgs.add(a.replace("$(JOB_COMPLETION_INDEX)", Integer.toString(i)));
             }
             RunCommand shardRun = (RunCommand) parse(podArgs);
-            assertThat(shardRun.role).isEqualTo("devices");
-            assertThat(shardRun.shard).isEqualTo(i + "/" + n);
-            assertThat(shardRun.coordinatorUrl)
-                    .isEqualTo("http://" + serviceName + ":" + coordinatorRun.coordinatorPort);
+            assertThat(shardRun.sharding.role).isEqualTo("devices");
+            assertThat(shardRun.sharding.shard).isEqualTo(i + "/" + n);
+            assertThat(shardRun.sharding.coordinatorUrl)
+                    .isEqualTo("http://" + serviceName + ":" + coordinatorRun.sharding.coordinatorPort);
             assertThat(shardRun.file).isEqualTo(coordinatorRun.file);
         }
     }
@@ -207,7 +207,7 @@ class KubernetesManifestsIT {
                     .as("a sharded run connects over plain MQTT")
                     .isFalse();
             RunCommand coordinator = (RunCommand) parse(args(find(docs, "Job", "fleetsim-coordinator")));
-            assertThat(scenario.fleet().count() / coordinator.shards)
+            assertThat(scenario.fleet().count() / coordinator.sharding.shards)
                     .as("devices per shard within what one pod's memory limit holds")
                     .isBetween(1, 10_000);
         } finally {

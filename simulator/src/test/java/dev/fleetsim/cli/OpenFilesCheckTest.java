@@ -40,9 +40,9 @@ class OpenFilesCheckTest {
     @Test
     void aSingleProcessRunWithTheEmbeddedStackNeedsTwoFilesPerDeviceAndIsToldHowManyShards() throws Exception {
         RunCommand single = run("run", "x.yaml");
-        assertThatCode(() -> single.checkOpenFiles(fleetOf(9_000), null, null, 20_000))
+        assertThatCode(() -> single.sharding.checkOpenFiles(fleetOf(9_000), null, null, 20_000))
                 .doesNotThrowAnyException();
-        assertThatThrownBy(() -> single.checkOpenFiles(fleetOf(15_000), null, null, 20_000))
+        assertThatThrownBy(() -> single.sharding.checkOpenFiles(fleetOf(15_000), null, null, 20_000))
                 .isInstanceOf(UserInputException.class)
                 .hasMessage("15,000 devices with the embedded stack (a socket at each end) need about 31,500 open"
                         + " files; this process may open 20,000: run it as --shards 2 (the devices go to child"
@@ -52,17 +52,17 @@ class OpenFilesCheckTest {
     @Test
     void aCoordinatorHoldsTheBrokersSideOnlyAndAShardItsSlice() throws Exception {
         RunCommand coordinator = run("run", "x.yaml", "--shards", "3");
-        assertThatCode(() -> coordinator.checkOpenFiles(fleetOf(15_000), null, null, 20_000))
+        assertThatCode(() -> coordinator.sharding.checkOpenFiles(fleetOf(15_000), null, null, 20_000))
                 .doesNotThrowAnyException();
-        assertThatThrownBy(() -> coordinator.checkOpenFiles(fleetOf(19_000), null, null, 20_000))
+        assertThatThrownBy(() -> coordinator.sharding.checkOpenFiles(fleetOf(19_000), null, null, 20_000))
                 .isInstanceOf(UserInputException.class)
                 .hasMessageContaining("the embedded stack's side of 19,000 devices need about 20,500 open files")
                 .hasMessageContaining("raise the limit");
 
         RunCommand shard = run("run", "x.yaml", "--role", "devices", "--shard", "0/4", "--coordinator", "http://c:1");
-        assertThatCode(() -> shard.checkOpenFiles(fleetOf(60_000), null, new Shard(0, 4), 20_000))
+        assertThatCode(() -> shard.sharding.checkOpenFiles(fleetOf(60_000), null, new Shard(0, 4), 20_000))
                 .doesNotThrowAnyException();
-        assertThatThrownBy(() -> shard.checkOpenFiles(fleetOf(100_000), null, new Shard(0, 4), 20_000))
+        assertThatThrownBy(() -> shard.sharding.checkOpenFiles(fleetOf(100_000), null, new Shard(0, 4), 20_000))
                 .isInstanceOf(UserInputException.class)
                 .hasMessageContaining("this shard's 25,000 devices need about 25,300 open files");
     }
