@@ -27,6 +27,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -97,18 +99,29 @@ public final class DownloadBench implements AutoCloseable {
      * instructions) and the stronger {@code curl | openssl dgst -sha256}, and against the physical limit: one stream
      * cannot beat one core's {@code openssl speed -evp sha256}, N streams cannot beat min(N, cores) × that.
      */
-    public void throughput(long size, List<Integer> concurrencies) throws Exception {
+    public void throughput(long size, List<Integer> concurrencies, int rounds) throws Exception {
         String sha = artifact("throughput.bin", size);
         double core = sha256PerCore();
         int cores = Runtime.getRuntime().availableProcessors();
         out.accept(String.format(
-                "SHA-256 limit: openssl speed -evp sha256 (16 KiB blocks) = %,.0f MiB/s per core, %d cores",
-                core, cores));
+                "SHA-256 limit: openssl speed -evp sha256 (16 KiB blocks) = %,.0f MiB/s per core, %d cores;"
+                        + " this JVM's MessageDigest: %,.0f MiB/s",
+                core, cores, jdkSha256()));
+        // One unmeasured round first: the JIT compiles the download path (the first 256 MiB ran at 0.6 of the later).
+        devices(url("throughput.bin"), sha, size, 1, Math.max(1, (int) ((256L << 20) / size)), 0);
         for (int c : concurrencies) {
             int total = Math.max(c, (int) Math.max(1, (256L << 20) / size)); // at least 256 MiB moved
-            double ours = devices(url("throughput.bin"), sha, size, c, total, 0);
-            double coreutils = pipeline(url("throughput.bin"), sha, c, total, size, "sha256sum");
-            double openssl = pipeline(url("throughput.bin"), sha, c, total, size, "openssl dgst -sha256");
+            List<Double> oursRounds = new ArrayList<>();
+            List<Double> coreutilsRounds = new ArrayList<>();
+            List<Double> opensslRounds = new ArrayList<>();
+            for (int r = 0; r < rounds; r++) { // interleaved, so a slow spell of the machine hits all three
+                oursRounds.add(devices(url("throughput.bin"), sha, size, c, total, 0));
+                coreutilsRounds.add(pipeline(url("throughput.bin"), sha, c, total, size, "sha256sum"));
+                opensslRounds.add(pipeline(url("throughput.bin"), sha, c, total, size, "openssl dgst -sha256"));
+            }
+            double ours = ConnectCostBench.median(oursRounds);
+            double coreutils = ConnectCostBench.median(coreutilsRounds);
+            double openssl = ConnectCostBench.median(opensslRounds);
             double limit = core * Math.min(c, cores);
             out.accept(String.format(
                     "%5d concurrent: fleetsim %,7.0f MiB/s | curl|sha256sum %,7.0f (ratio %.2f) | curl|openssl %,7.0f"
@@ -263,6 +276,26 @@ public final class DownloadBench implements AutoCloseable {
     }
 
     /** One core's SHA-256 speed on 16 KiB blocks, MiB/s ({@code openssl speed -evp sha256}); -1 without openssl. */
+    /** MiB/s of the JDK's SHA-256 over a 16 KiB array for about a second, after a warm-up: the JVM's own ceiling. */
+    private static double jdkSha256() throws NoSuchAlgorithmException {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        byte[] block = new byte[16 * 1024];
+        double best = 0;
+        for (int round = 0; round < 3; round++) {
+            long start = System.nanoTime();
+            long bytes = 0;
+            while (System.nanoTime() - start < 400_000_000L) {
+                for (int i = 0; i < 64; i++) {
+                    md.update(block);
+                }
+                bytes += 64L * block.length;
+            }
+            best = Math.max(best, bytes / ((System.nanoTime() - start) / 1e9) / (1 << 20));
+        }
+        md.digest();
+        return best;
+    }
+
     private static double sha256PerCore() {
         try {
             Process p = new ProcessBuilder("openssl", "speed", "-seconds", "1", "-evp", "sha256")

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,11 +36,19 @@ public final class Mosquitto implements AutoCloseable {
     }
 
     public static Mosquitto start() throws IOException, InterruptedException {
-        return start(null, false);
+        return start(null, false, null);
     }
 
     public static Mosquitto start(LocalCa ca) throws IOException, InterruptedException {
-        return start(ca, false);
+        return start(ca, false, null);
+    }
+
+    /**
+     * As {@link #start(LocalCa)} (plain TCP when {@code ca} is null), with mosquitto pinned to {@code cpus} ({@code
+     * taskset -c} syntax) so that it does not share cores with the process under measurement.
+     */
+    public static Mosquitto pinned(LocalCa ca, String cpus) throws IOException, InterruptedException {
+        return start(ca, false, cpus);
     }
 
     /**
@@ -46,14 +56,14 @@ public final class Mosquitto implements AutoCloseable {
      * session, keep-alive) to {@link #log()}, for tests that check what clients sent; benches leave it off.
      */
     public static Mosquitto startLogged() throws IOException, InterruptedException {
-        return start(null, true);
+        return start(null, true, null);
     }
 
     /**
      * With {@code ca}, the listener is mutual TLS (OpenSSL in mosquitto): the server certificate is the local CA's
      * server certificate, and clients must present a certificate that CA issued.
      */
-    private static Mosquitto start(LocalCa ca, boolean logged) throws IOException, InterruptedException {
+    private static Mosquitto start(LocalCa ca, boolean logged, String cpus) throws IOException, InterruptedException {
         if (!available()) {
             throw new IllegalStateException("mosquitto is not installed: apt-get install mosquitto");
         }
@@ -78,7 +88,12 @@ public final class Mosquitto implements AutoCloseable {
                                 : "log_dest none",
                         System.getProperty("user.name"),
                         tls));
-        Process process = new ProcessBuilder(BINARY.toString(), "-c", conf.toString())
+        List<String> command = new ArrayList<>();
+        if (cpus != null) {
+            command.addAll(List.of(ProcessCpu.TASKSET.toString(), "-c", cpus));
+        }
+        command.addAll(List.of(BINARY.toString(), "-c", conf.toString()));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mosquitto.log").toFile())
                 .start();

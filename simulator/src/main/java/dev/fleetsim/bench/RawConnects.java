@@ -45,6 +45,17 @@ final class RawConnects {
      * the clock starts, so this measures handshakes, not context construction).
      */
     static double rate(String host, int port, int count, IntFunction<SslContext> tls) throws InterruptedException {
+        return measure(host, port, count, tls).rate();
+    }
+
+    /**
+     * What one round cost: CONNACKs per second, and this process's CPU time from the first connect to the last
+     * CONNACK (every thread: loops, JIT, GC).
+     */
+    record Round(int connected, double rate, long cpuNanos) {}
+
+    /** As {@link #rate(String, int, int, IntFunction)}, with the process CPU time the round took. */
+    static Round measure(String host, int port, int count, IntFunction<SslContext> tls) throws InterruptedException {
         EventLoopGroup group = EventLoops.create(EventLoops.defaultThreads(), "raw-connect");
         List<Channel> channels = new ArrayList<>(count);
         CountDownLatch acked = new CountDownLatch(count);
@@ -80,6 +91,7 @@ final class RawConnects {
             for (int i = 0; i < count; i++) {
                 contexts[i] = tls.apply(i);
             }
+            long cpuStart = ProcessCpu.nanos();
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
                 byte[] connect = connectPacket(String.format("raw-%06d", i));
@@ -97,10 +109,11 @@ final class RawConnects {
                 });
             }
             if (!acked.await(120, TimeUnit.SECONDS)) {
-                return -1;
+                return new Round(0, -1, ProcessCpu.nanos() - cpuStart);
             }
+            long cpu = ProcessCpu.nanos() - cpuStart;
             double seconds = (System.nanoTime() - start) / 1e9;
-            return (count - failed.get()) / seconds;
+            return new Round(count - failed.get(), (count - failed.get()) / seconds, cpu);
         } finally {
             synchronized (channels) {
                 channels.forEach(Channel::close);

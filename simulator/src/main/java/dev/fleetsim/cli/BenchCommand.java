@@ -1,5 +1,6 @@
 package dev.fleetsim.cli;
 
+import dev.fleetsim.bench.ConnectCostBench;
 import dev.fleetsim.bench.ConsoleBench;
 import dev.fleetsim.bench.DownloadBench;
 import dev.fleetsim.bench.DurabilityBench;
@@ -11,6 +12,7 @@ import dev.fleetsim.bench.ShardBench;
 import dev.fleetsim.scenario.Units;
 import dev.fleetsim.target.IotCoreSettings;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -25,6 +27,7 @@ import picocli.CommandLine.Option;
         subcommands = {
             BenchCommand.JobsApi.class,
             BenchCommand.FleetBenchCommand.class,
+            BenchCommand.Connect.class,
             BenchCommand.DownloadBenchCommand.class,
             BenchCommand.Durability.class,
             BenchCommand.Setup.class,
@@ -386,6 +389,81 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    /** {@code fleetsim bench connect}. */
+    @Command(
+            name = "connect",
+            mixinStandardHelpOptions = true,
+            description = "CPU-seconds the device side spends per 1,000 connects (plain TCP, and mutual TLS with"
+                    + " ECDSA P-256 per TLS provider), with the fleet and mosquitto pinned to different cores, against"
+                    + " raw sockets and openssl s_time on the same core.")
+    static final class Connect implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Option(
+                names = "--devices",
+                defaultValue = "5000",
+                description = "Devices connecting over plain TCP per round (default ${DEFAULT-VALUE}; 0 skips).")
+        int devices;
+
+        @Option(
+                names = "--tls-devices",
+                defaultValue = "1000",
+                description = "Devices connecting over mutual TLS per round and provider (default ${DEFAULT-VALUE};"
+                        + " 0 skips).")
+        int tlsDevices;
+
+        @Option(
+                names = "--warmups",
+                defaultValue = "2",
+                description = "Unmeasured rounds first, while the JIT compiles (default ${DEFAULT-VALUE}).")
+        int warmups;
+
+        @Option(
+                names = "--rounds",
+                defaultValue = "5",
+                description = "Measured rounds; the median is reported (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(
+                names = "--providers",
+                split = ",",
+                defaultValue = "openssl,jdk",
+                description = "Device TLS providers to measure, each in its own process: openssl (netty-tcnative),"
+                        + " jdk (default ${DEFAULT-VALUE}).")
+        List<String> providers;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String> problems = new ArrayList<>();
+            if (devices < 0 || tlsDevices < 0) {
+                problems.add("--devices and --tls-devices must be 0 or more");
+            }
+            if (rounds < 1) {
+                problems.add("--rounds must be at least 1");
+            }
+            if (warmups < 0) {
+                problems.add("--warmups must be 0 or more");
+            }
+            for (String p : providers) {
+                if (!p.equals("openssl") && !p.equals("jdk")) {
+                    problems.add("--providers: unknown provider '" + p + "' (openssl, jdk)");
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), String.join("; ", problems));
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            MachineFacts.lines().forEach(out::println);
+            boolean ok = new ConnectCostBench(line -> {
+                        out.println("  " + line);
+                        out.flush();
+                    })
+                    .run(new ConnectCostBench.Settings(devices, tlsDevices, warmups, rounds), providers);
+            return ok ? ExitCodes.OK : ExitCodes.FAILED;
+        }
+    }
+
     /** {@code fleetsim bench download}. */
     @Command(
             name = "download",
@@ -411,6 +489,13 @@ final class BenchCommand implements Runnable {
                 description =
                         "Concurrent devices (and curl pipelines) per run (default ${DEFAULT-VALUE}; empty skips).")
         List<Integer> concurrency;
+
+        @Option(
+                names = "--rounds",
+                defaultValue = "3",
+                description = "Measured rounds per concurrency, fleetsim and both pipelines interleaved; the median is"
+                        + " reported (default ${DEFAULT-VALUE}).")
+        int rounds;
 
         @Option(
                 names = "--large",
@@ -461,7 +546,7 @@ final class BenchCommand implements Runnable {
             })) {
                 List<Integer> levels = concurrency.stream().filter(c -> c > 0).toList();
                 if (!levels.isEmpty()) {
-                    bench.throughput(size, levels);
+                    bench.throughput(size, levels, Math.max(1, rounds));
                 }
                 if (large > 0) {
                     bench.large(large, largeHeap);

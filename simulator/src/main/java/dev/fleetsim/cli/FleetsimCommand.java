@@ -1,5 +1,6 @@
 package dev.fleetsim.cli;
 
+import dev.fleetsim.net.TlsDefaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -50,6 +51,7 @@ public final class FleetsimCommand implements Runnable {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "fleetsim-logback.xml");
         }
+        TlsDefaults.apply();
         System.exit(commandLine().execute(args));
     }
 }

@@ -62,6 +62,46 @@ class BenchCommandsIT {
     }
 
     @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void fleetPrintsCompletionConnectRatesAgainstRawSocketsAndWhereIdleHeapGoes() {
+        Cli.Outcome o = Cli.run(
+                "bench", "fleet", "--devices", "20", "--split-devices", "20", "--tls-devices", "10", "--idle", "30");
+
+        assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+        machineFacts(o.out());
+        assertThat(o.out())
+                .containsPattern("completion: 20 of 20 executions SUCCEEDED in [0-9.]+ s = [0-9,]+ executions/s")
+                .containsPattern("two processes: 20 of 20 executions SUCCEEDED in [0-9.]+ s = [0-9,]+ executions/s")
+                .containsPattern("mTLS connect: 10 devices at [0-9,]+ connects/s")
+                .containsPattern("ratio fleetsim devices / raw TLS sockets = [0-9.]+")
+                .containsPattern("idle: 30 of 30 devices connected to mosquitto .* heap [0-9.]+ KiB per idle device")
+                .containsPattern("connect rate ratio fleetsim devices / raw sockets = [0-9.]+")
+                .contains("where the bytes go (live heap by class, grown since before the fleet, per device):")
+                .containsPattern("B +[0-9.]+ × +io\\.netty\\.channel\\.");
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void connectPrintsCpuPerThousandConnectsPerProviderBesideRawSocketsAndOpensslSTime() {
+        Cli.Outcome o = Cli.run(
+                "bench", "connect", "--devices", "40", "--tls-devices", "10", "--warmups", "0", "--rounds", "1");
+
+        assertThat(o.exitCode()).as(o.out() + o.err()).isZero();
+        machineFacts(o.out());
+        assertThat(o.out())
+                .containsPattern("pinned: the fleet's JVM on core 0, mosquitto on core\\(s\\) 1|not pinned")
+                .contains("[openssl] device TLS provider: OpenSSL")
+                .contains("[jdk] device TLS provider: JDK")
+                .containsPattern("plain round 1: fleetsim 40 connects at [0-9,]+/s, [0-9.]+ CPU-s per 1,000 \\| raw 40"
+                        + " at [0-9,]+/s, [0-9.]+ CPU-s per 1,000")
+                .containsPattern("tls openssl s_time: [0-9.]+ user CPU-s per 1,000 handshakes")
+                .containsPattern("plain TCP, MQTT 5 CONNECT +[0-9.]+ +[0-9.]+ +[0-9.]+ +≤ 0.1 (met|missed)")
+                .containsPattern(
+                        "mTLS P-256, openssl \\(OpenSSL\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +≤ 1.0")
+                .containsPattern("mTLS P-256, jdk \\(JDK\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +≤ 1.0");
+    }
+
+    @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void setupPrintsEachModeAgainstItsQuotaBound() {
         Cli.Outcome o = Cli.run("bench", "setup", "--devices", "12");

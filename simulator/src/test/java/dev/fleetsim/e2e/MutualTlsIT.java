@@ -18,6 +18,8 @@ import dev.fleetsim.testing.LocalAws;
 import dev.fleetsim.testing.RecordingDeviceListener;
 import dev.fleetsim.testing.TestDevice;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslProvider;
 import java.nio.file.Files;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
@@ -54,6 +56,15 @@ class MutualTlsIT {
     static void stop() {
         iot.close();
         stack.close();
+    }
+
+    @Test
+    void devicesUseTheTlsProviderThisSuiteRunsWith() {
+        // The suite runs twice: over OpenSSL (netty-tcnative, which Netty and so the HiveMQ client pick where it
+        // loads) and, in the device-tls-jdk execution, over the JDK's provider.
+        assertThat(SslContext.defaultClientProvider())
+                .isEqualTo(
+                        Boolean.getBoolean("io.netty.handler.ssl.noOpenSsl") ? SslProvider.JDK : SslProvider.OPENSSL);
     }
 
     private static CreateKeysAndCertificateResponse identity(String thing, boolean active) {

@@ -130,8 +130,15 @@ public final class LocalCa implements CertificateIssuer {
                                     InetAddress.getByName(n).getHostAddress())
                             : new GeneralName(GeneralName.dNSName, n));
         }
+        // As a public server certificate has them (IoT Core's does): without key usage and extended key usage, the
+        // JDK's trust manager on every device throws and catches an exception for each missing extension at every
+        // handshake (a twentieth of a device's mutual-TLS connect CPU, measured with fleetsim bench connect).
         X509Certificate server = sign(
                 builder("CN=" + serverNames.get(0), keys)
+                        .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                        .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
+                        .addExtension(
+                                Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
                         .addExtension(
                                 Extension.subjectAlternativeName,
                                 false,
