@@ -25,6 +25,7 @@ final class RequestLoop {
     record Request(String topic, String payload) {}
 
     private final EventLoop loop;
+    private final MqttQos qos;
     private final Mqtt5AsyncClient client;
     private final List<String> subscriptions;
     private LongFunction<Request> requests;
@@ -33,6 +34,13 @@ final class RequestLoop {
     private long sequence;
 
     RequestLoop(String clientId, EventLoop loop, EventLoopGroup group, int port, List<String> subscriptions) {
+        this(clientId, loop, group, port, subscriptions, MqttQos.AT_MOST_ONCE);
+    }
+
+    /** With requests and subscriptions at {@code qos}. */
+    RequestLoop(
+            String clientId, EventLoop loop, EventLoopGroup group, int port, List<String> subscriptions, MqttQos qos) {
+        this.qos = qos;
         this.loop = loop;
         this.subscriptions = subscriptions;
         this.client = MqttClient.builder()
@@ -52,7 +60,7 @@ final class RequestLoop {
                 .addSubscriptions(subscriptions.stream()
                         .map(filter -> Mqtt5Subscription.builder()
                                 .topicFilter(filter)
-                                .qos(MqttQos.AT_MOST_ONCE)
+                                .qos(qos)
                                 .build()))
                 .build();
         return client.connect().thenCompose(ack -> client.subscribe(subscribe));
@@ -82,7 +90,7 @@ final class RequestLoop {
         Request r = requests.apply(++sequence);
         client.publishWith()
                 .topic(r.topic())
-                .qos(MqttQos.AT_MOST_ONCE)
+                .qos(qos)
                 .payload(r.payload().getBytes(StandardCharsets.UTF_8))
                 .send();
     }

@@ -1,8 +1,6 @@
 package dev.fleetsim.pki;
 
 import com.hivemq.client.mqtt.MqttClientSslConfig;
-import io.netty.handler.ssl.OpenSsl;
-import io.netty.handler.ssl.OpenSslX509KeyManagerFactory;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -165,11 +163,7 @@ public final class Pem {
             store.load(null, null);
             store.setKeyEntry(
                     "device", privateKey(privateKeyPem), new char[0], new Certificate[] {certificate(certificatePem)});
-            // With OpenSSL (the provider Netty picks for the device's connection when netty-tcnative loads), the key
-            // and chain are turned into OpenSSL's form once, here, not again at every handshake.
-            KeyManagerFactory kmf = OpenSsl.isAvailable()
-                    ? new OpenSslX509KeyManagerFactory()
-                    : KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(store, new char[0]);
             return MqttClientSslConfig.builder()
                     .keyManagerFactory(kmf)
