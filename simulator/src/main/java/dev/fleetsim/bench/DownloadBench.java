@@ -275,7 +275,6 @@ public final class DownloadBench implements AutoCloseable {
                 devices, size >> 10, bytesPerSecond * 8, seconds, mibs, size / (double) bytesPerSecond));
     }
 
-    /** One core's SHA-256 speed on 16 KiB blocks, MiB/s ({@code openssl speed -evp sha256}); -1 without openssl. */
     /** MiB/s of the JDK's SHA-256 over a 16 KiB array for about a second, after a warm-up: the JVM's own ceiling. */
     private static double jdkSha256() throws NoSuchAlgorithmException {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -296,6 +295,7 @@ public final class DownloadBench implements AutoCloseable {
         return best;
     }
 
+    /** One core's SHA-256 speed on 16 KiB blocks, MiB/s ({@code openssl speed -evp sha256}); -1 without openssl. */
     private static double sha256PerCore() {
         try {
             Process p = new ProcessBuilder("openssl", "speed", "-seconds", "1", "-evp", "sha256")
@@ -352,7 +352,9 @@ public final class DownloadBench implements AutoCloseable {
                     result.bytes() / (double) (1 << 20) / seconds,
                     sha.equals(result.sha256Hex()) ? "verified" : "MISMATCH",
                     peak / (double) (1 << 20)));
-            System.out.println(JobsJson.mapper().createObjectNode().put("reason", result.reason()));
+            if (result.reason() != null) {
+                System.out.println(JobsJson.mapper().createObjectNode().put("reason", result.reason()));
+            }
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
