@@ -141,8 +141,8 @@ public final class FleetBench {
     }
 
     /**
-     * N devices complete one job through the local stack in this process, after two unmeasured warm-up jobs (the JIT
-     * compiles the execution path; a cold first job ran at half the rate of a warm one). Prints executions per second,
+     * N devices complete one job through the local stack in this process, after unmeasured warm-up jobs until the JIT
+     * has settled (a cold first job ran at half the rate of a warm one). Prints executions per second,
      * what each stage of the pipeline spent per execution (broker, Jobs engine, devices, JIT, GC: thread CPU time from
      * {@code /proc}), and the broker's own ceiling measured right after in the same process: closed loops of QoS 1
      * publishes echoed back to their sender, at the devices' QoS, turned into executions per second with the messages
@@ -154,6 +154,7 @@ public final class FleetBench {
             DeviceConfig device = DeviceConfig.simple("127.0.0.1", stack.mqttPort(), Duration.ZERO);
             double perSecond;
             double messagesPerExecution;
+            double brokerNanosPerExecution = Double.NaN;
             try (Fleet fleet = new Fleet(fleet(devices, "done-%05d", device, List.of()), counter)) {
                 stack.jobs().registerThings(fleet.thingNames()).get(120, TimeUnit.SECONDS);
                 String group = stack.jobs()
@@ -163,11 +164,20 @@ public final class FleetBench {
                 out.accept(String.format(
                         "plain connect: %,d devices at %,.0f connects/s (CONNECT → CONNACK)",
                         counter.connected.get(), counter.connectRate()));
-                for (int w = 1; w <= 2; w++) {
-                    runJob(stack, group, "bench-warmup-" + w, counter, devices);
+                // Warm-up jobs until the JIT has settled: at least 2, then until the compiler threads took under 5 %
+                // of the last job's CPU (at most 8). On 2 busy cores C2 works through its queue for several jobs.
+                int warmups = 0;
+                double jitShare = 1;
+                while (warmups < 2 || (jitShare >= 0.05 && warmups < 8)) {
+                    Map<String, Long> at = ProcessCpu.byStage();
+                    runJob(stack, group, "bench-warmup-" + ++warmups, counter, devices);
+                    Map<String, Long> used = ProcessCpu.since(at, ProcessCpu.byStage());
+                    long all = used.values().stream().mapToLong(Long::longValue).sum();
+                    jitShare = all == 0 ? 0 : used.getOrDefault("JIT", 0L) / (double) all;
                 }
                 out.accept(String.format(
-                        "warm-up: 2 jobs, %,d executions SUCCEEDED (not measured)", counter.succeeded.get()));
+                        "warm-up: %d jobs, %,d executions SUCCEEDED (not measured); JIT %.0f%% of the last one's CPU",
+                        warmups, counter.succeeded.get(), 100 * jitShare));
                 int before = counter.succeeded.get();
                 long messagesBefore = counter.messages.sum();
                 Map<String, Long> cpuBefore = ProcessCpu.byStage();
@@ -186,6 +196,9 @@ public final class FleetBench {
                         "completion: %,d of %,d executions SUCCEEDED in %.2f s = %,.0f executions/s (each:"
                                 + " notify-next → IN_PROGRESS → SUCCEEDED through the broker and the Jobs service)",
                         done, devices, seconds, perSecond));
+                if (spent.containsKey("broker") && done > 0) {
+                    brokerNanosPerExecution = spent.get("broker") / (double) done;
+                }
                 if (!spent.isEmpty() && done > 0) {
                     long total =
                             spent.values().stream().mapToLong(Long::longValue).sum();
@@ -207,19 +220,28 @@ public final class FleetBench {
                 }
             }
             // After the fleet has gone (its sockets would leave no open files for the echo clients).
-            double echoes = brokerEcho(stack.mqttPort(), Math.min(devices, 1_000), 3);
-            double brokerMessages = 2 * echoes; // each round trip: one publish in, one out
+            Echo echo = brokerEcho(stack.mqttPort(), Math.min(devices, 1_000), 3);
+            double brokerMessages = 2 * echo.roundTripsPerSecond(); // each round trip: one publish in, one out
+            int cores = Runtime.getRuntime().availableProcessors();
             out.accept(String.format(
-                    "  broker ceiling (same broker, after the job): %,.0f QoS 1 echo round trips/s = %,.0f messages/s"
-                            + " through the broker; an execution passes %.1f messages (the devices' publishes and"
-                            + " deliveries) → at most %,.0f executions/s with the broker alone on these cores;"
-                            + " measured %,.0f = %.2f of it",
-                    echoes,
+                    "  broker (same broker, after the job): %,.0f QoS 1 echo round trips/s from %,d clients in this"
+                            + " process = %,.0f messages/s, the clients sharing the cores; an execution passes %.1f"
+                            + " messages (the devices' publishes and deliveries), so echo traffic at that rate would"
+                            + " carry %,.0f executions/s; measured %,.0f = %.2f of it",
+                    echo.roundTripsPerSecond(),
+                    Math.min(devices, 1_000),
                     brokerMessages,
                     messagesPerExecution,
                     brokerMessages / messagesPerExecution,
                     perSecond,
                     perSecond / (brokerMessages / messagesPerExecution)));
+            if (!Double.isNaN(echo.brokerNanosPerMessage()) && !Double.isNaN(brokerNanosPerExecution)) {
+                double inJob = brokerNanosPerExecution / messagesPerExecution;
+                out.accept(String.format(
+                        "  broker's own CPU: %.1f µs per message in the echo, %.1f µs in the job; the broker alone on"
+                                + " %d cores would carry %,.0f executions/s",
+                        echo.brokerNanosPerMessage() / 1e3, inJob / 1e3, cores, cores * 1e9 / brokerNanosPerExecution));
+            }
         }
     }
 
@@ -259,8 +281,11 @@ public final class FleetBench {
         }
     }
 
-    /** QoS 1 publishes each client echoes to itself through the broker at {@code port}: round trips per second. */
-    private static double brokerEcho(int port, int clients, double seconds) throws Exception {
+    /** The echo's round trips per second, and what the broker's threads spent per message (NaN without /proc). */
+    private record Echo(double roundTripsPerSecond, double brokerNanosPerMessage) {}
+
+    /** QoS 1 publishes each client echoes to itself through the broker at {@code port}. */
+    private static Echo brokerEcho(int port, int clients, double seconds) throws Exception {
         EventLoopGroup group = EventLoops.create(EventLoops.defaultThreads(), "bench-echo");
         try {
             List<RequestLoop> loops = new ArrayList<>();
@@ -285,15 +310,18 @@ public final class FleetBench {
             }
             Thread.sleep((long) (seconds * 250)); // warm-up
             long before = completed.sum();
+            Map<String, Long> cpuBefore = ProcessCpu.byStage();
             long start = System.nanoTime();
             Thread.sleep((long) (seconds * 1000));
-            double rate = (completed.sum() - before) / ((System.nanoTime() - start) / 1e9);
+            long roundTrips = completed.sum() - before;
+            double rate = roundTrips / ((System.nanoTime() - start) / 1e9);
+            Long broker = ProcessCpu.since(cpuBefore, ProcessCpu.byStage()).get("broker");
             running.set(false);
             Thread.sleep(300);
             for (RequestLoop loop : loops) {
                 loop.disconnect();
             }
-            return rate;
+            return new Echo(rate, broker == null ? Double.NaN : broker / (2.0 * Math.max(1, roundTrips)));
         } finally {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
