@@ -6,7 +6,7 @@ import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.fleet.Fleet;
 import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.CertificateIssuer;
-import dev.fleetsim.net.TlsDefaults;
+import dev.fleetsim.net.ProcessDefaults;
 import dev.fleetsim.pki.Pem;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -163,7 +163,7 @@ public final class ConnectCostBench {
         int warmups = Integer.parseInt(args[2]);
         int rounds = Integer.parseInt(args[3]);
         String brokerCpu = args[4].equals("-") ? null : args[4];
-        TlsDefaults.apply(); // as fleetsim's own main does
+        ProcessDefaults.apply(); // as fleetsim's own main does
         Consumer<String> say = line -> {
             System.out.println(line);
             System.out.flush();

@@ -1,6 +1,6 @@
 package dev.fleetsim.cli;
 
-import dev.fleetsim.net.TlsDefaults;
+import dev.fleetsim.net.ProcessDefaults;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -48,10 +48,10 @@ public final class FleetsimCommand implements Runnable {
     }
 
     public static void main(String[] args) {
+        ProcessDefaults.apply(); // before Netty's TLS and RxJava load
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "fleetsim-logback.xml");
         }
-        TlsDefaults.apply();
         System.exit(commandLine().execute(args));
     }
 }
