@@ -1,7 +1,7 @@
 package dev.fleetsim.bench;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
-import io.netty.handler.ssl.OpenSsl;
+import dev.fleetsim.net.TlsProvider;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -26,8 +26,7 @@ public final class MachineFacts {
                 + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB max heap");
         out.add("java: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version") + " ("
                 + System.getProperty("java.vendor") + ")");
-        out.add("tls: "
-                + (OpenSsl.isAvailable() ? "OpenSSL (" + OpenSsl.versionString() + ", netty-tcnative)" : "JDK"));
+        out.add("tls: " + TlsProvider.describe());
         out.add("sha-256: " + digestProvider() + ", CPU SHA instructions (-XX:UseSHA) " + vmOption("UseSHA"));
         return out;
     }

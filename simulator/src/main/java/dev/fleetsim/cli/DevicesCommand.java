@@ -14,6 +14,7 @@ import dev.fleetsim.fleet.Shard;
 import dev.fleetsim.jobs.JobExecutionStatus;
 import dev.fleetsim.metrics.ProcessMeters;
 import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.net.TlsProvider;
 import dev.fleetsim.pki.Pem;
 import dev.fleetsim.scenario.Units;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -228,6 +229,9 @@ final class DevicesCommand implements Callable<Integer> {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         FleetMeters status = new FleetMeters(registry);
         PrintWriter out = spec.commandLine().getOut();
+        if (s.tls()) {
+            out.println("device TLS: " + TlsProvider.describe());
+        }
         try (Downloader downloader = downloader(s.fleetBandwidth());
                 AutoCloseable timers = shaperTimer::shutdownGracefully;
                 ProcessMeters process = ProcessMeters.bind(registry);

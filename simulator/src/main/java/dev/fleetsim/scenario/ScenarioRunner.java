@@ -23,6 +23,7 @@ import dev.fleetsim.metrics.Phase;
 import dev.fleetsim.metrics.ProcessMeters;
 import dev.fleetsim.net.EventLoops;
 import dev.fleetsim.net.ParallelCalls;
+import dev.fleetsim.net.TlsProvider;
 import dev.fleetsim.target.FleetSetup;
 import dev.fleetsim.target.Target;
 import io.netty.channel.EventLoopGroup;
@@ -338,6 +339,9 @@ public final class ScenarioRunner {
             }
             DeviceConfig plain = FleetPlan.base(spec, endpoint);
             DeviceConfig base = tls ? plain.withTls(identities(spec)) : plain;
+            if (tls) {
+                out.accept("device TLS: " + TlsProvider.describe());
+            }
             double quota = setup.map(FleetSetup::connectsPerSecond).orElse(0.0);
             int connectRate = quota > 0 ? (int) Math.max(1, Math.min(spec.connectRate(), quota)) : spec.connectRate();
             fleet = FleetPlan.build(

@@ -115,7 +115,10 @@ class IotCoreStrictIT {
                 report.toString());
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
-        assertThat(run.out()).contains("result: PASS").contains("registered 200 things");
+        assertThat(run.out())
+                .contains("result: PASS")
+                .contains("registered 200 things")
+                .contains("device TLS: OpenSSL (BoringSSL, netty-tcnative)"); // which provider ran, said once
         // The legacy cohort (a quarter) connected over MQTT 3.1.1, the rest over MQTT 5, as the broker saw them.
         String metrics = stack.jobs().scrape().get(10, TimeUnit.SECONDS);
         assertThat(connects(metrics, "3.1.1")).isGreaterThanOrEqualTo(50);
