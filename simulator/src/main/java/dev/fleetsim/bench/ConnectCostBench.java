@@ -20,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -254,8 +253,8 @@ public final class ConnectCostBench {
                     raw.add(perThousand(r.cpuNanos(), r.connected()));
                 }
             }
-            System.out.println(RESULT + kind + ".fleet " + median(fleet));
-            System.out.println(RESULT + kind + ".raw " + median(raw));
+            System.out.println(RESULT + kind + ".fleet " + Median.of(fleet));
+            System.out.println(RESULT + kind + ".raw " + Median.of(raw));
             if (sTime != null) {
                 double s = sTime.perThousand();
                 if (s > 0) {
@@ -326,12 +325,5 @@ public final class ConnectCostBench {
 
     static double perThousand(long cpuNanos, int connects) {
         return connects == 0 ? Double.NaN : cpuNanos / 1e9 / connects * 1000;
-    }
-
-    static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 }

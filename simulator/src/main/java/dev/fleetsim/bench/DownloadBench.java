@@ -119,9 +119,9 @@ public final class DownloadBench implements AutoCloseable {
                 coreutilsRounds.add(pipeline(url("throughput.bin"), sha, c, total, size, "sha256sum"));
                 opensslRounds.add(pipeline(url("throughput.bin"), sha, c, total, size, "openssl dgst -sha256"));
             }
-            double ours = ConnectCostBench.median(oursRounds);
-            double coreutils = ConnectCostBench.median(coreutilsRounds);
-            double openssl = ConnectCostBench.median(opensslRounds);
+            double ours = Median.of(oursRounds);
+            double coreutils = Median.of(coreutilsRounds);
+            double openssl = Median.of(opensslRounds);
             double limit = core * Math.min(c, cores);
             out.accept(String.format(
                     "%5d concurrent: fleetsim %,7.0f MiB/s | curl|sha256sum %,7.0f (ratio %.2f) | curl|openssl %,7.0f"

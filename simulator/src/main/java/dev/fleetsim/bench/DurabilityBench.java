@@ -55,13 +55,7 @@ public final class DurabilityBench {
             long snapshotBytes,
             long recoverSnapshotMillis) {
         public double ratio() {
-            return median(durablePerSecond) / median(memoryPerSecond);
-        }
-
-        public static double median(List<Double> values) {
-            List<Double> sorted = values.stream().sorted().toList();
-            int n = sorted.size();
-            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+            return Median.of(durablePerSecond) / Median.of(memoryPerSecond);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.fleetsim.bench.DurabilityBench;
 import dev.fleetsim.bench.FleetBench;
 import dev.fleetsim.bench.JobsApiBench;
 import dev.fleetsim.bench.MachineFacts;
+import dev.fleetsim.bench.Median;
 import dev.fleetsim.bench.SetupBench;
 import dev.fleetsim.bench.ShardBench;
 import dev.fleetsim.scenario.Units;
@@ -299,10 +300,10 @@ final class BenchCommand implements Runnable {
             out.printf("durability: %d devices, %.0f s per round and mode, %d rounds%n", devices, seconds, rounds);
             out.printf(
                     "  state in memory    median %,8.0f updates/s  %s%n",
-                    DurabilityBench.Result.median(r.memoryPerSecond()), rounds(r.memoryPerSecond()));
+                    Median.of(r.memoryPerSecond()), rounds(r.memoryPerSecond()));
             out.printf(
                     "  durable state      median %,8.0f updates/s  %s%n",
-                    DurabilityBench.Result.median(r.durablePerSecond()), rounds(r.durablePerSecond()));
+                    Median.of(r.durablePerSecond()), rounds(r.durablePerSecond()));
             out.printf(
                     "  ratio              %.2f  (disk: %,.0f synced appends/s from one thread)%n",
                     r.ratio(), r.fsyncsPerSecond());
