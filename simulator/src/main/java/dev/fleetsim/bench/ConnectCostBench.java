@@ -4,9 +4,11 @@ import com.hivemq.client.mqtt.MqttClientSslConfig;
 import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.DeviceTls;
 import dev.fleetsim.fleet.Fleet;
+import dev.fleetsim.local.Folders;
 import dev.fleetsim.local.identity.LocalCa;
 import dev.fleetsim.local.jobs.CertificateIssuer;
 import dev.fleetsim.net.ProcessDefaults;
+import dev.fleetsim.net.TlsProvider;
 import dev.fleetsim.pki.Pem;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
@@ -167,8 +169,7 @@ public final class ConnectCostBench {
             System.out.println(line);
             System.out.flush();
         };
-        say.accept("device TLS provider: "
-                + (OpenSsl.isAvailable() ? "OpenSSL (" + OpenSsl.versionString() + ", netty-tcnative)" : "JDK"));
+        say.accept("device TLS provider: " + TlsProvider.describe());
         new Child(say, brokerCpu, warmups, rounds).run(devices, tlsDevices);
         System.exit(0);
     }
@@ -217,6 +218,8 @@ public final class ConnectCostBench {
                 Files.writeString(key, issued.get(0).privateKeyPem());
                 try (Mosquitto broker = Mosquitto.pinned(ca, brokerCpu)) {
                     measure("tls", tlsDevices, broker.port(), tls, context, () -> sTime(broker.port(), cert, key, ca));
+                } finally {
+                    Folders.deleteRecursively(dir);
                 }
                 System.out.println(RESULT + "tls.openssl " + (OpenSsl.isAvailable() ? 1 : 0));
             }
