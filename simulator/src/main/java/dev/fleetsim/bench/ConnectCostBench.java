@@ -44,6 +44,9 @@ import javax.net.ssl.TrustManagerFactory;
  */
 public final class ConnectCostBench {
     private static final String RESULT = "RESULT ";
+    /** Warm-up rounds go on past {@code --warmups} while the compiler threads take 5 % or more of one, up to this. */
+    private static final int MAX_WARMUPS = 10;
+
     private static final Pattern S_TIME =
             Pattern.compile("(\\d+) connections in ([\\d.]+)s; ([\\d.]+) connections/user sec");
 
@@ -226,20 +229,36 @@ public final class ConnectCostBench {
         }
 
         /**
-         * {@code warmups} unmeasured rounds (the JIT compiles the connect path: the first rounds cost up to three times
-         * the later ones), then {@code rounds} measured rounds of raw sockets and of fleet devices, alternating.
+         * Unmeasured rounds first: at least {@code warmups}, then until the compiler threads take under 5 % of a round
+         * (the JIT compiles the connect path: the first rounds cost up to three times the later ones); then {@code
+         * rounds} measured rounds, each raw sockets then fleet devices.
          */
         private void measure(
                 String kind, int count, int port, DeviceTls tls, IntFunction<SslContext> context, STime sTime)
                 throws Exception {
             List<Double> fleet = new ArrayList<>();
             List<Double> raw = new ArrayList<>();
-            for (int round = 1 - warmups; round <= rounds; round++) {
+            int warmed = 0;
+            double jitShare = 1;
+            int round = 0;
+            while (round < rounds) {
+                boolean warmingUp = warmed < warmups || (warmups > 0 && jitShare >= 0.05 && warmed < MAX_WARMUPS);
+                Map<String, Long> cpuBefore = ProcessCpu.byStage();
                 RawConnects.Round r = RawConnects.measure("127.0.0.1", port, count, context);
                 Thread.sleep(500); // the broker closes the raw sockets
                 FleetRound f = fleetRound(count, port, tls);
                 Thread.sleep(500);
-                String label = round <= 0 ? "warm-up" : "round " + round;
+                Map<String, Long> used = ProcessCpu.since(cpuBefore, ProcessCpu.byStage());
+                long all = used.values().stream().mapToLong(Long::longValue).sum();
+                jitShare = all == 0 ? 0 : used.getOrDefault("JIT", 0L) / (double) all;
+                if (warmingUp) {
+                    warmed++;
+                } else {
+                    round++;
+                }
+                String label = warmingUp
+                        ? String.format("warm-up %d (JIT %.0f%% of its CPU)", warmed, 100 * jitShare)
+                        : "round " + round;
                 say.accept(String.format(
                         "%s %s: fleetsim %,d connects at %,.0f/s, %.3f CPU-s per 1,000 | raw %,d at %,.0f/s, %.3f"
                                 + " CPU-s per 1,000",
@@ -251,7 +270,7 @@ public final class ConnectCostBench {
                         r.connected(),
                         r.rate(),
                         perThousand(r.cpuNanos(), r.connected())));
-                if (round > 0) {
+                if (!warmingUp) {
                     fleet.add(f.perThousand());
                     raw.add(perThousand(r.cpuNanos(), r.connected()));
                 }

@@ -417,7 +417,9 @@ final class BenchCommand implements Runnable {
         @Option(
                 names = "--warmups",
                 defaultValue = "2",
-                description = "Unmeasured rounds first, while the JIT compiles (default ${DEFAULT-VALUE}).")
+                description =
+                        "Unmeasured rounds first, at least this many, then until the JIT takes under 5%% of a round (at most 10;"
+                                + " default ${DEFAULT-VALUE}; 0 skips the warm-up).")
         int warmups;
 
         @Option(
