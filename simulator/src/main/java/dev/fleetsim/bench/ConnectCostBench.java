@@ -12,8 +12,6 @@ import dev.fleetsim.net.TlsProvider;
 import dev.fleetsim.pki.Pem;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -31,7 +29,6 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -200,18 +197,7 @@ public final class ConnectCostBench {
                 SslContext[] contexts = new SslContext[tlsDevices];
                 IntFunction<SslContext> context = i -> {
                     if (contexts[i] == null) {
-                        MqttClientSslConfig config = configs.get(String.format("tls-%06d", i));
-                        try {
-                            contexts[i] = SslContextBuilder.forClient()
-                                    .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
-                                    .keyManager(config.getKeyManagerFactory().orElseThrow())
-                                    .trustManager(
-                                            config.getTrustManagerFactory().orElseThrow())
-                                    .protocols("TLSv1.3", "TLSv1.2")
-                                    .build();
-                        } catch (SSLException e) {
-                            throw new IllegalStateException(e);
-                        }
+                        contexts[i] = RawConnects.clientContext(configs.get(String.format("tls-%06d", i)));
                     }
                     return contexts[i];
                 };
@@ -248,9 +234,7 @@ public final class ConnectCostBench {
                 Thread.sleep(500); // the broker closes the raw sockets
                 FleetRound f = fleetRound(count, port, tls);
                 Thread.sleep(500);
-                Map<String, Long> used = ProcessCpu.since(cpuBefore, ProcessCpu.byStage());
-                long all = used.values().stream().mapToLong(Long::longValue).sum();
-                jitShare = all == 0 ? 0 : used.getOrDefault("JIT", 0L) / (double) all;
+                jitShare = ProcessCpu.share(ProcessCpu.since(cpuBefore, ProcessCpu.byStage()), "JIT");
                 if (warmingUp) {
                     warmed++;
                 } else {

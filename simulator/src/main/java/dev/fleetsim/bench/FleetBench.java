@@ -16,10 +16,7 @@ import dev.fleetsim.local.LocalTarget;
 import dev.fleetsim.local.jobs.JobsEngine;
 import dev.fleetsim.net.EventLoops;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -39,7 +36,6 @@ import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLException;
 import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -171,9 +167,7 @@ public final class FleetBench {
                 while (warmups < 2 || (jitShare >= 0.05 && warmups < 8)) {
                     Map<String, Long> at = ProcessCpu.byStage();
                     runJob(stack, group, "bench-warmup-" + ++warmups, counter, devices);
-                    Map<String, Long> used = ProcessCpu.since(at, ProcessCpu.byStage());
-                    long all = used.values().stream().mapToLong(Long::longValue).sum();
-                    jitShare = all == 0 ? 0 : used.getOrDefault("JIT", 0L) / (double) all;
+                    jitShare = ProcessCpu.share(ProcessCpu.since(at, ProcessCpu.byStage()), "JIT");
                 }
                 out.accept(String.format(
                         "warm-up: %d jobs, %,d executions SUCCEEDED (not measured); JIT %.0f%% of the last one's CPU",
@@ -183,10 +177,6 @@ public final class FleetBench {
                 Map<String, Long> cpuBefore = ProcessCpu.byStage();
                 long created = System.nanoTime();
                 runJob(stack, group, "bench", counter, devices);
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-                while (counter.succeeded.get() < before + devices && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
                 Map<String, Long> spent = ProcessCpu.since(cpuBefore, ProcessCpu.byStage());
                 int done = counter.succeeded.get() - before;
                 double seconds = (counter.lastSucceeded.get() - created) / 1e9;
@@ -200,8 +190,7 @@ public final class FleetBench {
                     brokerNanosPerExecution = spent.get("broker") / (double) done;
                 }
                 if (!spent.isEmpty() && done > 0) {
-                    long total =
-                            spent.values().stream().mapToLong(Long::longValue).sum();
+                    long total = ProcessCpu.total(spent);
                     StringBuilder stages = new StringBuilder();
                     for (var e : spent.entrySet()) {
                         stages.append(String.format(
@@ -245,7 +234,10 @@ public final class FleetBench {
         }
     }
 
-    /** Creates a job for every device straight on the engine, with AWS's rollout limit lifted (see below). */
+    /**
+     * Creates a job for every device straight on the engine, with AWS's rollout limit lifted (see below), and waits (at
+     * most 5 minutes) until every device reported it SUCCEEDED.
+     */
     private static void runJob(LocalStack stack, String group, String jobId, Counter counter, int devices)
             throws Exception {
         int before = counter.succeeded.get();
@@ -272,12 +264,9 @@ public final class FleetBench {
                     return null;
                 })
                 .get(60, TimeUnit.SECONDS);
-        if (jobId.equals("bench")) {
-            return; // the caller times this one
-        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
         while (counter.succeeded.get() < before + devices && System.nanoTime() < deadline) {
-            Thread.sleep(20);
+            Thread.sleep(5);
         }
     }
 
@@ -386,19 +375,7 @@ public final class FleetBench {
             DeviceTls tls = DeviceIdentities.mint(target.iot(), names, target.trustAnchor());
             out.accept(
                     String.format("minted %,d identities in %.1f s", devices, (System.nanoTime() - mintStart) / 1e9));
-            IntFunction<SslContext> contexts = i -> {
-                var config = tls.forThing(names.get(i));
-                try {
-                    return SslContextBuilder.forClient()
-                            .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
-                            .keyManager(config.getKeyManagerFactory().orElseThrow())
-                            .trustManager(config.getTrustManagerFactory().orElseThrow())
-                            .protocols("TLSv1.3", "TLSv1.2")
-                            .build();
-                } catch (SSLException e) {
-                    throw new IllegalStateException(e);
-                }
-            };
+            IntFunction<SslContext> contexts = i -> RawConnects.clientContext(tls.forThing(names.get(i)));
             double raw = RawConnects.rate("127.0.0.1", stack.mqttsPort(), devices, contexts);
             out.accept(String.format(
                     "baseline: %,d raw sockets, TLS handshake + MQTT 3.1.1 CONNECT, one prebuilt SslContext each:"

@@ -75,6 +75,17 @@ final class ProcessCpu {
         return spent;
     }
 
+    /** Every stage's CPU together. */
+    static long total(Map<String, Long> spent) {
+        return spent.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The part of {@code spent} that {@code stage} took, 0 to 1 (0 when nothing was spent). */
+    static double share(Map<String, Long> spent, String stage) {
+        long all = total(spent);
+        return all == 0 ? 0 : spent.getOrDefault(stage, 0L) / (double) all;
+    }
+
     /** Whether processes can be pinned to cores here (Linux with util-linux's taskset, and at least 2 cores). */
     static boolean canPin() {
         return Files.isExecutable(TASKSET) && Runtime.getRuntime().availableProcessors() >= 2;

@@ -535,6 +535,9 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (rounds < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--rounds must be at least 1");
+            }
             PrintWriter out = spec.commandLine().getOut();
             MachineFacts.lines().forEach(out::println); // what the figures below ran on
             long rate;
@@ -549,7 +552,7 @@ final class BenchCommand implements Runnable {
             })) {
                 List<Integer> levels = concurrency.stream().filter(c -> c > 0).toList();
                 if (!levels.isEmpty()) {
-                    bench.throughput(size, levels, Math.max(1, rounds));
+                    bench.throughput(size, levels, rounds);
                 }
                 if (large > 0) {
                     bench.large(large, largeHeap);

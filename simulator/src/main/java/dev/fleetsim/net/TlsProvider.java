@@ -13,10 +13,13 @@ import io.netty.handler.ssl.SslProvider;
 public final class TlsProvider {
     private TlsProvider() {}
 
+    /** The provider a client context gets: what Netty picks by default, and so what the HiveMQ client uses. */
+    public static SslProvider provider() {
+        return SslContext.defaultClientProvider();
+    }
+
     /** For people: "OpenSSL (BoringSSL, netty-tcnative)" or "JDK". */
     public static String describe() {
-        return SslContext.defaultClientProvider() == SslProvider.JDK
-                ? "JDK"
-                : "OpenSSL (" + OpenSsl.versionString() + ", netty-tcnative)";
+        return provider() == SslProvider.JDK ? "JDK" : "OpenSSL (" + OpenSsl.versionString() + ", netty-tcnative)";
     }
 }

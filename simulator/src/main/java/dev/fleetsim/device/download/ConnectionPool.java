@@ -112,6 +112,9 @@ final class ConnectionPool {
             return;
         }
         ((ChannelTrafficShapingHandler) ch.pipeline().get("shaper")).configure(0, 0);
+        // Idle with reading on: a transfer may have paused reading (its disk fell behind) in the read that ended its
+        // body, and its resume no longer finds the channel; the next transfer on it would never read.
+        ch.config().setAutoRead(true);
         queue(loop, ch.attr(ORIGIN).get()).add(ch);
     }
 

@@ -1,11 +1,10 @@
 package dev.fleetsim.device.download;
 
+import dev.fleetsim.net.TlsProvider;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.traffic.ChannelTrafficShapingHandler;
 import io.netty.handler.traffic.GlobalTrafficShapingHandler;
 import io.netty.util.concurrent.Future;
@@ -143,7 +142,7 @@ public final class Downloader implements AutoCloseable {
     private static SslContext sslContext(List<X509Certificate> extraTrust) {
         try {
             SslContextBuilder builder = SslContextBuilder.forClient()
-                    .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+                    .sslProvider(TlsProvider.provider())
                     .endpointIdentificationAlgorithm("HTTPS");
             if (!extraTrust.isEmpty()) {
                 // The JDK's trust anchors and the extra ones (e.g. the local stack's CA), together.

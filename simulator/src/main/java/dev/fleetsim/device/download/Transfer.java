@@ -330,9 +330,6 @@ final class Transfer {
         channel = null;
         if (ch != null) {
             ch.attr(TransferHandler.TRANSFER).set(null);
-            // The last buffers may have come in the same read as a pause for the disk; the pause's resume no longer
-            // finds this transfer's channel, so the next transfer on the pooled connection would never read.
-            ch.config().setAutoRead(true);
             downloader.pool().release(loop, ch, !keepAlive);
         }
         if (redirectTo != null) {
