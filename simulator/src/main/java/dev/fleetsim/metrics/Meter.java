@@ -119,6 +119,13 @@ public enum Meter {
             null,
             "MQTT connections the local broker accepted, by the MQTT version the client spoke (3.1.1 or 5)",
             "mqtt_version"),
+    LOCAL_MQTT_SUBSCRIPTIONS_RESTORED(
+            Side.LOCAL,
+            Type.COUNTER,
+            "fleetsim.local.mqtt.subscriptions.restored",
+            null,
+            "subscriptions the local broker granted in a SUBACK but did not store, added back before the SUBACK went"
+                    + " out (a HiveMQ CE race under connect storms)"),
     LOCAL_JOBS(
             Side.LOCAL,
             Type.GAUGE,

@@ -107,6 +107,10 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     private final BrokerLimits limits;
     /** Accepted connections by the MQTT version the client spoke. */
     private final Map<MqttVersion, Counter> connects = new EnumMap<>(MqttVersion.class);
+    /** Granted subscriptions the broker did not store, added back before their SUBACK ({@link SubscriptionKeeper}). */
+    private final Counter restoredSubscriptions;
+
+    private volatile SubscriptionKeeper keeper;
 
     /** Until this System.nanoTime(), the broker is "restarting": new connections are refused. */
     private volatile long downUntil = Long.MIN_VALUE;
@@ -134,6 +138,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             };
             connects.put(version, Meter.LOCAL_MQTT_CONNECTS.counter(registry, name));
         }
+        this.restoredSubscriptions = Meter.LOCAL_MQTT_SUBSCRIPTIONS_RESTORED.counter(registry);
         this.port = port;
         this.tlsPort = tlsPort;
         this.alpnPort = alpnPort;
@@ -222,6 +227,11 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
     /** The MQTT port actually bound. */
     public int port() {
         return port;
+    }
+
+    /** What keeps the subscriptions each SUBACK grants; null until the broker runs. */
+    SubscriptionKeeper keeper() {
+        return keeper;
     }
 
     /** {@code tcp://address:port}. */
@@ -366,6 +376,9 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             publishService = Services.publishService();
             clientService = Services.clientService();
             subscriptionStore = Services.subscriptionStore();
+            SubscriptionKeeper keeper = new SubscriptionKeeper(
+                    subscriptionStore, Services.extensionExecutorService(), restoredSubscriptions);
+            EmbeddedBroker.this.keeper = keeper;
             Services.securityRegistry().setAuthenticatorProvider(providerInput ->
                     (SimpleAuthenticator) (authIn, authOut) -> authenticate(authIn, authOut));
             Services.securityRegistry().setAuthorizerProvider(providerInput -> (SubscriptionAuthorizer) (in, out) -> {
@@ -394,6 +407,7 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
 
                         @Override
                         public void onDisconnect(DisconnectEventInput in) {
+                            keeper.forget(in.getClientInformation().getClientId());
                             in.getConnectionInformation()
                                     .getConnectionAttributeStore()
                                     .getAsString(CONNECTION_ATTRIBUTE)
@@ -425,6 +439,8 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                 if (subscribe != null) {
                     clientContext.addSubscribeInboundInterceptor(subscribe);
                 }
+                clientContext.addSubscribeInboundInterceptor(keeper.onSubscribe());
+                clientContext.addSubackOutboundInterceptor(keeper.onSuback());
                 clientContext.addPublishInboundInterceptor(inbound);
                 clientContext.addPublishOutboundInterceptor(receive);
             });
