@@ -165,6 +165,7 @@ public final class ConnectCostBench {
         int rounds = Integer.parseInt(args[3]);
         String brokerCpu = args[4].equals("-") ? null : args[4];
         ProcessDefaults.apply(); // as fleetsim's own main does
+        stopWithParent();
         Consumer<String> say = line -> {
             System.out.println(line);
             System.out.flush();
@@ -172,6 +173,19 @@ public final class ConnectCostBench {
         say.accept("device TLS provider: " + TlsProvider.describe());
         new Child(say, brokerCpu, warmups, rounds).run(devices, tlsDevices);
         System.exit(0);
+    }
+
+    /**
+     * The measuring child has no use without the bench that reads it: when that process goes (killed with SIGKILL,
+     * say), the child stops at once and takes its mosquitto with it, instead of running its remaining rounds alone.
+     */
+    static void stopWithParent() {
+        ProcessHandle.current()
+                .parent()
+                .ifPresent(parent -> parent.onExit().thenRun(() -> {
+                    ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+                    Runtime.getRuntime().halt(3);
+                }));
     }
 
     private record Child(Consumer<String> say, String brokerCpu, int warmups, int rounds) {
