@@ -11,9 +11,9 @@ package dev.fleetsim.net;
  *       select it: about a tenth of a device's mutual-TLS connect CPU ({@code fleetsim bench connect}). Netty's
  *       OpenSSL contexts and the JDK both read it.
  *   <li>{@code rx2.buffer-size=16}: the prefetch of RxJava's operators. Part of every HiveMQ client's
- *       per-connection arrays follow it: RxJava's default of 128 costs each idle device about 450 bytes more (measured with {@code fleetsim
- *       bench fleet --idle}); a device gets a few messages per job, and the client holds the rest back rather than
- *       dropping them.
+ *       per-connection arrays follow it: RxJava's default of 128 costs each idle device about 450 bytes more
+ *       (measured with {@code fleetsim bench fleet --idle}); a device gets a few messages per job, and the client
+ *       holds the rest back rather than dropping them.
  * </ul>
  */
 public final class ProcessDefaults {
