@@ -17,6 +17,7 @@ import com.hivemq.extension.sdk.api.interceptor.publish.PublishInboundIntercepto
 import com.hivemq.extension.sdk.api.interceptor.publish.PublishOutboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundInput;
 import com.hivemq.extension.sdk.api.interceptor.publish.parameter.PublishInboundOutput;
+import com.hivemq.extension.sdk.api.interceptor.suback.SubackOutboundInterceptor;
 import com.hivemq.extension.sdk.api.interceptor.subscribe.SubscribeInboundInterceptor;
 import com.hivemq.extension.sdk.api.packets.connect.ConnackReasonCode;
 import com.hivemq.extension.sdk.api.packets.disconnect.DisconnectReasonCode;
@@ -379,6 +380,8 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
             SubscriptionKeeper keeper = new SubscriptionKeeper(
                     subscriptionStore, Services.extensionExecutorService(), restoredSubscriptions);
             EmbeddedBroker.this.keeper = keeper;
+            SubscribeInboundInterceptor keepAsked = keeper.onSubscribe();
+            SubackOutboundInterceptor keepGranted = keeper.onSuback();
             Services.securityRegistry().setAuthenticatorProvider(providerInput ->
                     (SimpleAuthenticator) (authIn, authOut) -> authenticate(authIn, authOut));
             Services.securityRegistry().setAuthorizerProvider(providerInput -> (SubscriptionAuthorizer) (in, out) -> {
@@ -439,8 +442,8 @@ public final class EmbeddedBroker implements JobsOutbound, AutoCloseable {
                 if (subscribe != null) {
                     clientContext.addSubscribeInboundInterceptor(subscribe);
                 }
-                clientContext.addSubscribeInboundInterceptor(keeper.onSubscribe());
-                clientContext.addSubackOutboundInterceptor(keeper.onSuback());
+                clientContext.addSubscribeInboundInterceptor(keepAsked);
+                clientContext.addSubackOutboundInterceptor(keepGranted);
                 clientContext.addPublishInboundInterceptor(inbound);
                 clientContext.addPublishOutboundInterceptor(receive);
             });
