@@ -37,6 +37,12 @@ final class ConnectionPool {
     static final RecvByteBufAllocator LARGE_READS =
             new AdaptiveRecvByteBufAllocator(16 * 1024, 128 * 1024, 1024 * 1024);
 
+    /**
+     * The most body bytes the HTTP decoder hands on in one piece: a whole read. Netty's default (8 KiB) split every
+     * 1 MiB read into 128 pieces, each passed down the pipeline, hashed and written on its own.
+     */
+    static final int MAX_BODY_PIECE = 1024 * 1024;
+
     static final AttributeKey<String> ORIGIN = AttributeKey.valueOf("fleetsim.download.origin");
 
     private final Map<EventLoop, Map<String, ArrayDeque<Channel>>> idle = new ConcurrentHashMap<>();
@@ -93,7 +99,7 @@ final class ConnectionPool {
                             ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc(), uri.getHost(), port));
                         }
                         ch.pipeline()
-                                .addLast("http", new HttpClientCodec())
+                                .addLast("http", new HttpClientCodec(4096, 8192, MAX_BODY_PIECE))
                                 .addLast(
                                         "idle",
                                         new IdleStateHandler(readTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS))

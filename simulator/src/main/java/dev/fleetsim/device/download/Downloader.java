@@ -15,6 +15,8 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
@@ -32,6 +34,10 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class Downloader implements AutoCloseable {
     /** Settings shared by every download of a fleet. */
+    /**
+     * @param handOverFrom an unshaped body of this many bytes or more is hashed on another core while the loop reads on,
+     *     when fewer transfers than cores run ({@link Transfer#HAND_OVER_FROM} by default; 0 for every body)
+     */
     public record Settings(
             Duration connectTimeout,
             Duration readTimeout,
@@ -40,7 +46,8 @@ public final class Downloader implements AutoCloseable {
             Duration retryBase,
             Duration retryMax,
             long fleetBytesPerSecond,
-            List<X509Certificate> extraTrust) {
+            List<X509Certificate> extraTrust,
+            long handOverFrom) {
         public static Settings defaults() {
             return new Settings(
                     Duration.ofSeconds(10),
@@ -50,7 +57,8 @@ public final class Downloader implements AutoCloseable {
                     Duration.ofMillis(500),
                     Duration.ofSeconds(30),
                     0,
-                    List.of());
+                    List.of(),
+                    Transfer.HAND_OVER_FROM);
         }
 
         public Settings withReadTimeout(Duration value) {
@@ -62,17 +70,34 @@ public final class Downloader implements AutoCloseable {
                     retryBase,
                     retryMax,
                     fleetBytesPerSecond,
-                    extraTrust);
+                    extraTrust,
+                    handOverFrom);
         }
 
         public Settings withRetry(int attempts, Duration base, Duration max) {
             return new Settings(
-                    connectTimeout, readTimeout, maxRedirects, attempts, base, max, fleetBytesPerSecond, extraTrust);
+                    connectTimeout,
+                    readTimeout,
+                    maxRedirects,
+                    attempts,
+                    base,
+                    max,
+                    fleetBytesPerSecond,
+                    extraTrust,
+                    handOverFrom);
         }
 
         public Settings withFleetBytesPerSecond(long value) {
             return new Settings(
-                    connectTimeout, readTimeout, maxRedirects, maxAttempts, retryBase, retryMax, value, extraTrust);
+                    connectTimeout,
+                    readTimeout,
+                    maxRedirects,
+                    maxAttempts,
+                    retryBase,
+                    retryMax,
+                    value,
+                    extraTrust,
+                    handOverFrom);
         }
 
         public Settings withExtraTrust(List<X509Certificate> value) {
@@ -84,7 +109,21 @@ public final class Downloader implements AutoCloseable {
                     retryBase,
                     retryMax,
                     fleetBytesPerSecond,
-                    List.copyOf(value));
+                    List.copyOf(value),
+                    handOverFrom);
+        }
+
+        public Settings withHandOverFrom(long bytes) {
+            return new Settings(
+                    connectTimeout,
+                    readTimeout,
+                    maxRedirects,
+                    maxAttempts,
+                    retryBase,
+                    retryMax,
+                    fleetBytesPerSecond,
+                    extraTrust,
+                    bytes);
         }
     }
 
@@ -97,6 +136,8 @@ public final class Downloader implements AutoCloseable {
     private final Settings settings;
     private final GlobalTrafficShapingHandler fleetShaper;
     private final ConnectionPool pool;
+    private final AtomicInteger transfers = new AtomicInteger();
+    private final AtomicLong handedOver = new AtomicLong();
 
     public Downloader(EventLoopGroup group, Settings settings) {
         this.settings = settings;
@@ -121,6 +162,26 @@ public final class Downloader implements AutoCloseable {
     /** Stops a download started with {@link #fetch}: the future completes CANCELED. Safe from any thread. */
     public static void cancel(Future<DownloadResult> download) {
         download.cancel(false);
+    }
+
+    /** Adds {@code delta} to the count of transfers running in this process; returns the new count. Any thread. */
+    int transfers(int delta) {
+        return transfers.addAndGet(delta);
+    }
+
+    /** Counts body bytes hashed on another core (see {@link Settings#handOverFrom}). Any thread. */
+    void handedOver(long bytes) {
+        handedOver.addAndGet(bytes);
+    }
+
+    /** Body bytes hashed on another core so far. Any thread. */
+    long handedOverBytes() {
+        return handedOver.get();
+    }
+
+    /** Transfers running in this process. Any thread. */
+    int transfers() {
+        return transfers.get();
     }
 
     Settings settings() {

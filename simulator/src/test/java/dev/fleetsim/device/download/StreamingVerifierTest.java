@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.DefaultEventLoop;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
+import java.util.HexFormat;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +51,8 @@ class StreamingVerifierTest {
 
     @Test
     void aMatchingArtifactPassesEveryCheck() throws Exception {
-        StreamingVerifier verifier = new StreamingVerifier(3L, ABC_SHA256, sign(signer, ABC), signer.getPublic());
+        StreamingVerifier verifier =
+                new StreamingVerifier(3L, ABC_SHA256, sign(signer, ABC), signer.getPublic(), Runnable::run);
 
         feedByteByByte(verifier, ABC);
         String sha = verifier.finishSha256Hex();
@@ -57,22 +64,23 @@ class StreamingVerifierTest {
 
     @Test
     void sizeIsCheckedFirstThenTheHashThenTheSignature() throws Exception {
-        StreamingVerifier size = new StreamingVerifier(4L, ABC_SHA256, null, null);
+        StreamingVerifier size = new StreamingVerifier(4L, ABC_SHA256, null, null, Runnable::run);
         size.update(Unpooled.wrappedBuffer(ABC));
         assertThat(size.failure(size.finishSha256Hex())).startsWith("size mismatch");
 
-        StreamingVerifier hash = new StreamingVerifier(3L, "00" + ABC_SHA256.substring(2), null, null);
+        StreamingVerifier hash = new StreamingVerifier(3L, "00" + ABC_SHA256.substring(2), null, null, Runnable::run);
         hash.update(Unpooled.wrappedBuffer(ABC));
         assertThat(hash.failure(hash.finishSha256Hex())).startsWith("SHA-256 mismatch");
 
-        StreamingVerifier foreign = new StreamingVerifier(3L, ABC_SHA256, sign(stranger, ABC), signer.getPublic());
+        StreamingVerifier foreign =
+                new StreamingVerifier(3L, ABC_SHA256, sign(stranger, ABC), signer.getPublic(), Runnable::run);
         foreign.update(Unpooled.wrappedBuffer(ABC));
         assertThat(foreign.failure(foreign.finishSha256Hex())).contains("does not verify");
     }
 
     @Test
     void aSignedArtifactWithoutACertificateOnTheDeviceFails() throws Exception {
-        StreamingVerifier verifier = new StreamingVerifier(null, null, sign(signer, ABC), null);
+        StreamingVerifier verifier = new StreamingVerifier(null, null, sign(signer, ABC), null, Runnable::run);
         verifier.update(Unpooled.wrappedBuffer(ABC));
 
         assertThat(verifier.failure(verifier.finishSha256Hex())).contains("no code-signing certificate");
@@ -80,12 +88,115 @@ class StreamingVerifierTest {
 
     @Test
     void aResetStartsTheChecksFromByteZero() throws Exception {
-        StreamingVerifier verifier = new StreamingVerifier(3L, ABC_SHA256, sign(signer, ABC), signer.getPublic());
+        StreamingVerifier verifier =
+                new StreamingVerifier(3L, ABC_SHA256, sign(signer, ABC), signer.getPublic(), Runnable::run);
         verifier.update(Unpooled.wrappedBuffer("xyz and more".getBytes(StandardCharsets.US_ASCII)));
 
         verifier.reset();
         feedByteByByte(verifier, ABC);
 
         assertThat(verifier.failure(verifier.finishSha256Hex())).isNull();
+    }
+
+    @Test
+    void piecesHashedAsideKeepTheirOrderAcrossAReset() throws Exception {
+        DefaultEventLoop loop = new DefaultEventLoop();
+        try {
+            byte[] data = new byte[6 * 1024 * 1024];
+            new Random(5).nextBytes(data);
+            String expected = HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+            Signature signing = Signature.getInstance("SHA256withECDSA");
+            signing.initSign(signer.getPrivate());
+            signing.update(data);
+            byte[] sig = signing.sign();
+            CompletableFuture<String> outcome = new CompletableFuture<>();
+            loop.execute(() -> {
+                StreamingVerifier verifier =
+                        new StreamingVerifier((long) data.length, expected, sig, signer.getPublic(), loop);
+                // Bytes of a body the server then abandons: handed over, and still in the lane at the reset.
+                verifier.update(Unpooled.wrappedBuffer(new byte[1024 * 1024]), true);
+                verifier.reset();
+                new Feeder(loop, verifier, data, outcome).next();
+            });
+
+            String[] result = outcome.get(30, TimeUnit.SECONDS).split(" ", 4);
+            assertThat(Integer.parseInt(result[0]))
+                    .as("pieces hashed in the lane")
+                    .isGreaterThanOrEqualTo(12);
+            assertThat(Integer.parseInt(result[1]))
+                    .as("pieces hashed on the loop")
+                    .isPositive();
+            assertThat(result[2]).isEqualTo(expected);
+            assertThat(result[3]).as("size, hash and signature all pass").isEqualTo("null");
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aDigestIsNotFinishedWhilePiecesAreInTheLane() throws Exception {
+        DefaultEventLoop loop = new DefaultEventLoop();
+        try {
+            CompletableFuture<Throwable> early = new CompletableFuture<>();
+            loop.execute(() -> {
+                StreamingVerifier verifier = new StreamingVerifier(null, null, null, null, loop);
+                verifier.update(Unpooled.wrappedBuffer(new byte[8 * 1024 * 1024]), true);
+                try {
+                    verifier.finishSha256Hex();
+                    early.complete(null);
+                } catch (IllegalStateException e) {
+                    early.complete(e);
+                }
+            });
+
+            assertThat(early.get(30, TimeUnit.SECONDS)).hasMessageContaining("whenHashed");
+        } finally {
+            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Feeds 48 pieces of 128 KiB, one loop task each, in rounds of four: the first asks for the lane, the second
+     * follows it there, then a pause lets the lane drain, so the last two are hashed on the loop.
+     */
+    private static final class Feeder {
+        private static final int PIECE = 128 * 1024;
+        private final DefaultEventLoop loop;
+        private final StreamingVerifier verifier;
+        private final byte[] data;
+        private final CompletableFuture<String> outcome;
+        private int at;
+        private int lane;
+        private int inline;
+
+        Feeder(DefaultEventLoop loop, StreamingVerifier verifier, byte[] data, CompletableFuture<String> outcome) {
+            this.loop = loop;
+            this.verifier = verifier;
+            this.data = data;
+            this.outcome = outcome;
+        }
+
+        void next() {
+            if (at == data.length) {
+                verifier.whenHashed(() -> {
+                    String sha = verifier.finishSha256Hex();
+                    outcome.complete(lane + " " + inline + " " + sha + " " + verifier.failure(sha));
+                });
+                return;
+            }
+            int i = at / PIECE;
+            if (verifier.update(Unpooled.wrappedBuffer(data, at, PIECE), i % 4 == 0)) {
+                lane++;
+            } else {
+                inline++;
+            }
+            at += PIECE;
+            if (i % 4 == 1) {
+                loop.schedule(this::next, 20, TimeUnit.MILLISECONDS);
+            } else {
+                loop.execute(this::next);
+            }
+        }
     }
 }
