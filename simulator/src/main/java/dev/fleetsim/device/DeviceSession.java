@@ -22,6 +22,7 @@ import io.reactivex.schedulers.Schedulers;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A device's MQTT session with the HiveMQ client, MQTT 5 or 3.1.1 as configured, on the fleet's shared Netty group: a
@@ -94,11 +95,20 @@ final class DeviceSession {
                     .localAddress(new InetSocketAddress(config.localAddress(), 0))
                     .applyTransportConfig();
         }
-        builder = builder.addDisconnectedListener(context -> loop.execute(() -> {
-            if (mine == generation) {
-                onLost.run();
+        builder = builder.addDisconnectedListener(context -> {
+            if (loop.isShuttingDown()) {
+                return; // the fleet is stopping: a connect still in flight fails, and nobody is left to tell
             }
-        }));
+            try {
+                loop.execute(() -> {
+                    if (mine == generation) {
+                        onLost.run();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // stopped meanwhile
+            }
+        });
         MessageHandler current = (topic, payload) -> {
             if (mine == generation) {
                 listener.messageReceived(thingName, topic, payload, System.nanoTime());
