@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
@@ -53,6 +54,9 @@ import software.amazon.awssdk.services.iot.IotClient;
  * </ul>
  */
 public final class FleetBench {
+    /** Unmeasured jobs at most before the measured one, while the compiler threads still take 5 % or more. */
+    private static final int MAX_WARMUPS = 20;
+
     private final Consumer<String> out;
 
     public FleetBench(Consumer<String> out) {
@@ -89,6 +93,33 @@ public final class FleetBench {
             lastConnectEnd.accumulateAndGet(nanoTime, Math::max);
         }
 
+        /** Connect attempts that failed, and the first one's cause (a bench's rate is worth little without it). */
+        final AtomicInteger connectFailures = new AtomicInteger();
+
+        final AtomicReference<Throwable> firstConnectFailure = new AtomicReference<>();
+
+        @Override
+        public void connectFailed(String thingName, long nanoTime, Throwable cause) {
+            connectFailures.incrementAndGet();
+            firstConnectFailure.compareAndSet(null, cause);
+        }
+
+        /** A line on the failed connects, or null when none failed. */
+        String connectFailuresLine() {
+            int n = connectFailures.get();
+            if (n == 0) {
+                return null;
+            }
+            Throwable cause = firstConnectFailure.get();
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            return String.format(
+                    "  %,d connect attempts failed and were retried with backoff (first: %s), so the rate above"
+                            + " includes their backoff",
+                    n, cause.getMessage());
+        }
+
         @Override
         public void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {
             if (status == JobExecutionStatus.SUCCEEDED) {
@@ -114,6 +145,14 @@ public final class FleetBench {
                 sources,
                 List.of(),
                 device);
+    }
+
+    /** Prints how many connects failed and why, when any did. */
+    private void failures(Counter counter) {
+        String line = counter.connectFailuresLine();
+        if (line != null) {
+            out.accept(line);
+        }
     }
 
     static void await(Counter counter, int connected, Duration timeout) throws InterruptedException {
@@ -160,11 +199,13 @@ public final class FleetBench {
                 out.accept(String.format(
                         "plain connect: %,d devices at %,.0f connects/s (CONNECT → CONNACK)",
                         counter.connected.get(), counter.connectRate()));
+                failures(counter);
                 // Warm-up jobs until the JIT has settled: at least 2, then until the compiler threads took under 5 %
-                // of the last job's CPU (at most 8). On 2 busy cores C2 works through its queue for several jobs.
+                // of the last job's CPU (at most 20). On 2 busy cores C2 works through its queue for 10 to 13 jobs
+                // of 9,000 devices and takes 15 to 20 % of each until then; a cap of 8 measured a job still compiling.
                 int warmups = 0;
                 double jitShare = 1;
-                while (warmups < 2 || (jitShare >= 0.05 && warmups < 8)) {
+                while (warmups < 2 || (jitShare >= 0.05 && warmups < MAX_WARMUPS)) {
                     Map<String, Long> at = ProcessCpu.byStage();
                     runJob(stack, group, "bench-warmup-" + ++warmups, counter, devices);
                     jitShare = ProcessCpu.share(ProcessCpu.since(at, ProcessCpu.byStage()), "JIT");
@@ -351,6 +392,7 @@ public final class FleetBench {
                     out.accept(String.format(
                             "two processes: %,d devices connected at %,.0f connects/s",
                             counter.connected.get(), counter.connectRate()));
+                    failures(counter);
                     long created = System.nanoTime();
                     iot.createJob(r -> r.jobId("bench-split")
                             .targets(groupArn)
@@ -394,6 +436,7 @@ public final class FleetBench {
                 out.accept(String.format(
                         "mTLS connect: %,d devices at %,.0f connects/s (TLS 1.3 + MQTT CONNECT)",
                         counter.connected.get(), rate));
+                failures(counter);
                 if (ceiling > 0) {
                     out.accept(String.format(
                             "  openssl ceiling for this machine ≈ %,.0f mutual ECDSA P-256 handshakes/s"
@@ -420,6 +463,7 @@ public final class FleetBench {
                             external.connected.get(), external.connectRate()));
                     out.accept(String.format(
                             "  ratio fleetsim devices / raw TLS sockets = %.2f", external.connectRate() / rawExternal));
+                    failures(external);
                 }
             }
         }
@@ -461,6 +505,7 @@ public final class FleetBench {
                         (after - before) / 1024.0 / Math.max(1, counter.connected.get())));
                 out.accept(String.format(
                         "  connect rate ratio fleetsim devices / raw sockets = %.2f", counter.connectRate() / raw));
+                failures(counter);
                 HeapHistogram classesAfter = HeapHistogram.take();
                 if (classesBefore != null && classesAfter != null) {
                     int n = Math.max(1, counter.connected.get());
