@@ -479,6 +479,7 @@ public final class FleetBench {
             }
             int rawCount = Math.min(devices, 9_000);
             double raw;
+            long rawOverflowsBefore = ListenOverflows.now();
             try (Mosquitto own = Mosquitto.start()) { // its own broker, so the fleet's broker starts fresh
                 raw = RawConnects.rate("127.0.0.1", own.port(), rawCount);
             }
@@ -486,10 +487,15 @@ public final class FleetBench {
                     "baseline: %,d raw MQTT 3.1.1 CONNECT/CONNACK sockets to mosquitto at %,.0f connects/s"
                             + " (no client library, same event loops)",
                     rawCount, raw));
+            String rawOverflows = ListenOverflows.since(rawOverflowsBefore);
+            if (rawOverflows != null) {
+                out.accept(rawOverflows);
+            }
             long before = usedHeapAfterGc();
             HeapHistogram classesBefore = HeapHistogram.take();
             Counter counter = new Counter();
             DeviceConfig device = DeviceConfig.simple("127.0.0.1", mosquitto.port(), Duration.ZERO);
+            long overflowsBefore = ListenOverflows.now();
             try (Fleet fleet = new Fleet(fleet(devices, "idle-%06d", device, sources), counter)) {
                 fleet.start();
                 await(counter, devices, Duration.ofSeconds(600));
@@ -506,6 +512,10 @@ public final class FleetBench {
                 out.accept(String.format(
                         "  connect rate ratio fleetsim devices / raw sockets = %.2f", counter.connectRate() / raw));
                 failures(counter);
+                String overflows = ListenOverflows.since(overflowsBefore);
+                if (overflows != null) {
+                    out.accept(overflows);
+                }
                 HeapHistogram classesAfter = HeapHistogram.take();
                 if (classesBefore != null && classesAfter != null) {
                     int n = Math.max(1, counter.connected.get());
