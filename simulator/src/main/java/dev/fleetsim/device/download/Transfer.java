@@ -44,7 +44,7 @@ final class Transfer {
     /**
      * Hashing on another core while the loop reads on ({@link StreamingVerifier}'s lane) pays off for a body of this
      * many bytes or more, read unshaped, while fewer transfers than cores run (so a core is free): measured with
-     * {@code bench download} on 2 cores, one 1 GiB stream went from 61 to 75 % of a core's SHA-256 speed, 128 MiB
+     * {@code bench download} on 2 cores, one 1 GiB stream went from 62 to 75-82 % of a core's SHA-256 speed, 128 MiB
      * gained 16 %, 64 MiB broke even and 8 MiB lost 12 % (each transfer pays for starting the hand-over anew). With a
      * transfer per core or more every core is busy anyway, and hashing where the bytes were read is cheapest.
      */
