@@ -12,20 +12,15 @@ import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.s3.ArtifactFaults.Fault;
 import dev.fleetsim.local.s3.SigV4;
 import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.testing.RandomArtifact;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
-import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DownloaderIT {
     private static final int SIZE = 2 * 1024 * 1024;
-    private static final byte[] ARTIFACT = new byte[SIZE];
+    private static byte[] ARTIFACT;
     private static String sha256;
     private static byte[] signature;
     private static KeyPair signer;
@@ -54,19 +49,14 @@ class DownloaderIT {
 
     @BeforeAll
     static void start() throws Exception {
-        new Random(11).nextBytes(ARTIFACT);
-        sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(ARTIFACT));
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        signer = generator.generateKeyPair();
-        Signature s = Signature.getInstance("SHA256withECDSA");
-        s.initSign(signer.getPrivate());
-        s.update(ARTIFACT);
-        signature = s.sign();
+        RandomArtifact artifact = RandomArtifact.of(SIZE, 11);
+        ARTIFACT = artifact.bytes();
+        sha256 = artifact.sha256Hex();
+        signature = artifact.signature();
+        signer = artifact.signer();
 
         stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS);
-        stack.s3().store().createBucket("firmware");
-        stack.s3().store().put("firmware", "image.bin", ARTIFACT, "application/octet-stream");
+        artifact.storeIn(stack, "firmware", "image.bin");
         group = EventLoops.create(1, "download-test");
         downloader = new Downloader(
                 group,

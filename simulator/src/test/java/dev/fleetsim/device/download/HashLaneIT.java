@@ -9,18 +9,12 @@ import dev.fleetsim.local.LocalStackConfig;
 import dev.fleetsim.local.s3.ArtifactFaults.Fault;
 import dev.fleetsim.local.s3.SigV4;
 import dev.fleetsim.net.EventLoops;
+import dev.fleetsim.testing.RandomArtifact;
 import io.netty.channel.EventLoopGroup;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
-import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -38,10 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HashLaneIT {
     private static final int SIZE = 24 * 1024 * 1024;
-    private static final byte[] ARTIFACT = new byte[SIZE];
-    private static String sha256;
-    private static byte[] signature;
-    private static KeyPair signer;
+    private static RandomArtifact artifact;
     private static LocalStack stack;
     private static EventLoopGroup group;
     private static Downloader aside;
@@ -51,19 +42,9 @@ class HashLaneIT {
 
     @BeforeAll
     static void start() throws Exception {
-        new Random(23).nextBytes(ARTIFACT);
-        sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(ARTIFACT));
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        signer = generator.generateKeyPair();
-        Signature s = Signature.getInstance("SHA256withECDSA");
-        s.initSign(signer.getPrivate());
-        s.update(ARTIFACT);
-        signature = s.sign();
-
+        artifact = RandomArtifact.of(SIZE, 23);
         stack = LocalStack.start(LocalStackConfig.ephemeral()).get(60, TimeUnit.SECONDS);
-        stack.s3().store().createBucket("firmware");
-        stack.s3().store().put("firmware", "big.bin", ARTIFACT, "application/octet-stream");
+        artifact.storeIn(stack, "firmware", "big.bin");
         group = EventLoops.create(1, "hash-lane-test");
         aside = new Downloader(
                 group,
@@ -89,7 +70,15 @@ class HashLaneIT {
         String url = SigV4.presignGet(
                 AccessKeyPair.DEFAULT, "us-east-1", stack.s3Endpoint(), "/firmware/big.bin", Instant.now(), 600);
         DownloadRequest request = new DownloadRequest(
-                url, sink, (long) SIZE, sha256, signature, signer.getPublic(), 64L << 20, bytesPerSecond, 0);
+                url,
+                sink,
+                (long) SIZE,
+                artifact.sha256Hex(),
+                artifact.signature(),
+                artifact.signer().getPublic(),
+                64L << 20,
+                bytesPerSecond,
+                0);
         return downloader.fetch(group.next(), request, null).get(60, TimeUnit.SECONDS);
     }
 
@@ -101,8 +90,8 @@ class HashLaneIT {
         DownloadResult result = fetch(aside, file, 0);
 
         assertThat(result.outcome()).as(result.reason()).isEqualTo(Outcome.SUCCEEDED);
-        assertThat(result.sha256Hex()).isEqualTo(sha256);
-        assertThat(Files.readAllBytes(file)).isEqualTo(ARTIFACT);
+        assertThat(result.sha256Hex()).isEqualTo(artifact.sha256Hex());
+        assertThat(Files.readAllBytes(file)).isEqualTo(artifact.bytes());
         assertThat(aside.handedOverBytes() - before)
                 .as("most of the body went to the lane")
                 .isGreaterThan(SIZE / 2);
@@ -117,7 +106,7 @@ class HashLaneIT {
 
         assertThat(result.outcome()).as(result.reason()).isEqualTo(Outcome.SUCCEEDED);
         assertThat(result.resumes()).isEqualTo(2);
-        assertThat(Files.readAllBytes(file)).isEqualTo(ARTIFACT);
+        assertThat(Files.readAllBytes(file)).isEqualTo(artifact.bytes());
     }
 
     @Test
@@ -128,7 +117,7 @@ class HashLaneIT {
         DownloadResult result = fetch(aside, file, 0);
 
         assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(result.reason()).startsWith("SHA-256 mismatch: expected " + sha256);
+        assertThat(result.reason()).startsWith("SHA-256 mismatch: expected " + artifact.sha256Hex());
         assertThat(file).doesNotExist();
     }
 
