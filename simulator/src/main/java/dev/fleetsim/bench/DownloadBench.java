@@ -54,6 +54,9 @@ import java.util.regex.Pattern;
 public final class DownloadBench implements AutoCloseable {
     private final Consumer<String> out;
     private final Path dir;
+    /** Body bytes the bench's downloaders hashed on another core so far (see {@code Downloader.Settings}). */
+    private long handedOver;
+
     private final S3Server server;
 
     public DownloadBench(Consumer<String> out) throws IOException, InterruptedException {
@@ -114,6 +117,7 @@ public final class DownloadBench implements AutoCloseable {
             List<Double> oursRounds = new ArrayList<>();
             List<Double> coreutilsRounds = new ArrayList<>();
             List<Double> opensslRounds = new ArrayList<>();
+            long asideBefore = handedOver;
             for (int r = 0; r < rounds; r++) { // interleaved, so a slow spell of the machine hits all three
                 oursRounds.add(devices(url("throughput.bin"), sha, size, c, total, 0));
                 coreutilsRounds.add(pipeline(url("throughput.bin"), sha, c, total, size, "sha256sum"));
@@ -123,10 +127,19 @@ public final class DownloadBench implements AutoCloseable {
             double coreutils = Median.of(coreutilsRounds);
             double openssl = Median.of(opensslRounds);
             double limit = core * Math.min(c, cores);
+            double aside = (double) (handedOver - asideBefore) / ((double) total * size * rounds);
             out.accept(String.format(
                     "%5d concurrent: fleetsim %,7.0f MiB/s | curl|sha256sum %,7.0f (ratio %.2f) | curl|openssl %,7.0f"
-                            + " (ratio %.2f) | limit %,7.0f (%3.0f%%)",
-                    c, ours, coreutils, ours / coreutils, openssl, ours / openssl, limit, 100 * ours / limit));
+                            + " (ratio %.2f) | limit %,7.0f (%3.0f%%) | hashed on another core: %.0f%%",
+                    c,
+                    ours,
+                    coreutils,
+                    ours / coreutils,
+                    openssl,
+                    ours / openssl,
+                    limit,
+                    100 * ours / limit,
+                    100 * aside));
         }
     }
 
@@ -149,6 +162,7 @@ public final class DownloadBench implements AutoCloseable {
                 w.done.get(600, TimeUnit.SECONDS);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            handedOver += downloader.handedOverBytes();
             if (failures[0] > 0) {
                 out.accept("  " + failures[0] + " downloads failed");
             }

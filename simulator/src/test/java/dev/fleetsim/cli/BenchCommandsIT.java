@@ -140,6 +140,7 @@ class BenchCommandsIT {
                 .contains("curl|sha256sum")
                 .contains("curl|openssl")
                 .contains("limit")
+                .contains("hashed on another core: 0%") // 256 KiB bodies, under the hand-over's 64 MiB
                 .contains("shaped: 20 devices")
                 .doesNotContain("wrong hash");
     }

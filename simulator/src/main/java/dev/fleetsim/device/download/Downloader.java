@@ -174,8 +174,8 @@ public final class Downloader implements AutoCloseable {
         handedOver.addAndGet(bytes);
     }
 
-    /** Body bytes hashed on another core so far. Any thread. */
-    long handedOverBytes() {
+    /** Body bytes hashed on another core so far ({@link Settings#handOverFrom}). Any thread. */
+    public long handedOverBytes() {
         return handedOver.get();
     }
 
