@@ -19,20 +19,28 @@ final class ListenOverflows {
     /** The count so far, or -1 where the kernel does not say. */
     static long now() {
         try {
-            List<String> lines = Files.readAllLines(NETSTAT);
-            for (int i = 0; i + 1 < lines.size(); i++) {
-                if (lines.get(i).startsWith("TcpExt:") && lines.get(i + 1).startsWith("TcpExt:")) {
-                    String[] names = lines.get(i).split(" ");
-                    String[] values = lines.get(i + 1).split(" ");
-                    for (int k = 1; k < names.length && k < values.length; k++) {
-                        if (names[k].equals("ListenOverflows")) {
+            return parse(Files.readAllLines(NETSTAT));
+        } catch (IOException e) {
+            return -1; // no /proc here
+        }
+    }
+
+    /** The {@code ListenOverflows} value of {@code /proc/net/netstat}'s lines (a line of names, then of values). */
+    static long parse(List<String> lines) {
+        for (int i = 0; i + 1 < lines.size(); i++) {
+            if (lines.get(i).startsWith("TcpExt:") && lines.get(i + 1).startsWith("TcpExt:")) {
+                String[] names = lines.get(i).split(" ");
+                String[] values = lines.get(i + 1).split(" ");
+                for (int k = 1; k < names.length && k < values.length; k++) {
+                    if (names[k].equals("ListenOverflows")) {
+                        try {
                             return Long.parseLong(values[k]);
+                        } catch (NumberFormatException e) {
+                            return -1;
                         }
                     }
                 }
             }
-        } catch (IOException | NumberFormatException e) {
-            // no /proc here
         }
         return -1;
     }
