@@ -16,13 +16,13 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5Subscribe;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.Mqtt5SubscribeBuilder;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import dev.fleetsim.jobs.JobsTopic;
+import dev.fleetsim.net.EventLoops;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.reactivex.schedulers.Schedulers;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A device's MQTT session with the HiveMQ client, MQTT 5 or 3.1.1 as configured, on the fleet's shared Netty group: a
@@ -95,20 +95,11 @@ final class DeviceSession {
                     .localAddress(new InetSocketAddress(config.localAddress(), 0))
                     .applyTransportConfig();
         }
-        builder = builder.addDisconnectedListener(context -> {
-            if (loop.isShuttingDown()) {
-                return; // the fleet is stopping: a connect still in flight fails, and nobody is left to tell
+        builder = builder.addDisconnectedListener(context -> EventLoops.executeUnlessStopping(loop, () -> {
+            if (mine == generation) {
+                onLost.run();
             }
-            try {
-                loop.execute(() -> {
-                    if (mine == generation) {
-                        onLost.run();
-                    }
-                });
-            } catch (RejectedExecutionException e) {
-                // stopped meanwhile
-            }
-        });
+        }));
         MessageHandler current = (topic, payload) -> {
             if (mine == generation) {
                 listener.messageReceived(thingName, topic, payload, System.nanoTime());

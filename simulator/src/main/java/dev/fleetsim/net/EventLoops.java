@@ -7,8 +7,11 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import io.reactivex.exceptions.UndeliverableException;
 import io.reactivex.plugins.RxJavaPlugins;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The shared event loop group of a fleet. Uses epoll when the native transport loads: the HiveMQ client picks its
@@ -31,6 +34,21 @@ public final class EventLoops {
     public static EventLoopGroup create(int threads, String name) {
         IoHandlerFactory factory = Epoll.isAvailable() ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
+    }
+
+    /**
+     * Runs {@code task} on {@code executor} unless it is a loop that is stopping or has stopped: a late callback (a
+     * connect failing, a hash landing, a pool closing) after its fleet stopped has nobody left to tell.
+     */
+    public static void executeUnlessStopping(Executor executor, Runnable task) {
+        if (executor instanceof EventExecutor loop && loop.isShuttingDown()) {
+            return;
+        }
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            // stopped meanwhile
+        }
     }
 
     /** One loop per available core. */

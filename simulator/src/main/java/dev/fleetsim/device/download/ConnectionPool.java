@@ -1,5 +1,6 @@
 package dev.fleetsim.device.download;
 
+import dev.fleetsim.net.EventLoops;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
@@ -24,7 +25,6 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -130,18 +130,10 @@ final class ConnectionPool {
 
     /** Closes every idle connection, each on its own loop. */
     void close() {
-        idle.forEach((loop, byOrigin) -> {
-            if (loop.isShuttingDown()) {
-                return; // the fleet stopped first: its loops closed their channels
-            }
-            try {
-                loop.execute(() -> {
-                    byOrigin.values().forEach(q -> q.forEach(Channel::close));
-                    byOrigin.clear();
-                });
-            } catch (RejectedExecutionException e) {
-                // stopped meanwhile
-            }
-        });
+        // A loop that stopped first (the fleet's) closed its channels itself.
+        idle.forEach((loop, byOrigin) -> EventLoops.executeUnlessStopping(loop, () -> {
+            byOrigin.values().forEach(q -> q.forEach(Channel::close));
+            byOrigin.clear();
+        }));
     }
 }

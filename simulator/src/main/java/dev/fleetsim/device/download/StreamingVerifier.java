@@ -1,6 +1,7 @@
 package dev.fleetsim.device.download;
 
 import dev.fleetsim.net.BlockingWork;
+import dev.fleetsim.net.EventLoops;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Checks an artifact while it streams: SHA-256 of every byte and, for a signed document, the ECDSA (SHA-256) code
@@ -110,11 +110,7 @@ final class StreamingVerifier {
                 hash(piece, d, v);
             } finally {
                 piece.release();
-                try {
-                    loop.execute(() -> hashed(n));
-                } catch (RejectedExecutionException e) {
-                    // the fleet stopped: nobody waits for this transfer any more
-                }
+                EventLoops.executeUnlessStopping(loop, () -> hashed(n));
             }
         });
         return true;
