@@ -33,8 +33,9 @@ import javax.net.ssl.X509TrustManager;
  * {@link GlobalTrafficShapingHandler}.
  */
 public final class Downloader implements AutoCloseable {
-    /** Settings shared by every download of a fleet. */
     /**
+     * Settings shared by every download of a fleet.
+     *
      * @param handOverFrom an unshaped body of this many bytes or more is hashed on another core while the loop reads on,
      *     when fewer transfers than cores run ({@link Transfer#HAND_OVER_FROM} by default; 0 for every body)
      */
@@ -164,9 +165,9 @@ public final class Downloader implements AutoCloseable {
         download.cancel(false);
     }
 
-    /** Adds {@code delta} to the count of transfers running in this process; returns the new count. Any thread. */
-    int transfers(int delta) {
-        return transfers.addAndGet(delta);
+    /** Adds {@code delta} to the count of this downloader's running transfers. Any thread. */
+    void transfers(int delta) {
+        transfers.addAndGet(delta);
     }
 
     /** Counts body bytes hashed on another core (see {@link Settings#handOverFrom}). Any thread. */
@@ -179,7 +180,7 @@ public final class Downloader implements AutoCloseable {
         return handedOver.get();
     }
 
-    /** Transfers running in this process. Any thread. */
+    /** This downloader's running transfers (a fleet has one downloader). Any thread. */
     int transfers() {
         return transfers.get();
     }

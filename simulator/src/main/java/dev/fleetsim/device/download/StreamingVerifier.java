@@ -80,11 +80,6 @@ final class StreamingVerifier {
         }
     }
 
-    /** {@link #update(ByteBuf, boolean)} without asking for the lane: here and now unless pieces are in it. */
-    void update(ByteBuf buf) {
-        update(buf, false);
-    }
-
     /**
      * Takes the readable bytes of {@code buf} without moving its reader index: hashed in the lane when {@code offload}
      * or when pieces before it are still there, else here and now.

@@ -44,7 +44,7 @@ class StreamingVerifierTest {
     private static void feedByteByByte(StreamingVerifier verifier, byte[] data) {
         for (byte b : data) {
             ByteBuf one = Unpooled.wrappedBuffer(new byte[] {b});
-            verifier.update(one);
+            verifier.update(one, false);
             assertThat(one.readerIndex()).as("the buffer is read in place").isZero();
         }
     }
@@ -65,23 +65,23 @@ class StreamingVerifierTest {
     @Test
     void sizeIsCheckedFirstThenTheHashThenTheSignature() throws Exception {
         StreamingVerifier size = new StreamingVerifier(4L, ABC_SHA256, null, null, Runnable::run);
-        size.update(Unpooled.wrappedBuffer(ABC));
+        size.update(Unpooled.wrappedBuffer(ABC), false);
         assertThat(size.failure(size.finishSha256Hex())).startsWith("size mismatch");
 
         StreamingVerifier hash = new StreamingVerifier(3L, "00" + ABC_SHA256.substring(2), null, null, Runnable::run);
-        hash.update(Unpooled.wrappedBuffer(ABC));
+        hash.update(Unpooled.wrappedBuffer(ABC), false);
         assertThat(hash.failure(hash.finishSha256Hex())).startsWith("SHA-256 mismatch");
 
         StreamingVerifier foreign =
                 new StreamingVerifier(3L, ABC_SHA256, sign(stranger, ABC), signer.getPublic(), Runnable::run);
-        foreign.update(Unpooled.wrappedBuffer(ABC));
+        foreign.update(Unpooled.wrappedBuffer(ABC), false);
         assertThat(foreign.failure(foreign.finishSha256Hex())).contains("does not verify");
     }
 
     @Test
     void aSignedArtifactWithoutACertificateOnTheDeviceFails() throws Exception {
         StreamingVerifier verifier = new StreamingVerifier(null, null, sign(signer, ABC), null, Runnable::run);
-        verifier.update(Unpooled.wrappedBuffer(ABC));
+        verifier.update(Unpooled.wrappedBuffer(ABC), false);
 
         assertThat(verifier.failure(verifier.finishSha256Hex())).contains("no code-signing certificate");
     }
@@ -90,7 +90,7 @@ class StreamingVerifierTest {
     void aResetStartsTheChecksFromByteZero() throws Exception {
         StreamingVerifier verifier =
                 new StreamingVerifier(3L, ABC_SHA256, sign(signer, ABC), signer.getPublic(), Runnable::run);
-        verifier.update(Unpooled.wrappedBuffer("xyz and more".getBytes(StandardCharsets.US_ASCII)));
+        verifier.update(Unpooled.wrappedBuffer("xyz and more".getBytes(StandardCharsets.US_ASCII)), false);
 
         verifier.reset();
         feedByteByByte(verifier, ABC);
