@@ -15,6 +15,7 @@ import dev.fleetsim.target.IotCoreSettings;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -368,6 +369,19 @@ final class BenchCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            List<String> problems = new ArrayList<>();
+            for (var count : List.of(
+                    Map.entry("--devices", devices),
+                    Map.entry("--split-devices", splitDevices),
+                    Map.entry("--tls-devices", tlsDevices),
+                    Map.entry("--idle", idle))) {
+                if (count.getValue() < 0) {
+                    problems.add(count.getKey() + " must be 0 or more (0 skips that part)");
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), String.join("; ", problems));
+            }
             PrintWriter out = spec.commandLine().getOut();
             MachineFacts.lines().forEach(out::println); // what the figures below ran on
             FleetBench bench = new FleetBench(line -> {

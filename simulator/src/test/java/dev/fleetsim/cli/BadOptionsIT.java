@@ -204,6 +204,9 @@ class BadOptionsIT {
         rows.add(Arguments.of(List.of("bench", "jobs-api", "--devices", "0"), "--devices"));
         rows.add(Arguments.of(List.of("bench", "durability", "--rounds", "0"), "--rounds"));
         rows.add(Arguments.of(List.of("bench", "download", "--shaped-rate", "fast"), "--shaped-rate"));
+        rows.add(Arguments.of(
+                List.of("bench", "fleet", "--idle", "-3", "--devices", "-1"),
+                "--devices must be 0 or more (0 skips that part); --idle must be 0 or more"));
         rows.add(Arguments.of(List.of("nonsense"), "Unmatched argument"));
         return rows.stream();
     }
