@@ -22,9 +22,10 @@ public final class DeviceState {
     public static final String FACTORY_FIRMWARE = "1.0.0";
 
     private String firmwareVersion = FACTORY_FIRMWARE;
-    private final Set<String> packages = new TreeSet<>();
-    /** sandbox path → where it came from. */
-    private final Map<String, String> files = new TreeMap<>();
+    /** Null until the first install (most devices of a large fleet never get one: no empty sets held for them). */
+    private Set<String> packages;
+    /** sandbox path → where it came from; null until the first file. */
+    private Map<String, String> files;
 
     private String certificate = "factory";
     private int jobsDone;
@@ -40,14 +41,20 @@ public final class DeviceState {
     void packages(boolean install, Iterable<String> names) {
         for (String name : names) {
             if (install) {
+                if (packages == null) {
+                    packages = new TreeSet<>();
+                }
                 packages.add(name);
-            } else {
+            } else if (packages != null) {
                 packages.remove(name);
             }
         }
     }
 
     void file(String sandboxPath, String source) {
+        if (files == null) {
+            files = new TreeMap<>();
+        }
         files.put(sandboxPath, source);
     }
 
@@ -61,12 +68,17 @@ public final class DeviceState {
 
     void factoryReset() {
         firmwareVersion = FACTORY_FIRMWARE;
-        packages.clear();
-        files.clear();
+        packages = null;
+        files = null;
         certificate = "factory";
     }
 
     public Snapshot snapshot() {
-        return new Snapshot(firmwareVersion, Set.copyOf(packages), Map.copyOf(files), certificate, jobsDone);
+        return new Snapshot(
+                firmwareVersion,
+                packages == null ? Set.of() : Set.copyOf(packages),
+                files == null ? Map.of() : Map.copyOf(files),
+                certificate,
+                jobsDone);
     }
 }

@@ -34,7 +34,9 @@ final class RequestTracker {
     /** Whether the device may send now (not offline or stopped); resends wait for nothing else. */
     private final BooleanSupplier mayResend;
 
-    private final Map<String, Pending> pending = new HashMap<>();
+    /** Sized for the few requests a device has in flight (not the default 16 slots: a fleet holds millions). */
+    private final Map<String, Pending> pending = new HashMap<>(4);
+
     private long tokens;
 
     RequestTracker(

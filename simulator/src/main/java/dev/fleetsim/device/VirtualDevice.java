@@ -103,6 +103,11 @@ public final class VirtualDevice {
         static final Set<State> ONLINE = EnumSet.of(ASKING, IDLE, STARTING, WORKING, REPORTING);
     }
 
+    /** Reconnect backoff: 1 s doubling to 2 min (shared constants: a device holds no copies). */
+    private static final Duration CONNECT_RETRY_FIRST = Duration.ofSeconds(1);
+
+    private static final Duration CONNECT_RETRY_MAX = Duration.ofMinutes(2);
+
     private final String thingName;
     private final EventLoop loop;
     private final DeviceConfig config;
@@ -111,8 +116,10 @@ public final class VirtualDevice {
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private final DeviceSession session;
     private final RequestTracker requests;
-    private final CertificateRotation rotation;
-    private final Backoff connectBackoff = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(2));
+    /** Made at the first rotation job (most devices never get one). */
+    private CertificateRotation rotation;
+
+    private final Backoff connectBackoff = new Backoff(CONNECT_RETRY_FIRST, CONNECT_RETRY_MAX);
 
     private State state = State.NEW;
     private boolean everReady;
@@ -152,7 +159,6 @@ public final class VirtualDevice {
                 new Backoff(config.retryBase(), config.retryMax()),
                 config.answerTimeout(),
                 () -> State.ONLINE.contains(state));
-        this.rotation = new CertificateRotation(thingName, loop, session, new RotationOutcome());
     }
 
     public String thingName() {
@@ -336,13 +342,14 @@ public final class VirtualDevice {
         }
         if (CertificateRotation.handles(topicText)) {
             if (work != null && config.tls() != null) {
-                rotation.onMessage(
-                        topicText,
-                        payload,
-                        config.tls()
-                                .forThing(thingName)
-                                .getTrustManagerFactory()
-                                .orElse(null));
+                rotation()
+                        .onMessage(
+                                topicText,
+                                payload,
+                                config.tls()
+                                        .forThing(thingName)
+                                        .getTrustManagerFactory()
+                                        .orElse(null));
             }
             return;
         }
@@ -612,7 +619,7 @@ public final class VirtualDevice {
             listener.downloadStart(thingName, work.jobId, download.url(), System.nanoTime());
         }
         if (step instanceof Step.RotateCertificate && config.tls() != null) {
-            rotation.start();
+            rotation().start();
             return;
         }
         if (rebootNow || crashNow) {
@@ -764,7 +771,9 @@ public final class VirtualDevice {
         cancelTimer();
         requests.clear();
         if (reboot) {
-            rotation.abandon();
+            if (rotation != null) {
+                rotation.abandon();
+            }
             work = null;
             parked = null;
             parkedSet = false;
@@ -792,7 +801,9 @@ public final class VirtualDevice {
     private void dropWork() {
         assert loop.inEventLoop();
         cancelTimer();
-        rotation.abandon();
+        if (rotation != null) {
+            rotation.abandon();
+        }
         rememberFinished();
         work = null;
         transition(State.IDLE);
@@ -833,6 +844,18 @@ public final class VirtualDevice {
             work.download.cancel(false);
             work.download = null;
         }
+    }
+
+    /** The configuration this device runs with (devices of one cohort and source address share one). */
+    DeviceConfig config() {
+        return config;
+    }
+
+    private CertificateRotation rotation() {
+        if (rotation == null) {
+            rotation = new CertificateRotation(thingName, loop, session, new RotationOutcome());
+        }
+        return rotation;
     }
 
     /** What a certificate rotation tells the device about its work. */
