@@ -8,7 +8,9 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,16 +30,19 @@ public final class Fleet implements AutoCloseable {
     private final List<VirtualDevice> devices;
 
     public Fleet(FleetConfig config, DeviceListener listener) {
-        this(
-                config,
-                i -> config.cohorts().isEmpty()
-                        ? config.device()
-                        : config.device()
-                                .withBehaviour(
-                                        Cohort.of(config.cohorts(), i, config.count())
-                                                .behaviour(),
-                                        config.device().seed()),
-                listener);
+        this(config, cohortConfigs(config), listener);
+    }
+
+    /** One device configuration per cohort, shared by its devices (not one per device: a fleet may hold millions). */
+    private static IntFunction<DeviceConfig> cohortConfigs(FleetConfig config) {
+        if (config.cohorts().isEmpty()) {
+            return i -> config.device();
+        }
+        Map<Cohort, DeviceConfig> byCohort = new IdentityHashMap<>();
+        return i -> byCohort.computeIfAbsent(
+                Cohort.of(config.cohorts(), i, config.count()),
+                c -> config.device()
+                        .withBehaviour(c.behaviour(), config.device().seed()));
     }
 
     /** A fleet whose device {@code i} (index within the fleet) is configured by {@code deviceFor}. */
@@ -46,14 +51,23 @@ public final class Fleet implements AutoCloseable {
         this.group = EventLoops.create(config.eventLoops(), "fleetsim-device");
         this.devices = new ArrayList<>();
         int created = 0;
+        // A configuration with each source address, made once for each configuration deviceFor gives (devices that
+        // share a configuration share these too).
+        Map<DeviceConfig, DeviceConfig[]> withAddress = new IdentityHashMap<>();
         for (int i = 0; i < config.count(); i++) {
             if (!config.shard().contains(i)) {
                 continue;
             }
             DeviceConfig device = deviceFor.apply(i);
             if (!config.sourceAddresses().isEmpty()) {
-                device = device.withLocalAddress(config.sourceAddresses()
-                        .get(created % config.sourceAddresses().size()));
+                int a = created % config.sourceAddresses().size();
+                DeviceConfig[] byAddress = withAddress.computeIfAbsent(
+                        device, d -> new DeviceConfig[config.sourceAddresses().size()]);
+                if (byAddress[a] == null) {
+                    byAddress[a] =
+                            device.withLocalAddress(config.sourceAddresses().get(a));
+                }
+                device = byAddress[a];
             }
             EventLoop loop = group.next();
             devices.add(new VirtualDevice(config.thingName(i), loop, group, device, listener));

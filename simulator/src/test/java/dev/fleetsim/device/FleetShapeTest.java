@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.fleet.Cohort;
+import dev.fleetsim.fleet.Fleet;
 import dev.fleetsim.fleet.FleetConfig;
 import dev.fleetsim.fleet.Shard;
+import java.net.InetAddress;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -50,5 +54,40 @@ class FleetShapeTest {
         }
         assertThat(goodCount).isEqualTo(750);
         assertThat(Cohort.of(List.of(good, bad), 999, 1000)).isSameAs(bad);
+    }
+
+    @Test
+    void devicesOfOneCohortAndSourceAddressShareOneConfiguration() throws Exception {
+        List<Cohort> cohorts = List.of(
+                new Cohort(Behaviour.alwaysSucceeds(Duration.ZERO), 1),
+                new Cohort(Behaviour.alwaysSucceeds(Duration.ofSeconds(1)), 1));
+        List<InetAddress> sources = List.of(InetAddress.getByName("127.0.0.2"), InetAddress.getByName("127.0.0.3"));
+        FleetConfig config = new FleetConfig(
+                8,
+                "sim-%05d",
+                0,
+                1,
+                100,
+                Duration.ZERO,
+                Shard.ALL,
+                sources,
+                cohorts,
+                DEVICE.withBehaviour(DEVICE.behaviour(), 42));
+        try (Fleet fleet = new Fleet(config, DeviceListener.NONE)) {
+            List<DeviceConfig> configs =
+                    fleet.devices().stream().map(VirtualDevice::config).toList();
+            for (int i = 0; i < 8; i++) {
+                DeviceConfig c = configs.get(i);
+                assertThat(c.behaviour()).isSameAs(Cohort.of(cohorts, i, 8).behaviour());
+                assertThat(c.localAddress()).isEqualTo(sources.get(i % 2));
+                assertThat(c.seed()).isEqualTo(42);
+                assertThat(c.host()).isEqualTo(DEVICE.host());
+            }
+            Set<DeviceConfig> distinct = Collections.newSetFromMap(new IdentityHashMap<>());
+            distinct.addAll(configs);
+            assertThat(distinct)
+                    .as("one configuration per cohort and source address")
+                    .hasSize(4);
+        }
     }
 }
