@@ -4,6 +4,8 @@ import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientBuilder;
 import com.hivemq.client.mqtt.MqttClientExecutorConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientTransportConfig;
+import com.hivemq.client.mqtt.MqttClientTransportConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.MqttVersion;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
@@ -20,9 +22,13 @@ import dev.fleetsim.net.EventLoops;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.reactivex.schedulers.Schedulers;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * A device's MQTT session with the HiveMQ client, MQTT 5 or 3.1.1 as configured, on the fleet's shared Netty group: a
@@ -75,26 +81,18 @@ final class DeviceSession {
         int mine = ++generation;
         MqttClientBuilder builder = MqttClient.builder()
                 .identifier(thingName)
-                .serverHost(config.host())
-                .serverPort(config.port())
                 .executorConfig(MqttClientExecutorConfig.builder()
                         .nettyExecutor(nettyGroup)
                         // The client's completions come straight to the device's loop (its task queue is lock-free),
                         // not through RxJava's computation pool, whose queue lock a loop would contend for.
                         .applicationScheduler(Schedulers.from(loop))
                         .build());
-        if (rotatedTls != null) {
-            builder = builder.sslConfig(rotatedTls);
-        } else if (config.tls() != null) {
-            builder = builder.sslConfig(config.tls().forThing(thingName));
-        }
-        if (config.localAddress() != null) {
-            builder = builder.transportConfig()
-                    .serverHost(config.host())
-                    .serverPort(config.port())
-                    .localAddress(new InetSocketAddress(config.localAddress(), 0))
-                    .applyTransportConfig();
-        }
+        MqttClientSslConfig tls = tls();
+        builder = tls == null
+                ? builder.transportConfig(plainTransport(config.host(), config.port(), config.localAddress()))
+                : builder.transportConfig(transport(config.host(), config.port(), config.localAddress())
+                        .sslConfig(tls)
+                        .build());
         builder = builder.addDisconnectedListener(context -> EventLoops.executeUnlessStopping(loop, () -> {
             if (mine == generation) {
                 onLost.run();
@@ -109,6 +107,25 @@ final class DeviceSession {
         return config.mqttVersion() == MqttVersion.MQTT_3_1_1
                 ? new V3(builder.useMqttVersion3().buildAsync(), current, loop)
                 : new V5(builder.useMqttVersion5().buildAsync(), current, loop);
+    }
+
+    /**
+     * Plain-MQTT transport settings by endpoint and source address, made once and shared by every device that uses them
+     * (a device with TLS has its own: its own key). Immutable; a process sees a handful of endpoints.
+     */
+    private static final ConcurrentMap<List<Object>, MqttClientTransportConfig> PLAIN_TRANSPORTS =
+            new ConcurrentHashMap<>();
+
+    private static MqttClientTransportConfig plainTransport(String host, int port, InetAddress localAddress) {
+        return PLAIN_TRANSPORTS.computeIfAbsent(
+                Arrays.asList(host, port, localAddress),
+                k -> transport(host, port, localAddress).build());
+    }
+
+    private static MqttClientTransportConfigBuilder transport(String host, int port, InetAddress localAddress) {
+        MqttClientTransportConfigBuilder b =
+                MqttClientTransportConfig.builder().serverHost(host).serverPort(port);
+        return localAddress == null ? b : b.localAddress(new InetSocketAddress(localAddress, 0));
     }
 
     /**
@@ -218,6 +235,12 @@ final class DeviceSession {
                     .cleanStart(cleanStart)
                     .sessionExpiryInterval(sessionExpirySeconds)
                     .keepAlive(keepAliveSeconds)
+                    // No outgoing topic aliases, as the AWS IoT Device SDKs' default (OutboundTopicAliasBehaviorType
+                    // Default = Disabled): the HiveMQ client would otherwise map topics to aliases for every
+                    // connection whose broker grants them (mosquitto and IoT Core do), about 200 bytes a device.
+                    .restrictions()
+                    .sendTopicAliasMaximum(0)
+                    .applyRestrictions()
                     .send()
                     .thenApply(ack -> ack.isSessionPresent());
         }
