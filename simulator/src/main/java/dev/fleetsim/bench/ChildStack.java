@@ -89,8 +89,7 @@ public final class ChildStack implements AutoCloseable {
                 process, stateDir, deleteStateDir, JobsJson.mapper().readTree(endpointsFile.toFile()));
     }
 
-    /** The child's {@code endpoints.json}. */
-    /** The stack's {@code endpoints.json}, for an {@link dev.fleetsim.target.EndpointsFileTarget}. */
+    /** The child's {@code endpoints.json}, for an {@link dev.fleetsim.target.EndpointsFileTarget}. */
     public Path endpointsFile() {
         return stateDir.resolve("endpoints.json");
     }

@@ -17,6 +17,7 @@ import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +30,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,13 +60,52 @@ class ChaosIT {
         }
     }
 
-    /** What each device saw accepted: thing → the statuses of its accepted updates, in order. */
+    /**
+     * What each device saw accepted: thing → the statuses of its accepted updates, in order; and failed connects, for
+     * the message of a fleet that does not get ready.
+     */
     private static final class AcceptedLog implements DeviceListener {
         final Map<String, List<JobExecutionStatus>> accepted = new ConcurrentHashMap<>();
+        final AtomicInteger connectFailures = new AtomicInteger();
+        final AtomicReference<Throwable> firstConnectFailure = new AtomicReference<>();
+
+        @Override
+        public void connectFailed(String thingName, long nanoTime, Throwable cause) {
+            connectFailures.incrementAndGet();
+            firstConnectFailure.compareAndSet(null, cause);
+        }
 
         @Override
         public void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {
             accepted.computeIfAbsent(thingName, t -> new ArrayList<>()).add(status);
+        }
+    }
+
+    /**
+     * Waits for every device to be connected, subscribed and answered; otherwise fails saying which states the others
+     * are in, how many connects failed and why, and what the stack logged last.
+     */
+    private static void awaitReady(List<VirtualDevice> devices, AcceptedLog log, Path state) throws Exception {
+        long start = System.nanoTime();
+        try {
+            CompletableFuture.allOf(devices.stream().map(VirtualDevice::ready).toArray(CompletableFuture[]::new))
+                    .get(180, TimeUnit.SECONDS);
+            System.out.printf(
+                    "ChaosIT: %,d devices ready in %,d ms, %,d failed connects on the way%n",
+                    devices.size(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                    log.connectFailures.get());
+        } catch (TimeoutException e) {
+            Map<VirtualDevice.State, Long> waiting = devices.stream()
+                    .filter(d -> !d.ready().isDone())
+                    .collect(Collectors.groupingBy(VirtualDevice::state, Collectors.counting()));
+            List<String> stackLog = Files.readAllLines(state.resolve("local.log"));
+            throw new AssertionError(
+                    "not ready after 180 s: " + waiting + "; " + log.connectFailures.get()
+                            + " failed connects, the first: "
+                            + log.firstConnectFailure.get() + "; the stack's log ends:\n"
+                            + String.join("\n", stackLog.subList(Math.max(0, stackLog.size() - 30), stackLog.size())),
+                    e);
         }
     }
 
@@ -125,8 +169,7 @@ class ChaosIT {
                 devices.add(d);
                 d.start();
             }
-            CompletableFuture.allOf(devices.stream().map(VirtualDevice::ready).toArray(CompletableFuture[]::new))
-                    .get(120, TimeUnit.SECONDS);
+            awaitReady(devices, log, state);
             iot.createJob(r -> r.jobId("chaos-fw")
                     .targets(iot.describeThingGroup(g -> g.thingGroupName("chaos"))
                             .thingGroupArn())
