@@ -1,6 +1,7 @@
 package dev.fleetsim.bench;
 
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import dev.fleetsim.device.ConnectFailures;
 import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.DeviceListener;
 import dev.fleetsim.device.DeviceTls;
@@ -31,7 +32,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
@@ -93,27 +93,20 @@ public final class FleetBench {
             lastConnectEnd.accumulateAndGet(nanoTime, Math::max);
         }
 
-        /** Connect attempts that failed, and the first one's cause (a bench's rate is worth little without it). */
-        final AtomicInteger connectFailures = new AtomicInteger();
-
-        final AtomicReference<Throwable> firstConnectFailure = new AtomicReference<>();
+        final ConnectFailures connectFailures = new ConnectFailures();
 
         @Override
         public void connectFailed(String thingName, long nanoTime, Throwable cause) {
-            connectFailures.incrementAndGet();
-            firstConnectFailure.compareAndSet(null, cause);
+            connectFailures.connectFailed(thingName, nanoTime, cause);
         }
 
         /** A line on the failed connects, or null when none failed. */
         String connectFailuresLine() {
-            int n = connectFailures.get();
+            int n = connectFailures.count();
             if (n == 0) {
                 return null;
             }
-            Throwable cause = firstConnectFailure.get();
-            while (cause.getCause() != null) {
-                cause = cause.getCause();
-            }
+            Throwable cause = connectFailures.firstRootCause();
             return String.format(
                     "  %,d connect attempts failed and were retried with backoff (first: %s), so the rate above"
                             + " includes their backoff",

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.fleetsim.aws.AccessKeyPair;
 import dev.fleetsim.aws.AwsClients;
 import dev.fleetsim.bench.ChildStack;
+import dev.fleetsim.device.ConnectFailures;
 import dev.fleetsim.device.DeviceConfig;
 import dev.fleetsim.device.DeviceListener;
+import dev.fleetsim.device.TeeListener;
 import dev.fleetsim.device.VirtualDevice;
 import dev.fleetsim.device.behaviour.Behaviour;
 import dev.fleetsim.device.behaviour.Distribution;
@@ -31,8 +33,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -60,20 +60,9 @@ class ChaosIT {
         }
     }
 
-    /**
-     * What each device saw accepted: thing → the statuses of its accepted updates, in order; and failed connects, for
-     * the message of a fleet that does not get ready.
-     */
+    /** What each device saw accepted: thing → the statuses of its accepted updates, in order. */
     private static final class AcceptedLog implements DeviceListener {
         final Map<String, List<JobExecutionStatus>> accepted = new ConcurrentHashMap<>();
-        final AtomicInteger connectFailures = new AtomicInteger();
-        final AtomicReference<Throwable> firstConnectFailure = new AtomicReference<>();
-
-        @Override
-        public void connectFailed(String thingName, long nanoTime, Throwable cause) {
-            connectFailures.incrementAndGet();
-            firstConnectFailure.compareAndSet(null, cause);
-        }
 
         @Override
         public void statusReported(String thingName, String jobId, JobExecutionStatus status, long nanoTime) {
@@ -85,25 +74,22 @@ class ChaosIT {
      * Waits for every device to be connected, subscribed and answered; otherwise fails saying which states the others
      * are in, how many connects failed and why, and what the stack logged last.
      */
-    private static void awaitReady(List<VirtualDevice> devices, AcceptedLog log, Path state) throws Exception {
+    private static void awaitReady(List<VirtualDevice> devices, ConnectFailures failures, Path state) throws Exception {
         long start = System.nanoTime();
         try {
             CompletableFuture.allOf(devices.stream().map(VirtualDevice::ready).toArray(CompletableFuture[]::new))
                     .get(180, TimeUnit.SECONDS);
             System.out.printf(
                     "ChaosIT: %,d devices ready in %,d ms, %,d failed connects on the way%n",
-                    devices.size(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-                    log.connectFailures.get());
+                    devices.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), failures.count());
         } catch (TimeoutException e) {
             Map<VirtualDevice.State, Long> waiting = devices.stream()
                     .filter(d -> !d.ready().isDone())
                     .collect(Collectors.groupingBy(VirtualDevice::state, Collectors.counting()));
             List<String> stackLog = Files.readAllLines(state.resolve("local.log"));
             throw new AssertionError(
-                    "not ready after 180 s: " + waiting + "; " + log.connectFailures.get()
-                            + " failed connects, the first: "
-                            + log.firstConnectFailure.get() + "; the stack's log ends:\n"
+                    "not ready after 180 s: " + waiting + "; " + failures.count() + " failed connects, the first: "
+                            + failures.firstRootCause() + "; the stack's log ends:\n"
                             + String.join("\n", stackLog.subList(Math.max(0, stackLog.size() - 30), stackLog.size())),
                     e);
         }
@@ -137,6 +123,7 @@ class ChaosIT {
         EventLoopGroup group = EventLoops.create(2, "chaos-device");
         ExecutorService sdk = Executors.newFixedThreadPool(8);
         AcceptedLog log = new AcceptedLog();
+        ConnectFailures failures = new ConnectFailures();
         List<VirtualDevice> devices = new ArrayList<>();
         try (IotClient iot = AwsClients.iot(
                 URI.create("http://127.0.0.1:" + control),
@@ -165,11 +152,11 @@ class ChaosIT {
                         group.next(),
                         group,
                         config.toBuilder().answerTimeout(Duration.ofSeconds(3)).build(),
-                        log);
+                        new TeeListener(log, failures));
                 devices.add(d);
                 d.start();
             }
-            awaitReady(devices, log, state);
+            awaitReady(devices, failures, state);
             iot.createJob(r -> r.jobId("chaos-fw")
                     .targets(iot.describeThingGroup(g -> g.thingGroupName("chaos"))
                             .thingGroupArn())
